@@ -1,0 +1,86 @@
+// The notary's view of the chain (notary/ports.ts AnchoringChain), implemented with ethers v6:
+// reads anchorings, signs anchoring transactions ahead of broadcast, and follows them to a block.
+import { keccak256, type Provider, type Wallet } from 'ethers';
+import { encodeAnchorCall, findAnchoringEvent, readAnchoring, type Anchoring } from './anchor-contract';
+
+/** Gas headroom over the estimate; anchor() costs the same for every root, so this is generous. */
+const GAS_LIMIT_MARGIN = 1.25;
+
+export class AnchorClient {
+  readonly chain: string;
+  readonly contract: string;
+  readonly signerAddress: string;
+
+  constructor(
+    private readonly provider: Provider,
+    private readonly wallet: Wallet,
+    readonly chainId: number,
+    contractAddress: string,
+  ) {
+    this.chain = `eip155:${chainId}`;
+    this.contract = contractAddress.toLowerCase();
+    this.signerAddress = wallet.address.toLowerCase();
+  }
+
+  readAnchoring(rootHex: string): Promise<Anchoring | null> {
+    return readAnchoring(this.provider, this.contract, rootHex);
+  }
+
+  async findAnchoringEvent(rootHex: string, blockNumber: number): Promise<{ transactionHash: string; blockHash: string } | null> {
+    const event = await findAnchoringEvent(this.provider, this.contract, rootHex, blockNumber);
+    return event ? { transactionHash: event.transactionHash.toLowerCase(), blockHash: event.blockHash.toLowerCase() } : null;
+  }
+
+  /** Signs (does not send) an anchoring transaction at the signer's next pending nonce. */
+  async prepareAnchorTransaction(rootHex: string, treeSize: number): Promise<{ hash: string; nonce: number; raw: string }> {
+    const call = encodeAnchorCall(this.contract, rootHex, treeSize);
+    const [nonce, fees, estimate] = await Promise.all([
+      this.provider.getTransactionCount(this.wallet.address, 'pending'),
+      this.provider.getFeeData(),
+      this.provider.estimateGas({ ...call, from: this.wallet.address }),
+    ]);
+    const gasLimit = BigInt(Math.ceil(Number(estimate) * GAS_LIMIT_MARGIN));
+    const raw = await this.wallet.signTransaction({
+      ...call,
+      nonce,
+      chainId: this.chainId,
+      gasLimit,
+      ...(fees.maxFeePerGas != null
+        ? { type: 2, maxFeePerGas: fees.maxFeePerGas * 2n, maxPriorityFeePerGas: fees.maxPriorityFeePerGas ?? 1_000_000_000n }
+        : { type: 0, gasPrice: fees.gasPrice ?? 1_000_000_000n }),
+    });
+    return { hash: keccak256(raw), nonce, raw };
+  }
+
+  async broadcast(raw: string): Promise<void> {
+    try {
+      await this.provider.broadcastTransaction(raw);
+    } catch (error) {
+      // Re-sending a transaction the node already has, or that is already mined, is expected after a restart.
+      const message = (error as Error).message ?? '';
+      if (/already known|known transaction|nonce too low|nonce has already been used|NONCE_EXPIRED/i.test(message)) return;
+      if ((error as { code?: string }).code === 'NONCE_EXPIRED') return;
+      throw error;
+    }
+  }
+
+  async getMinedTransaction(hash: string) {
+    const receipt = await this.provider.getTransactionReceipt(hash);
+    if (!receipt || receipt.blockNumber == null) return null;
+    return {
+      blockNumber: receipt.blockNumber,
+      blockHash: receipt.blockHash.toLowerCase(),
+      succeeded: receipt.status === 1,
+      gasUsed: Number(receipt.gasUsed),
+      feeWei: (receipt.gasUsed * receipt.gasPrice).toString(),
+    };
+  }
+
+  getConfirmedNonce(): Promise<number> {
+    return this.provider.getTransactionCount(this.wallet.address, 'latest');
+  }
+
+  getBlockNumber(): Promise<number> {
+    return this.provider.getBlockNumber();
+  }
+}

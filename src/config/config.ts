@@ -1,0 +1,270 @@
+// One typed configuration, parsed and validated once at start from the environment and CLI flags.
+// The rest of the code receives a Config and never reads process.env (STYLE.md §11).
+import path from 'node:path';
+
+/** Validated service settings (DESIGN.md §7). */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** PostgreSQL URL; absent → embedded PGlite store in dataDir. */
+  databaseUrl?: string;
+  /** JSON-RPC URLs of an external chain, tried in order; empty → embedded Anvil kept in dataDir. */
+  rpcUrls: string[];
+  chainId?: number;
+  anchorContract?: string;
+  didRegistry?: string;
+  signerPrivateKey?: string;
+  signerKeyFile?: string;
+  /** RPC URL handed to verifiers in /v1/info; never one carrying credentials. */
+  publicRpcUrl?: string;
+  /** Public base URL of the service; its host names the did:web identity. */
+  publicUrl?: string;
+  batchIntervalMs: number;
+  batchMaxSize: number;
+  confirmations: number;
+  maxFileBytes: number;
+  maxHashesPerRequest: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Hosts did:web may resolve to although private or loopback (tests, intranets). */
+  didWebAllowedHosts: string[];
+  /** Requests per second allowed per API key (token bucket); 0 disables the limit. */
+  rateLimitPerSecond: number;
+  /** Signer balance (in wei) below which the service reports itself degraded. */
+  lowBalanceWei: bigint;
+}
+
+/** One setting that failed validation; rendered as `NAME: message`. */
+export interface ConfigProblem {
+  setting: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  readonly problems: ConfigProblem[];
+  constructor(problems: ConfigProblem[]) {
+    super(problems.map((p) => `${p.setting}: ${p.message}`).join('\n'));
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Each setting: its environment name, CLI flag and description (used for --help and the README). */
+export const SETTINGS = [
+  { env: 'PORT', flag: 'port', help: 'HTTP port', default: '8080' },
+  { env: 'HOST', flag: 'host', help: 'interface to listen on', default: '127.0.0.1' },
+  { env: 'DATA_DIR', flag: 'data-dir', help: 'directory for the embedded database, chain, keys', default: './.did-notary' },
+  { env: 'DATABASE_URL', flag: 'database-url', help: 'PostgreSQL URL (absent: embedded store in DATA_DIR)' },
+  { env: 'RPC_URL', flag: 'rpc-url', help: 'JSON-RPC URL(s) of the chain, comma-separated for failover (absent: embedded Anvil)' },
+  { env: 'CHAIN_ID', flag: 'chain-id', help: 'expected chain id of RPC_URL' },
+  { env: 'ANCHOR_CONTRACT', flag: 'anchor-contract', help: 'DocumentAnchor contract address (required with RPC_URL)' },
+  { env: 'DID_REGISTRY', flag: 'did-registry', help: 'ERC-1056 registry address (default: the canonical one)' },
+  { env: 'SIGNER_PRIVATE_KEY', flag: 'signer-private-key', help: 'hex private key of the service signer' },
+  { env: 'SIGNER_KEY_FILE', flag: 'signer-key-file', help: 'file holding the signer key (default: generated into DATA_DIR)' },
+  { env: 'PUBLIC_RPC_URL', flag: 'public-rpc-url', help: 'RPC URL published to verifiers in /v1/info' },
+  { env: 'PUBLIC_URL', flag: 'public-url', help: 'public base URL of the service (names the did:web identity)' },
+  { env: 'BATCH_INTERVAL', flag: 'batch-interval', help: 'seal and anchor the open batch this often (e.g. 10s, 500ms, 2m)', default: '10s' },
+  { env: 'BATCH_MAX_SIZE', flag: 'batch-max-size', help: 'seal a batch when it reaches this many documents', default: '100000' },
+  { env: 'CONFIRMATIONS', flag: 'confirmations', help: 'blocks to wait before an anchor counts', default: '1' },
+  { env: 'MAX_FILE_SIZE', flag: 'max-file-size', help: 'largest uploaded file, bytes (suffixes k, M, G)', default: '100M' },
+  { env: 'MAX_HASHES_PER_REQUEST', flag: 'max-hashes-per-request', help: 'largest hashes list in one request', default: '10000' },
+  { env: 'LOG_LEVEL', flag: 'log-level', help: 'fatal, error, warn, info, debug, trace or silent', default: 'info' },
+  { env: 'DID_WEB_ALLOWED_HOSTS', flag: 'did-web-allowed-hosts', help: 'comma-separated hosts did:web may reach although private/loopback' },
+  { env: 'RATE_LIMIT', flag: 'rate-limit', help: 'requests per second per API key (0: no limit)', default: '200' },
+  { env: 'LOW_BALANCE_ETH', flag: 'low-balance-eth', help: 'signer balance below which /health reports degraded', default: '0.01' },
+] as const;
+
+export type SettingName = (typeof SETTINGS)[number]['env'];
+export type RawSettings = Partial<Record<SettingName, string | undefined>>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * Parses raw settings (environment merged with CLI flags, flags winning) into a Config.
+ * Collects every problem instead of stopping at the first, so an operator fixes them in one go.
+ */
+export function parseConfig(raw: RawSettings, cwd: string = process.cwd()): Config {
+  const problems: ConfigProblem[] = [];
+  const get = (name: SettingName): string | undefined => {
+    const value = raw[name];
+    if (value !== undefined && value.trim() !== '') return value.trim();
+    const setting = SETTINGS.find((s) => s.env === name);
+    return setting && 'default' in setting ? setting.default : undefined;
+  };
+  const fail = (setting: SettingName, message: string) => problems.push({ setting, message });
+
+  const integer = (name: SettingName, min: number, max: number): number => {
+    const value = get(name);
+    if (value === undefined) return NaN;
+    if (!/^\d+$/.test(value)) {
+      fail(name, `not a whole number: ${JSON.stringify(value)}`);
+      return NaN;
+    }
+    const n = Number(value);
+    if (n < min || n > max) fail(name, `must be between ${min} and ${max}, got ${n}`);
+    return n;
+  };
+  const url = (name: SettingName, value: string | undefined, protocols: string[]): string | undefined => {
+    if (value === undefined) return undefined;
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      fail(name, `not a URL: ${JSON.stringify(redactUrl(value))}`);
+      return undefined;
+    }
+    if (!protocols.includes(parsed.protocol)) {
+      fail(name, `must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
+      return undefined;
+    }
+    return value;
+  };
+  const address = (name: SettingName): string | undefined => {
+    const value = get(name);
+    if (value === undefined) return undefined;
+    if (!/^0x[0-9a-fA-F]{40}$/.test(value)) {
+      fail(name, 'not an Ethereum address (0x followed by 40 hex digits)');
+      return undefined;
+    }
+    return value.toLowerCase();
+  };
+
+  const port = integer('PORT', 0, 65535);
+  const host = get('HOST') ?? '127.0.0.1';
+  const dataDir = path.resolve(cwd, get('DATA_DIR') ?? './.did-notary');
+  const databaseUrl = url('DATABASE_URL', get('DATABASE_URL'), ['postgres:', 'postgresql:']);
+  const rpcUrls = (get('RPC_URL') ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '')
+    .map((u) => url('RPC_URL', u, ['http:', 'https:', 'ws:', 'wss:']))
+    .filter((u): u is string => u !== undefined);
+  const chainIdRaw = get('CHAIN_ID');
+  const chainId = chainIdRaw === undefined ? undefined : integer('CHAIN_ID', 1, Number.MAX_SAFE_INTEGER);
+  const anchorContract = address('ANCHOR_CONTRACT');
+  const didRegistry = address('DID_REGISTRY');
+
+  let signerPrivateKey = get('SIGNER_PRIVATE_KEY');
+  if (signerPrivateKey !== undefined) {
+    const normalized = signerPrivateKey.startsWith('0x') ? signerPrivateKey : `0x${signerPrivateKey}`;
+    if (!/^0x[0-9a-fA-F]{64}$/.test(normalized)) {
+      // Never echo the value: it is a secret.
+      fail('SIGNER_PRIVATE_KEY', 'not a 32-byte hex private key');
+      signerPrivateKey = undefined;
+    } else signerPrivateKey = normalized.toLowerCase();
+  }
+  const signerKeyFile = get('SIGNER_KEY_FILE');
+  if (signerPrivateKey !== undefined && signerKeyFile !== undefined) {
+    fail('SIGNER_KEY_FILE', 'give either SIGNER_PRIVATE_KEY or SIGNER_KEY_FILE, not both');
+  }
+
+  const publicRpcUrl = url('PUBLIC_RPC_URL', get('PUBLIC_RPC_URL'), ['http:', 'https:']);
+  if (publicRpcUrl !== undefined) {
+    const parsed = new URL(publicRpcUrl);
+    if (parsed.username !== '' || parsed.password !== '') {
+      fail('PUBLIC_RPC_URL', 'must not carry credentials: it is published to every verifier');
+    }
+  }
+  const publicUrl = url('PUBLIC_URL', get('PUBLIC_URL'), ['http:', 'https:']);
+
+  const batchIntervalMs = parseDuration(get('BATCH_INTERVAL') ?? '10s');
+  if (batchIntervalMs === undefined || batchIntervalMs < 50 || batchIntervalMs > 86_400_000) {
+    fail('BATCH_INTERVAL', 'must be a duration between 50ms and 24h, like 10s, 500ms or 2m');
+  }
+  const batchMaxSize = integer('BATCH_MAX_SIZE', 1, 4_000_000_000);
+  const confirmations = integer('CONFIRMATIONS', 1, 1000);
+  const maxFileBytes = parseSize(get('MAX_FILE_SIZE') ?? '100M');
+  if (maxFileBytes === undefined || maxFileBytes < 1) fail('MAX_FILE_SIZE', 'must be a size like 100M, 512k or 1048576');
+  const maxHashesPerRequest = integer('MAX_HASHES_PER_REQUEST', 1, 1_000_000);
+  const logLevel = get('LOG_LEVEL') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) fail('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  const didWebAllowedHosts = (get('DID_WEB_ALLOWED_HOSTS') ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter((h) => h !== '');
+  const rateLimitPerSecond = integer('RATE_LIMIT', 0, 1_000_000);
+  const lowBalance = get('LOW_BALANCE_ETH') ?? '0.01';
+  let lowBalanceWei = 0n;
+  if (!/^\d+(\.\d{1,18})?$/.test(lowBalance)) fail('LOW_BALANCE_ETH', 'must be a decimal amount of ether like 0.01');
+  else lowBalanceWei = etherToWei(lowBalance);
+
+  if (rpcUrls.length > 0) {
+    if (anchorContract === undefined && !problems.some((p) => p.setting === 'ANCHOR_CONTRACT')) {
+      fail('ANCHOR_CONTRACT', 'required with RPC_URL (deploy contracts/DocumentAnchor.sol, see README)');
+    }
+    if (signerPrivateKey === undefined && signerKeyFile === undefined && !problems.some((p) => p.setting === 'SIGNER_PRIVATE_KEY')) {
+      fail('SIGNER_PRIVATE_KEY', 'required with RPC_URL (or SIGNER_KEY_FILE): the anchoring account must be funded');
+    }
+  } else {
+    for (const name of ['CHAIN_ID', 'ANCHOR_CONTRACT'] as const) {
+      if (get(name) !== undefined) fail(name, 'only meaningful with RPC_URL (the embedded chain deploys its own)');
+    }
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    port,
+    host,
+    dataDir,
+    databaseUrl,
+    rpcUrls,
+    chainId,
+    anchorContract,
+    didRegistry,
+    signerPrivateKey,
+    signerKeyFile: signerKeyFile === undefined ? undefined : path.resolve(cwd, signerKeyFile),
+    publicRpcUrl,
+    publicUrl,
+    batchIntervalMs: batchIntervalMs ?? 10_000,
+    batchMaxSize,
+    confirmations,
+    maxFileBytes: maxFileBytes ?? 0,
+    maxHashesPerRequest,
+    logLevel: logLevel as Config['logLevel'],
+    didWebAllowedHosts,
+    rateLimitPerSecond,
+    lowBalanceWei,
+  };
+}
+
+/** Reads the settings named in SETTINGS from an environment object. */
+export function settingsFromEnv(env: NodeJS.ProcessEnv): RawSettings {
+  const raw: RawSettings = {};
+  for (const s of SETTINGS) raw[s.env] = env[s.env];
+  return raw;
+}
+
+/** `10s`, `500ms`, `2m`, `1h` or a bare number of milliseconds. */
+export function parseDuration(value: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(value.trim());
+  if (!match) return undefined;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(match[1]) * unit);
+}
+
+/** `100M`, `512k`, `1G` (binary multiples) or a bare number of bytes. */
+export function parseSize(value: string): number | undefined {
+  const match = /^(\d+)\s*([kKmMgG])?i?[bB]?$/.exec(value.trim());
+  if (!match) return undefined;
+  const unit = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(match[2] ?? '').toLowerCase() as 'k' | 'm' | 'g'] ?? 1;
+  return Number(match[1]) * unit;
+}
+
+function etherToWei(amount: string): bigint {
+  const [whole, fraction = ''] = amount.split('.');
+  return BigInt(whole ?? '0') * 10n ** 18n + BigInt(fraction.padEnd(18, '0'));
+}
+
+/** Hides user:password in a URL before it reaches a log or an error. */
+export function redactUrl(value: string): string {
+  try {
+    const parsed = new URL(value);
+    if (parsed.username || parsed.password) {
+      parsed.username = parsed.username ? '***' : '';
+      parsed.password = parsed.password ? '***' : '';
+    }
+    return parsed.toString();
+  } catch {
+    return value.replace(/\/\/[^@/]*@/, '//***@');
+  }
+}

@@ -1,0 +1,84 @@
+// The Express application: middleware order, the OpenAPI contract as request validator, routes, problems.
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import express, { type Express } from 'express';
+import * as OpenApiValidator from 'express-openapi-validator';
+import type { Config } from '../config/config';
+import type { Notary } from '../notary/notary';
+import type { Logger } from '../observability/logger';
+import type { SqlStore } from '../store/store';
+import { requireScope } from './auth';
+import { HttpProblem, problemErrorHandler } from './problems';
+import { createRateLimiter } from './rate-limit';
+import { documentRoutes, multipartDocumentRoute } from './routes/documents';
+import { keyRoutes } from './routes/keys';
+import { notaryRoutes } from './routes/notary';
+import { serviceRoutes, type HealthReport, type ServiceInfo } from './routes/service';
+
+/** The single source of truth for the HTTP contract. */
+export const OPENAPI_PATH = path.join(__dirname, '..', '..', 'openapi.yaml');
+
+export interface AppDependencies {
+  config: Config;
+  logger: Logger;
+  store: SqlStore;
+  notary: Notary;
+  info: () => ServiceInfo;
+  health: () => Promise<HealthReport>;
+  /** Also check every response against openapi.yaml (tests). */
+  validateResponses?: boolean;
+}
+
+/** Builds the app; listening and shutdown belong to the caller. */
+export function createApp(deps: AppDependencies): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.set('query parser', 'simple');
+
+  app.use((req, res, next) => {
+    const incoming = req.get('x-request-id');
+    const requestId = incoming && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
+    res.setHeader('x-request-id', requestId);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      deps.logger.info(
+        { requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 },
+        'request',
+      );
+    });
+    next();
+  });
+
+  const limit = createRateLimiter(deps.config.rateLimitPerSecond);
+  const auth = {
+    notarize: requireScope(deps.store, 'notarize', limit),
+    issue: requireScope(deps.store, 'issue', limit),
+    admin: requireScope(deps.store, 'admin', limit),
+  };
+
+  // Multipart uploads are streamed and hashed before any body parser or validator buffers them.
+  app.post('/v1/documents', auth.notarize, multipartDocumentRoute(deps));
+
+  app.use(express.json({ limit: '4mb', strict: true, type: ['application/json', 'application/*+json'] }));
+  serviceRoutes(app, deps);
+  app.use(
+    OpenApiValidator.middleware({
+      apiSpec: OPENAPI_PATH,
+      validateRequests: { allowUnknownQueryParameters: false },
+      validateResponses: deps.validateResponses ? { onError: (error) => { throw error; } } : false,
+      validateSecurity: false,
+      fileUploader: false,
+      ignoreUndocumented: false,
+      ignorePaths: /^\/(health|openapi\.yaml)?$/,
+    }),
+  );
+  documentRoutes(app, deps, auth.notarize);
+  notaryRoutes(app, deps, auth.admin);
+  keyRoutes(app, deps, auth.admin);
+
+  app.use((req, _res, next) => next(new HttpProblem('not-found', `no route for ${req.method} ${req.path}`)));
+  app.use(problemErrorHandler(deps.logger));
+  return app;
+}

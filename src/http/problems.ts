@@ -1,0 +1,120 @@
+// The one place where errors become RFC 9457 problem+json responses, each kind with a stable `type` URI.
+import type { ErrorRequestHandler, Response } from 'express';
+import { DomainError } from '../core/errors';
+import type { Logger } from '../observability/logger';
+
+/** Stable problem kinds; the `type` URI is `urn:did-notary:problem:<kind>`. Never rename one. */
+export const PROBLEM_KINDS = {
+  'invalid-json': { status: 400, title: 'Malformed JSON body' },
+  'validation-failed': { status: 400, title: 'Request does not match the API contract' },
+  'invalid-document-id': { status: 400, title: 'Invalid document identifier' },
+  'duplicate-documents': { status: 400, title: 'The same document appears more than once in the request' },
+  'invalid-receipt': { status: 400, title: 'Malformed receipt' },
+  'invalid-credential-request': { status: 400, title: 'Invalid credential request' },
+  unauthorized: { status: 401, title: 'Missing or invalid API key' },
+  forbidden: { status: 403, title: 'The API key lacks the required scope' },
+  'not-found': { status: 404, title: 'No such resource' },
+  'document-not-found': { status: 404, title: 'Unknown document' },
+  'batch-not-found': { status: 404, title: 'Unknown batch' },
+  'api-key-not-found': { status: 404, title: 'Unknown API key' },
+  'method-not-allowed': { status: 405, title: 'Method not allowed on this resource' },
+  'payload-too-large': { status: 413, title: 'Request body too large' },
+  'too-many-documents': { status: 413, title: 'Too many documents in one request' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported content type' },
+  'rate-limited': { status: 429, title: 'Too many requests' },
+  'chain-unavailable': { status: 503, title: 'The chain could not be reached' },
+  'not-ready': { status: 503, title: 'The service is starting or stopping' },
+  internal: { status: 500, title: 'Internal error' },
+} as const;
+
+export type ProblemKind = keyof typeof PROBLEM_KINDS;
+
+export const PROBLEM_TYPE_PREFIX = 'urn:did-notary:problem:';
+
+/** An error that already knows its problem kind; thrown by handlers and middleware. */
+export class HttpProblem extends Error {
+  readonly kind: ProblemKind;
+  readonly extensions: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+  constructor(kind: ProblemKind, detail: string, extensions: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+    super(detail);
+    this.name = 'HttpProblem';
+    this.kind = kind;
+    this.extensions = extensions;
+    this.headers = headers;
+  }
+}
+
+/** Domain error codes (core and use cases) and the problem kind each maps to. */
+const DOMAIN_CODE_TO_KIND: Record<string, ProblemKind> = {
+  INVALID_DOCUMENT_ID: 'invalid-document-id',
+  INVALID_RECEIPT: 'invalid-receipt',
+  DUPLICATE_DOCUMENTS: 'duplicate-documents',
+  TOO_MANY_DOCUMENTS: 'too-many-documents',
+  DOCUMENT_NOT_FOUND: 'document-not-found',
+  BATCH_NOT_FOUND: 'batch-not-found',
+  CHAIN_UNAVAILABLE: 'chain-unavailable',
+  INVALID_CREDENTIAL_REQUEST: 'invalid-credential-request',
+};
+
+interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  [extension: string]: unknown;
+}
+
+/** Maps any thrown value to a problem; unknown errors become `internal` without leaking internals. */
+export function toProblem(error: unknown): { body: ProblemBody; headers: Record<string, string> } {
+  const make = (kind: ProblemKind, detail: string, extensions: Record<string, unknown> = {}, headers: Record<string, string> = {}) => ({
+    body: { type: PROBLEM_TYPE_PREFIX + kind, title: PROBLEM_KINDS[kind].title, status: PROBLEM_KINDS[kind].status, detail, ...extensions },
+    headers,
+  });
+  if (error instanceof HttpProblem) return make(error.kind, error.message, error.extensions, error.headers);
+  if (error instanceof DomainError) {
+    const kind = DOMAIN_CODE_TO_KIND[error.code];
+    if (kind) return make(kind, error.message, { code: error.code, ...(error.details ?? {}) });
+  }
+  const e = error as { type?: string; status?: number; statusCode?: number; errors?: unknown[]; message?: string; path?: string };
+  // body-parser errors (express.json, express.raw)
+  if (e?.type === 'entity.parse.failed') return make('invalid-json', `the body is not valid JSON: ${e.message ?? ''}`.trim());
+  if (e?.type === 'entity.too.large') return make('payload-too-large', 'the request body exceeds the size limit');
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return make('unsupported-media-type', e.message ?? 'unsupported encoding');
+  // express-openapi-validator errors carry a status and a list of errors
+  if (Array.isArray(e?.errors) && typeof e.status === 'number') {
+    const errors = (e.errors as Array<{ path?: string; message?: string; errorCode?: string }>).map((x) => ({
+      path: x.path,
+      message: x.message,
+    }));
+    const detail = errors.map((x) => `${x.path ?? ''} ${x.message ?? ''}`.trim()).join('; ') || e.message || 'invalid request';
+    if (e.status === 415) return make('unsupported-media-type', detail);
+    if (e.status === 404) return make('not-found', detail);
+    if (e.status === 405) return make('method-not-allowed', detail);
+    if (e.status === 413) return make('payload-too-large', detail);
+    if (e.status === 401) return make('unauthorized', detail);
+    if (e.status >= 400 && e.status < 500) return make('validation-failed', detail, { errors });
+  }
+  return make('internal', 'an internal error occurred; it has been logged');
+}
+
+/** Sends a problem response. */
+export function sendProblem(res: Response, error: unknown, instance?: string): void {
+  const { body, headers } = toProblem(error);
+  if (instance) body.instance = instance;
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+}
+
+/** Express error handler: logs 5xx with the stack, everything else as a short line. */
+export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, next) => {
+    if (res.headersSent) return next(error);
+    const { body } = toProblem(error);
+    const requestId = res.getHeader('x-request-id');
+    if (body.status >= 500) logger.error({ err: error, requestId, path: req.path }, 'request failed');
+    else logger.debug({ requestId, path: req.path, type: body.type }, body.detail);
+    sendProblem(res, error, req.originalUrl);
+  };
+}

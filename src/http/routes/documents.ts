@@ -1,0 +1,137 @@
+// POST /v1/documents: JSON identifiers, or multipart files hashed while streaming and never stored.
+import { createHash } from 'node:crypto';
+import busboy from 'busboy';
+import type { Express, Request, RequestHandler, Response } from 'express';
+import { documentIdFromDigest, type DocumentId } from '../../core/document-id';
+import { DomainError } from '../../core/errors';
+import type { AppDependencies } from '../app';
+import { callerKey } from '../auth';
+import { HttpProblem } from '../problems';
+
+const MAX_FIELD_BYTES = 1024;
+
+export function documentRoutes(app: Express, deps: Pick<AppDependencies, 'notary'>, notarize: RequestHandler): void {
+  app.post('/v1/documents', notarize, async (req, res) => {
+    const body = req.body as { hash?: string; hashes?: string[]; label?: string; externalRef?: string };
+    const identifiers = body.hashes ?? (body.hash === undefined ? [] : [body.hash]);
+    const ids = deps.notary.parseIdentifiers(identifiers);
+    const receipts = await deps.notary.submit(callerKey(res).tenantId, ids, { label: body.label, externalRef: body.externalRef });
+    res.status(202).json({ receipts });
+  });
+}
+
+/** Handles multipart submissions itself and passes every other content type on. */
+export function multipartDocumentRoute(deps: Pick<AppDependencies, 'notary' | 'config'>): RequestHandler {
+  return async (req, res, next) => {
+    if (!req.is('multipart/form-data')) return next();
+    try {
+      const upload = await hashUploadedFiles(req, deps.config.maxFileBytes, deps.config.maxHashesPerRequest);
+      if (upload.documents.length === 0) {
+        throw new HttpProblem('validation-failed', 'the multipart body has no "file" field');
+      }
+      const seen = new Map<string, number>();
+      upload.documents.forEach((doc, index) => {
+        const previous = seen.get(doc.id.multihashHex);
+        if (previous !== undefined) {
+          throw new DomainError('DUPLICATE_DOCUMENTS', `file[${index}] (${doc.filename}) has the same content as file[${previous}]`, {
+            index,
+            duplicateOf: previous,
+          });
+        }
+        seen.set(doc.id.multihashHex, index);
+      });
+      const receipts = await deps.notary.submit(
+        callerKey(res).tenantId,
+        upload.documents.map((d) => d.id),
+        upload.metadata,
+      );
+      sendReceipts(res, receipts);
+    } catch (error) {
+      req.unpipe?.();
+      req.resume();
+      next(error);
+    }
+  };
+}
+
+function sendReceipts(res: Response, receipts: unknown[]): void {
+  res.status(202).json({ receipts });
+}
+
+interface HashedUpload {
+  documents: Array<{ id: DocumentId; filename: string; bytes: number }>;
+  metadata: { label?: string; externalRef?: string };
+}
+
+/** Streams each `file` part through SHA-256; the bytes are never buffered or written anywhere. */
+function hashUploadedFiles(req: Request, maxFileBytes: number, maxFiles: number): Promise<HashedUpload> {
+  return new Promise((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({
+        headers: req.headers,
+        limits: { fileSize: maxFileBytes, files: maxFiles, fields: 10, fieldSize: MAX_FIELD_BYTES, parts: maxFiles + 10 },
+      });
+    } catch (error) {
+      reject(new HttpProblem('validation-failed', `malformed multipart request: ${(error as Error).message}`));
+      return;
+    }
+    const documents: HashedUpload['documents'] = [];
+    const metadata: HashedUpload['metadata'] = {};
+    const pending: Promise<void>[] = [];
+    let failed = false;
+    const fail = (error: Error) => {
+      if (failed) return;
+      failed = true;
+      reject(error);
+    };
+    parser.on('file', (field, stream, info) => {
+      if (field !== 'file') {
+        stream.resume();
+        fail(new HttpProblem('validation-failed', `unexpected file field "${field}": send files as "file"`));
+        return;
+      }
+      const index = documents.length;
+      const filename = info.filename ?? `file[${index}]`;
+      const hash = createHash('sha256');
+      let bytes = 0;
+      documents.push({ id: undefined as unknown as DocumentId, filename, bytes: 0 });
+      pending.push(
+        new Promise<void>((done) => {
+          stream.on('data', (chunk: Buffer) => {
+            bytes += chunk.length;
+            hash.update(chunk);
+          });
+          stream.on('limit', () => {
+            fail(
+              new HttpProblem('payload-too-large', `file[${index}] (${filename}) exceeds the ${maxFileBytes}-byte limit`, {
+                index,
+                limit: maxFileBytes,
+              }),
+            );
+          });
+          stream.on('end', () => {
+            documents[index] = { id: documentIdFromDigest(hash.digest()), filename, bytes };
+            done();
+          });
+        }),
+      );
+    });
+    parser.on('field', (name, value, info) => {
+      if (info.valueTruncated) fail(new HttpProblem('validation-failed', `field "${name}" is longer than ${MAX_FIELD_BYTES} bytes`));
+      else if (name === 'label' || name === 'externalRef') metadata[name] = value;
+      else fail(new HttpProblem('validation-failed', `unexpected field "${name}"; allowed: file, label, externalRef`));
+    });
+    parser.on('filesLimit', () => fail(new DomainError('TOO_MANY_DOCUMENTS', `at most ${maxFiles} files per request`, { limit: maxFiles })));
+    parser.on('partsLimit', () => fail(new HttpProblem('validation-failed', 'too many parts in the multipart body')));
+    parser.on('fieldsLimit', () => fail(new HttpProblem('validation-failed', 'too many fields in the multipart body')));
+    parser.on('error', (error: Error) => fail(new HttpProblem('validation-failed', `malformed multipart body: ${error.message}`)));
+    parser.on('close', () => {
+      void Promise.all(pending).then(() => {
+        if (!failed) resolve({ documents, metadata });
+      });
+    });
+    req.on('aborted', () => fail(new HttpProblem('validation-failed', 'the upload was aborted')));
+    req.pipe(parser);
+  });
+}

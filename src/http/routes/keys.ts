@@ -1,0 +1,34 @@
+// Admin routes for API keys; the CLI uses them when the service is running.
+import type { Express, RequestHandler } from 'express';
+import { createApiKey } from '../../access/api-keys';
+import type { ApiKeyRecord, Scope } from '../../store/store';
+import type { AppDependencies } from '../app';
+import { HttpProblem } from '../problems';
+
+/** The public view of a key: never its hash or secret. */
+export function apiKeyView(key: ApiKeyRecord) {
+  return {
+    id: key.id,
+    tenant: key.tenantId,
+    scopes: key.scopes,
+    label: key.label,
+    createdAt: key.createdAt.toISOString(),
+    revokedAt: key.revokedAt ? key.revokedAt.toISOString() : null,
+  };
+}
+
+export function keyRoutes(app: Express, deps: Pick<AppDependencies, 'store'>, admin: RequestHandler): void {
+  app.get('/v1/keys', admin, async (_req, res) => {
+    res.json({ keys: (await deps.store.listApiKeys()).map(apiKeyView) });
+  });
+  app.post('/v1/keys', admin, async (req, res) => {
+    const body = req.body as { tenant: string; scopes: Scope[]; label?: string };
+    const created = await createApiKey(deps.store, { tenantId: body.tenant, scopes: body.scopes, label: body.label });
+    res.status(201).json({ ...apiKeyView(created.record), secret: created.secret });
+  });
+  app.delete('/v1/keys/:id', admin, async (req, res) => {
+    const id = String(req.params.id);
+    if (!(await deps.store.revokeApiKey(id))) throw new HttpProblem('api-key-not-found', `no active API key ${id}`);
+    res.status(204).end();
+  });
+}

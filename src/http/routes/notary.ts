@@ -1,0 +1,19 @@
+// Receipts, receipt verification and batches.
+import type { Express, RequestHandler } from 'express';
+import type { AppDependencies } from '../app';
+
+export function notaryRoutes(app: Express, deps: Pick<AppDependencies, 'notary'>, admin: RequestHandler): void {
+  app.get('/v1/receipts/:id', async (req, res) => {
+    res.json(await deps.notary.getReceipt(String(req.params.id)));
+  });
+  app.post('/v1/receipts/verify', async (req, res) => {
+    const body = req.body as { receipt: unknown; hash?: string };
+    res.json(await deps.notary.verifyReceipt(body.receipt, body.hash));
+  });
+  app.post('/v1/batches/anchor', admin, async (_req, res) => {
+    res.json({ batch: await deps.notary.anchorNow() });
+  });
+  app.get('/v1/batches/:id', async (req, res) => {
+    res.json(await deps.notary.getBatch(String(req.params.id)));
+  });
+}

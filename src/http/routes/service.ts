@@ -1,0 +1,44 @@
+// Service-level routes: health, info and the OpenAPI document itself.
+import fs from 'node:fs';
+import type { Express } from 'express';
+import type { AppDependencies } from '../app';
+import { OPENAPI_PATH } from '../app';
+import { HttpProblem } from '../problems';
+
+export interface ServiceInfo {
+  name: string;
+  version: string;
+  did: string;
+  didWeb?: string;
+  chain: string;
+  chainId: number;
+  rpcUrl: string;
+  contracts: { anchor: string; didRegistry: string };
+  signer: string;
+  batch: { intervalMs: number; maxSize: number; confirmations: number };
+}
+
+export interface HealthReport {
+  status: 'ok' | 'degraded' | 'unavailable';
+  checks: Record<string, { ok: boolean; detail?: string }>;
+}
+
+export function serviceRoutes(app: Express, deps: Pick<AppDependencies, 'info' | 'health'>): void {
+  app.get('/health', async (_req, res) => {
+    const report = await deps.health();
+    if (report.status === 'unavailable') {
+      const failing = Object.entries(report.checks)
+        .filter(([, c]) => !c.ok)
+        .map(([name, c]) => `${name}: ${c.detail ?? 'failing'}`);
+      throw new HttpProblem('not-ready', failing.join('; ') || 'not ready', { checks: report.checks });
+    }
+    res.json(report);
+  });
+  app.get('/v1/info', (_req, res) => {
+    res.json(deps.info());
+  });
+  const spec = fs.readFileSync(OPENAPI_PATH, 'utf8');
+  app.get('/openapi.yaml', (_req, res) => {
+    res.type('application/yaml').send(spec);
+  });
+}

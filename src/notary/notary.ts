@@ -1,0 +1,299 @@
+// The notarization use cases: submit documents, seal and anchor batches, hand out and verify receipts.
+import { DomainError } from '../core/errors';
+import { parseDocumentId, type DocumentId } from '../core/document-id';
+import { verifyInclusion, hashLeaf } from '../core/merkle';
+import { parseReceipt, verifyReceipt, type Receipt, type ReceiptVerification } from '../core/receipt';
+import type { Logger } from '../observability/logger';
+import type { BatchRecord, SqlStore, SubmissionRecord } from '../store/store';
+import { anchorBatch } from './anchor-batch';
+import { BatchTreeCache, leafIndexOf } from './batch-trees';
+import type { AnchoringChain } from './ports';
+
+export interface NotaryOptions {
+  batchIntervalMs: number;
+  batchMaxSize: number;
+  confirmations: number;
+  maxDocumentsPerRequest: number;
+  /** The service DID named as receipt issuer. */
+  issuerDid: string;
+  transactionTimeoutMs?: number;
+  pollIntervalMs?: number;
+}
+
+/** A document to submit: an identifier string from the client, or an already computed id (uploads). */
+export interface DocumentSubmission {
+  id: DocumentId;
+}
+
+export interface SubmissionMetadata {
+  label?: string;
+  externalRef?: string;
+}
+
+/** Public view of a batch. */
+export interface BatchView {
+  id: string;
+  root: string;
+  treeSize: number;
+  status: 'sealed' | 'anchored';
+  sealedAt: string;
+  anchor: {
+    chain: string;
+    contract: string;
+    transactionHash: string;
+    blockNumber: number;
+    blockHash: string;
+    timestamp: number;
+    gasUsed: number | null;
+  } | null;
+}
+
+export interface NotaryEvents {
+  onSubmitted?(count: number, fresh: number): void;
+  onSealed?(batch: BatchRecord, durationMs: number): void;
+  onAnchored?(batch: BatchRecord, durationMs: number): void;
+  onAnchorError?(error: unknown): void;
+}
+
+export class Notary {
+  private readonly trees: BatchTreeCache;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<BatchRecord | null> | null = null;
+  private unsealedEstimate = 0;
+  private readonly abort = new AbortController();
+  private failures = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly store: SqlStore,
+    private readonly chain: AnchoringChain,
+    private readonly options: NotaryOptions,
+    private readonly logger: Logger,
+    private readonly events: NotaryEvents = {},
+  ) {
+    this.trees = new BatchTreeCache(store);
+  }
+
+  /** Parses client identifiers, rejecting bad ones and duplicates with the offending index. */
+  parseIdentifiers(identifiers: readonly string[]): DocumentId[] {
+    if (identifiers.length === 0) throw new DomainError('INVALID_DOCUMENT_ID', 'the list of documents is empty');
+    if (identifiers.length > this.options.maxDocumentsPerRequest) {
+      throw new DomainError(
+        'TOO_MANY_DOCUMENTS',
+        `at most ${this.options.maxDocumentsPerRequest} documents per request, got ${identifiers.length}`,
+        { limit: this.options.maxDocumentsPerRequest, count: identifiers.length },
+      );
+    }
+    const seen = new Map<string, number>();
+    return identifiers.map((identifier, index) => {
+      let id: DocumentId;
+      try {
+        id = parseDocumentId(identifier);
+      } catch (error) {
+        if (error instanceof DomainError) {
+          throw new DomainError(error.code, `hashes[${index}]: ${error.message}`, { ...(error.details ?? {}), index, value: identifier.slice(0, 200) });
+        }
+        throw error;
+      }
+      const previous = seen.get(id.multihashHex);
+      if (previous !== undefined) {
+        throw new DomainError('DUPLICATE_DOCUMENTS', `hashes[${index}] is the same document as hashes[${previous}]`, { index, duplicateOf: previous });
+      }
+      seen.set(id.multihashHex, index);
+      return id;
+    });
+  }
+
+  /** Commits documents for a tenant and returns their receipts in input order (202 semantics). */
+  async submit(tenantId: string, documents: DocumentId[], metadata: SubmissionMetadata = {}): Promise<Receipt[]> {
+    const records = await this.store.insertSubmissions(
+      tenantId,
+      documents.map((d) => ({ multihash: d.multihash, label: metadata.label, externalRef: metadata.externalRef })),
+    );
+    const fresh = records.filter((r) => !r.existing).length;
+    this.events.onSubmitted?.(records.length, fresh);
+    this.unsealedEstimate += fresh;
+    if (this.unsealedEstimate >= this.options.batchMaxSize) this.kick();
+    return Promise.all(records.map((record, i) => (record.existing ? this.receiptFor(record, documents[i]!) : pendingReceipt(record, documents[i]!, this.options.issuerDid))));
+  }
+
+  /** The receipt of a document by any identifier form; DOCUMENT_NOT_FOUND when never submitted. */
+  async getReceipt(identifier: string): Promise<Receipt> {
+    const id = parseDocumentId(identifier);
+    const found = await this.store.findSubmission(id.multihash);
+    if (!found) throw new DomainError('DOCUMENT_NOT_FOUND', `no document ${id.cid} was submitted here`);
+    return this.receiptFor(found.submission, id, found.batch);
+  }
+
+  async getBatch(id: string): Promise<BatchView> {
+    const batch = await this.store.getBatch(id);
+    if (!batch) throw new DomainError('BATCH_NOT_FOUND', `no batch ${id}`);
+    return batchView(batch);
+  }
+
+  /** Verifies a receipt (JSON from a client) against the chain, never against our own records. */
+  async verifyReceipt(receiptJson: unknown, hash?: string): Promise<ReceiptVerification> {
+    const receipt = parseReceipt(receiptJson);
+    return verifyReceipt(receipt, {
+      hash,
+      lookupAnchor: async ({ chain, contract, root }) => {
+        if (chain !== this.chain.chain || contract.toLowerCase() !== this.chain.contract) return null;
+        return this.chain.readAnchoring(root);
+      },
+      expectedChain: this.chain.chain,
+      expectedContract: this.chain.contract,
+    });
+  }
+
+  /** Starts the batching loop: seal and anchor every interval (and when a batch fills up). */
+  start(): void {
+    this.stopped = false;
+    void this.store.countUnsealed().then((n) => {
+      this.unsealedEstimate = n;
+    });
+    this.schedule(0);
+  }
+
+  /** Stops the loop and waits for a running seal/anchor round to finish or give up. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.abort.abort();
+    await this.running?.catch(() => null);
+  }
+
+  /** Seals whatever is waiting and anchors every unanchored batch now; returns the batch just sealed. */
+  async anchorNow(): Promise<BatchView | null> {
+    await this.running?.catch(() => null);
+    const batch = await this.round();
+    return batch ? batchView(batch) : null;
+  }
+
+  private kick(): void {
+    if (this.stopped || this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.schedule(0);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(async () => {
+      this.timer = undefined;
+      try {
+        await this.round();
+        this.failures = 0;
+        this.schedule(this.unsealedEstimate >= this.options.batchMaxSize ? 0 : this.options.batchIntervalMs);
+      } catch (error) {
+        this.failures += 1;
+        const backoff = Math.min(60_000, this.options.batchIntervalMs * 2 ** Math.min(this.failures, 6));
+        this.events.onAnchorError?.(error);
+        this.logger.warn({ err: error, retryInMs: backoff }, 'seal/anchor round failed; will retry');
+        this.schedule(backoff);
+      }
+    }, delayMs);
+    this.timer.unref?.();
+  }
+
+  /** One round, never two at once: seal one batch if anything waits, then anchor all unanchored. */
+  private round(): Promise<BatchRecord | null> {
+    const run = (async () => {
+      const started = Date.now();
+      const sealed = await this.store.sealNextBatch(this.options.batchMaxSize, (leaves) => {
+        const entry = BatchTreeCache.build(leaves);
+        return entry.tree.root;
+      });
+      if (sealed) {
+        this.unsealedEstimate = Math.max(0, this.unsealedEstimate - sealed.batch.treeSize);
+        this.trees.remember(sealed.batch.id, BatchTreeCache.build(sealed.leaves));
+        this.events.onSealed?.(sealed.batch, Date.now() - started);
+        this.logger.info({ batch: sealed.batch.id, treeSize: sealed.batch.treeSize }, 'batch sealed');
+      }
+      let latest: BatchRecord | null = sealed?.batch ?? null;
+      for (const batch of await this.store.listUnanchoredBatches()) {
+        const anchorStarted = Date.now();
+        const anchored = await anchorBatch(
+          this.store,
+          this.chain,
+          batch,
+          {
+            confirmations: this.options.confirmations,
+            transactionTimeoutMs: this.options.transactionTimeoutMs ?? 120_000,
+            pollIntervalMs: this.options.pollIntervalMs ?? 250,
+            signal: this.abort.signal,
+          },
+          this.logger,
+        );
+        this.events.onAnchored?.(anchored, Date.now() - anchorStarted);
+        if (latest?.id === anchored.id) latest = anchored;
+      }
+      return latest;
+    })();
+    this.running = run;
+    return run.finally(() => {
+      if (this.running === run) this.running = null;
+    });
+  }
+
+  private async receiptFor(submission: SubmissionRecord, id: DocumentId, knownBatch?: BatchRecord | null): Promise<Receipt> {
+    const batch = knownBatch === undefined ? await this.store.findBatchOfSeq(submission.seq) : knownBatch;
+    const receipt = pendingReceipt(submission, id, this.options.issuerDid);
+    if (!batch || batch.status !== 'anchored' || !batch.anchor) return receipt;
+    const { tree, seqs } = await this.trees.get(batch);
+    const leafIndex = leafIndexOf(seqs, submission.seq);
+    if (leafIndex < 0) throw new Error(`submission ${submission.seq} missing from batch ${batch.id}`);
+    const auditPath = tree.inclusionProof(leafIndex);
+    // Never hand out a proof that does not lead to the anchored root.
+    if (!verifyInclusion({ leafHash: hashLeaf(id.multihash), leafIndex, treeSize: tree.size, auditPath, root: batch.root })) {
+      throw new Error(`inclusion proof for ${id.cid} does not verify against batch ${batch.id}`);
+    }
+    return {
+      ...receipt,
+      status: 'anchored',
+      batch: { id: batch.id, root: hex(batch.root), treeSize: batch.treeSize },
+      proof: { type: 'rfc9162-sha256-inclusion', leafIndex, treeSize: batch.treeSize, auditPath: auditPath.map(hex) },
+      anchor: {
+        chain: batch.anchor.chain,
+        contract: batch.anchor.contract,
+        transactionHash: batch.anchor.transactionHash,
+        blockNumber: batch.anchor.blockNumber,
+        blockHash: batch.anchor.blockHash,
+        timestamp: batch.anchor.timestamp,
+      },
+    };
+  }
+}
+
+function pendingReceipt(submission: SubmissionRecord, id: DocumentId, issuer: string): Receipt {
+  return {
+    version: 'did-notary/receipt/1',
+    status: 'pending',
+    document: { cid: id.cid, multihash: id.multihashHex },
+    submittedAt: submission.submittedAt.toISOString(),
+    issuer,
+  };
+}
+
+function batchView(batch: BatchRecord): BatchView {
+  return {
+    id: batch.id,
+    root: hex(batch.root),
+    treeSize: batch.treeSize,
+    status: batch.status,
+    sealedAt: batch.sealedAt.toISOString(),
+    anchor: batch.anchor
+      ? {
+          chain: batch.anchor.chain,
+          contract: batch.anchor.contract,
+          transactionHash: batch.anchor.transactionHash,
+          blockNumber: batch.anchor.blockNumber,
+          blockHash: batch.anchor.blockHash,
+          timestamp: batch.anchor.timestamp,
+          gasUsed: batch.anchor.gasUsed,
+        }
+      : null,
+  };
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}

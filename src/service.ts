@@ -1,0 +1,201 @@
+// The composition root: wires config, keys, chain, store, notary and HTTP into a running service.
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import http from 'node:http';
+import { FallbackProvider, JsonRpcProvider, Wallet, type Provider } from 'ethers';
+import { bootstrapAdminKey } from './access/api-keys';
+import { AnchorClient } from './chain/anchor-client';
+import { ensureEmbeddedDeployment } from './chain/deployment';
+import { ANVIL_DEV_FUNDER_KEY, startEmbeddedAnvil } from './chain/embedded-anvil';
+import { redactUrl, type Config } from './config/config';
+import { loadSignerKey } from './did/signer-key';
+import { createApp } from './http/app';
+import type { HealthReport, ServiceInfo } from './http/routes/service';
+import { Notary } from './notary/notary';
+import type { Logger } from './observability/logger';
+import { openStore } from './store/open-store';
+import { SERVICE_VERSION } from './version';
+import type { SqlStore } from './store/store';
+
+/** ethr-did-resolver's canonical ERC-1056 registry, deployed at this address on most public chains. */
+const CANONICAL_DID_REGISTRY = '0xdca7ef03e98e0dc2b855be647c39abe984fcf21b';
+
+
+export interface RunningService {
+  url: string;
+  port: number;
+  info: ServiceInfo;
+  store: SqlStore;
+  notary: Notary;
+  /** The admin key's secret when this start created it (first start), else null. */
+  createdAdminKey: string | null;
+  /** Graceful stop: in-flight requests, anchoring round, store, embedded chain. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Starts everything the configuration asks for; on failure, stops what already started. */
+export async function startService(config: Config, logger: Logger, options: { validateResponses?: boolean } = {}): Promise<RunningService> {
+  const cleanups: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      await cleanup().catch((error: unknown) => logger.error({ err: error }, 'error while stopping'));
+    }
+  };
+  try {
+    fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    const signerKey = loadSignerKey(config);
+    logger.info({ source: signerKey.source }, signerKey.source === 'generated' ? 'generated a new signer key' : 'loaded the signer key');
+
+    const chainSetup = await connectChain(config, signerKey.privateKey, logger, cleanups);
+    const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+    cleanups.push(() => store.close());
+    logger.info({ store: config.databaseUrl ? redactUrl(config.databaseUrl) : `${config.dataDir}/db (embedded)` }, 'store ready');
+
+    const created = await bootstrapAdminKey(store, config.dataDir);
+    const signer = chainSetup.wallet.address.toLowerCase();
+    const did = `did:ethr:0x${chainSetup.chainId.toString(16)}:${signer}`;
+    const anchorClient = new AnchorClient(chainSetup.provider, chainSetup.wallet, chainSetup.chainId, chainSetup.anchorContract);
+    const notary = new Notary(store, anchorClient, {
+      batchIntervalMs: config.batchIntervalMs,
+      batchMaxSize: config.batchMaxSize,
+      confirmations: config.confirmations,
+      maxDocumentsPerRequest: config.maxHashesPerRequest,
+      issuerDid: did,
+    }, logger.child({ module: 'notary' }));
+
+    const info: ServiceInfo = {
+      name: 'did-notary',
+      version: SERVICE_VERSION,
+      did,
+      ...(config.publicUrl ? { didWeb: `did:web:${encodeURIComponent(new URL(config.publicUrl).host)}` } : {}),
+      chain: `eip155:${chainSetup.chainId}`,
+      chainId: chainSetup.chainId,
+      rpcUrl: chainSetup.publicRpcUrl,
+      contracts: { anchor: chainSetup.anchorContract, didRegistry: chainSetup.didRegistry },
+      signer,
+      batch: { intervalMs: config.batchIntervalMs, maxSize: config.batchMaxSize, confirmations: config.confirmations },
+    };
+    let stopping = false;
+    const health = async (): Promise<HealthReport> => {
+      const checks: HealthReport['checks'] = {};
+      checks.service = stopping ? { ok: false, detail: 'stopping' } : { ok: true };
+      try {
+        await store.db.query('SELECT 1');
+        checks.store = { ok: true };
+      } catch (error) {
+        checks.store = { ok: false, detail: (error as Error).message };
+      }
+      let lowBalance = false;
+      try {
+        const balance = await chainSetup.provider.getBalance(chainSetup.wallet.address);
+        checks.chain = { ok: true };
+        lowBalance = balance < config.lowBalanceWei;
+        checks.signerBalance = { ok: !lowBalance, detail: `${balance} wei` };
+      } catch (error) {
+        checks.chain = { ok: false, detail: `unreachable: ${(error as Error).message.slice(0, 200)}` };
+      }
+      const unavailable = !checks.service.ok || !checks.store.ok || !checks.chain.ok;
+      return { status: unavailable ? 'unavailable' : lowBalance ? 'degraded' : 'ok', checks };
+    };
+
+    const app = createApp({ config, logger, store, notary, info: () => info, health, validateResponses: options.validateResponses });
+    const server = http.createServer(app);
+    server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+    const port = (server.address() as AddressInfo).port;
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          stopping = true;
+          server.close(() => resolve());
+          server.closeIdleConnections();
+          setTimeout(() => server.closeAllConnections(), 5_000).unref();
+        }),
+    );
+    notary.start();
+    cleanups.push(() => notary.stop());
+
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    logger.info({ url, did, chain: info.chain, anchorContract: info.contracts.anchor }, 'did-notary is ready');
+    return { url, port, info, store, notary, createdAdminKey: created?.secret ?? null, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+interface ChainSetup {
+  provider: Provider;
+  wallet: Wallet;
+  chainId: number;
+  anchorContract: string;
+  didRegistry: string;
+  publicRpcUrl: string;
+}
+
+async function connectChain(config: Config, privateKey: string, logger: Logger, cleanups: Array<() => Promise<void>>): Promise<ChainSetup> {
+  if (config.rpcUrls.length === 0) {
+    const anvil = await startEmbeddedAnvil({ dataDir: config.dataDir, logger: chainLogger(logger) });
+    cleanups.push(() => anvil.stop());
+    const provider = new JsonRpcProvider(anvil.rpcUrl, anvil.chainId, { staticNetwork: true, pollingInterval: 250 });
+    cleanups.push(async () => provider.destroy());
+    const wallet = new Wallet(privateKey, provider);
+    const funder = new Wallet(ANVIL_DEV_FUNDER_KEY, provider);
+    const deployment = await ensureEmbeddedDeployment({
+      dataDir: config.dataDir,
+      provider,
+      funder,
+      signerAddress: wallet.address,
+      logger: chainLogger(logger),
+    });
+    logger.info({ rpcUrl: anvil.rpcUrl, pid: anvil.pid }, 'embedded chain ready');
+    return {
+      provider,
+      wallet,
+      chainId: anvil.chainId,
+      anchorContract: deployment.anchorContract.toLowerCase(),
+      didRegistry: deployment.didRegistry.toLowerCase(),
+      publicRpcUrl: config.publicRpcUrl ?? anvil.rpcUrl,
+    };
+  }
+  const providers = config.rpcUrls.map((url) => new JsonRpcProvider(url, config.chainId, config.chainId ? { staticNetwork: true } : {}));
+  const provider: Provider =
+    providers.length === 1 ? providers[0]! : new FallbackProvider(providers.map((p, i) => ({ provider: p, priority: i + 1, weight: 1 })), config.chainId, { quorum: 1 });
+  cleanups.push(async () => provider.destroy());
+  const network = await provider.getNetwork();
+  const chainId = Number(network.chainId);
+  if (config.chainId !== undefined && chainId !== config.chainId) {
+    throw new Error(`RPC_URL serves chain ${chainId}, but CHAIN_ID is ${config.chainId}`);
+  }
+  const anchorContract = config.anchorContract!;
+  if ((await provider.getCode(anchorContract)) === '0x') {
+    throw new Error(`ANCHOR_CONTRACT ${anchorContract} has no code on chain ${chainId}`);
+  }
+  const publicRpcUrl = config.publicRpcUrl ?? publishableRpcUrl(config.rpcUrls[0]!);
+  logger.info({ chainId, rpc: config.rpcUrls.map(redactUrl) }, 'connected to chain');
+  return {
+    provider,
+    wallet: new Wallet(privateKey, provider),
+    chainId,
+    anchorContract,
+    didRegistry: config.didRegistry ?? CANONICAL_DID_REGISTRY,
+    publicRpcUrl,
+  };
+}
+
+/** An RPC URL safe to publish: never one with credentials or an API key in its path or query. */
+function publishableRpcUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.username || parsed.password || parsed.search || /[0-9a-f]{16,}|[A-Za-z0-9_-]{24,}/.test(parsed.pathname)) {
+    return '';
+  }
+  return url;
+}
+
+function chainLogger(logger: Logger) {
+  const child = logger.child({ module: 'chain' });
+  return { info: (message: string) => child.info(message), warn: (message: string) => child.warn(message) };
+}

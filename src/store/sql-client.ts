@@ -1,0 +1,144 @@
+// The one seam between the store's SQL and a database driver: embedded PGlite or PostgreSQL via `pg`.
+// Both speak the same SQL with $1 parameters, so a single store implementation serves both.
+import fs from 'node:fs';
+import path from 'node:path';
+
+export type SqlRow = Record<string, unknown>;
+
+/** What the store needs from a connection: parameterised queries and transactions. */
+export interface SqlExecutor {
+  query<Row extends SqlRow = SqlRow>(sql: string, params?: unknown[]): Promise<Row[]>;
+}
+
+export interface SqlClient extends SqlExecutor {
+  /** Runs `work` in one transaction (READ COMMITTED), committing on success and rolling back on error. */
+  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /** Runs several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+  readonly kind: 'pglite' | 'postgres';
+  close(): Promise<void>;
+}
+
+/** Opens the embedded PGlite database kept in `<dataDir>/db`. Single process: guarded by a lock file. */
+export async function openEmbeddedDatabase(dataDir: string): Promise<SqlClient> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const dbDir = path.join(dataDir, 'db');
+  fs.mkdirSync(dbDir, { recursive: true });
+  const releaseLock = acquireDirectoryLock(path.join(dataDir, 'db.lock'));
+  let db: InstanceType<typeof PGlite>;
+  try {
+    db = new PGlite(dbDir);
+    await db.waitReady;
+  } catch (error) {
+    releaseLock();
+    throw error;
+  }
+  return {
+    kind: 'pglite',
+    async query<Row extends SqlRow>(sql: string, params?: unknown[]) {
+      return (await db.query<Row>(sql, params)).rows;
+    },
+    async transaction<T>(work: (tx: SqlExecutor) => Promise<T>) {
+      return db.transaction(async (tx) =>
+        work({
+          async query<Row extends SqlRow>(sql: string, params?: unknown[]) {
+            return (await tx.query<Row>(sql, params)).rows;
+          },
+        }),
+      );
+    },
+    async exec(sql: string) {
+      await db.exec(sql);
+    },
+    async close() {
+      try {
+        await db.close();
+      } finally {
+        releaseLock();
+      }
+    },
+  };
+}
+
+/** Connects to PostgreSQL with a pool; safe for many replicas sharing one database. */
+export async function openPostgresDatabase(url: string, poolSize = 10): Promise<SqlClient> {
+  const pg = await import('pg');
+  const Pool = pg.default?.Pool ?? pg.Pool;
+  const types = pg.default?.types ?? pg.types;
+  // int8 (sequence numbers, block numbers) as JS numbers: they stay far below 2^53.
+  types.setTypeParser(20, (value: string) => Number(value));
+  const pool = new Pool({ connectionString: url, max: poolSize });
+  pool.on('error', () => {
+    /* idle client errors are reported on the next query */
+  });
+  await pool.query('SELECT 1');
+  return {
+    kind: 'postgres',
+    async query<Row extends SqlRow>(sql: string, params?: unknown[]) {
+      return (await pool.query(sql, params)).rows as Row[];
+    },
+    async transaction<T>(work: (tx: SqlExecutor) => Promise<T>) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await work({
+          async query<Row extends SqlRow>(sql: string, params?: unknown[]) {
+            return (await client.query(sql, params)).rows as Row[];
+          },
+        });
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async exec(sql: string) {
+      await pool.query(sql);
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+/**
+ * PGlite is one process's database: a second process opening the same directory would corrupt it.
+ * A pid lock file turns that mistake into a clear error; a lock left by a dead process is taken over.
+ */
+function acquireDirectoryLock(lockPath: string): () => void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
+      return () => {
+        try {
+          if (fs.readFileSync(lockPath, 'utf8') === String(process.pid)) fs.unlinkSync(lockPath);
+        } catch {
+          /* already gone */
+        }
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(fs.readFileSync(lockPath, 'utf8').trim());
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isProcessAlive(holder)) {
+        throw new Error(
+          `the embedded database in ${path.dirname(lockPath)} is in use by process ${holder}; ` +
+            'stop it first, or talk to the running service with --server',
+        );
+      }
+      fs.rmSync(lockPath, { force: true });
+    }
+  }
+  throw new Error(`could not lock ${lockPath}`);
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

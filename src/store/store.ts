@@ -1,0 +1,388 @@
+// The persistence interface of the service and its SQL implementation (PGlite or PostgreSQL).
+import type { SqlClient, SqlExecutor } from './sql-client';
+
+export type Scope = 'notarize' | 'issue' | 'admin';
+export const SCOPES: readonly Scope[] = ['notarize', 'issue', 'admin'];
+
+export interface ApiKeyRecord {
+  id: string;
+  tenantId: string;
+  scopes: Scope[];
+  label: string | null;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+export interface NewSubmission {
+  multihash: Uint8Array;
+  label?: string;
+  externalRef?: string;
+}
+
+/** A document in the queue, as acknowledged to its submitter. */
+export interface SubmissionRecord {
+  seq: number;
+  tenantId: string;
+  multihash: Uint8Array;
+  submittedAt: Date;
+  label: string | null;
+  externalRef: string | null;
+  /** True when this tenant had already submitted the document (idempotent resubmission). */
+  existing: boolean;
+}
+
+export interface AnchorRecordRow {
+  chain: string;
+  contract: string;
+  transactionHash: string;
+  blockNumber: number;
+  blockHash: string;
+  timestamp: number;
+  gasUsed: number | null;
+  feeWei: string | null;
+}
+
+export interface BatchRecord {
+  id: string;
+  firstSeq: number;
+  lastSeq: number;
+  treeSize: number;
+  root: Uint8Array;
+  sealedAt: Date;
+  status: 'sealed' | 'anchored';
+  intendedTransaction: { hash: string; nonce: number; raw: string; sentAt: Date | null } | null;
+  attempts: number;
+  lastError: string | null;
+  anchor: AnchorRecordRow | null;
+}
+
+/** Leaves of a batch in tree order (submission sequence). */
+export interface BatchLeaves {
+  seqs: number[];
+  multihashes: Uint8Array[];
+}
+
+export class SqlStore {
+  constructor(readonly db: SqlClient) {}
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+
+  // ---- tenants and API keys ----
+
+  async ensureTenant(tenantId: string): Promise<void> {
+    await this.db.query('INSERT INTO tenants (id) VALUES ($1) ON CONFLICT (id) DO NOTHING', [tenantId]);
+  }
+
+  async insertApiKey(key: { id: string; tenantId: string; keyHash: Uint8Array; scopes: Scope[]; label?: string }): Promise<ApiKeyRecord> {
+    await this.ensureTenant(key.tenantId);
+    const rows = await this.db.query(
+      `INSERT INTO api_keys (id, tenant_id, key_hash, scopes, label) VALUES ($1, $2, $3, $4, $5)
+       RETURNING id, tenant_id, scopes, label, created_at, revoked_at`,
+      [key.id, key.tenantId, key.keyHash, key.scopes, key.label ?? null],
+    );
+    return toApiKey(rows[0]!);
+  }
+
+  /** The active (not revoked) key with this hash, if any. */
+  async findActiveApiKeyByHash(keyHash: Uint8Array): Promise<ApiKeyRecord | null> {
+    const rows = await this.db.query(
+      `SELECT id, tenant_id, scopes, label, created_at, revoked_at FROM api_keys
+       WHERE key_hash = $1 AND revoked_at IS NULL`,
+      [keyHash],
+    );
+    return rows[0] ? toApiKey(rows[0]) : null;
+  }
+
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    const rows = await this.db.query(
+      'SELECT id, tenant_id, scopes, label, created_at, revoked_at FROM api_keys ORDER BY created_at, id',
+    );
+    return rows.map(toApiKey);
+  }
+
+  /** Revokes a key; false when no active key has this id. */
+  async revokeApiKey(id: string): Promise<boolean> {
+    const rows = await this.db.query(
+      'UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id',
+      [id],
+    );
+    return rows.length > 0;
+  }
+
+  async countApiKeys(): Promise<number> {
+    const rows = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM api_keys');
+    return Number(rows[0]!.n);
+  }
+
+  // ---- the submission queue ----
+
+  /**
+   * Commits a tenant's documents in one transaction and returns one record per input, in input order.
+   * A document this tenant submitted before keeps its original record (existing: true).
+   * Holds the shared submission lock so a concurrent seal never skips a sequence number still in flight.
+   */
+  async insertSubmissions(tenantId: string, documents: NewSubmission[]): Promise<SubmissionRecord[]> {
+    if (documents.length === 0) return [];
+    return this.db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock_shared($1)', [SUBMISSION_LOCK]);
+      const inserted = new Map<string, SqlRowSubmission>();
+      for (let start = 0; start < documents.length; start += INSERT_CHUNK) {
+        const chunk = documents.slice(start, start + INSERT_CHUNK);
+        const rows = await tx.query<SqlRowSubmission>(
+          `INSERT INTO submissions (tenant_id, multihash, label, external_ref)
+           SELECT $1, m, l, r FROM unnest($2::bytea[], $3::text[], $4::text[]) WITH ORDINALITY AS t(m, l, r, o)
+           ORDER BY o
+           ON CONFLICT (tenant_id, multihash) DO NOTHING
+           RETURNING seq, tenant_id, multihash, submitted_at, label, external_ref`,
+          [tenantId, chunk.map((d) => d.multihash), chunk.map((d) => d.label ?? null), chunk.map((d) => d.externalRef ?? null)],
+        );
+        for (const row of rows) inserted.set(hexKey(row.multihash), row);
+      }
+      const missing = documents.filter((d) => !inserted.has(hexKey(d.multihash)));
+      const existing = new Map<string, SqlRowSubmission>();
+      for (let start = 0; start < missing.length; start += INSERT_CHUNK) {
+        const rows = await tx.query<SqlRowSubmission>(
+          `SELECT seq, tenant_id, multihash, submitted_at, label, external_ref FROM submissions
+           WHERE tenant_id = $1 AND multihash = ANY($2::bytea[])`,
+          [tenantId, missing.slice(start, start + INSERT_CHUNK).map((d) => d.multihash)],
+        );
+        for (const row of rows) existing.set(hexKey(row.multihash), row);
+      }
+      return documents.map((d) => {
+        const key = hexKey(d.multihash);
+        const fresh = inserted.get(key);
+        const row = fresh ?? existing.get(key);
+        if (!row) throw new Error('submission vanished inside its own transaction');
+        return toSubmission(row, fresh === undefined);
+      });
+    });
+  }
+
+  /** Number of committed documents not yet in a sealed batch. */
+  async countUnsealed(): Promise<number> {
+    const rows = await this.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM submissions
+       WHERE seq > COALESCE((SELECT max(last_seq) FROM batches), 0)`,
+    );
+    return Number(rows[0]!.n);
+  }
+
+  /**
+   * Seals the next batch: up to `maxSize` committed documents after the last sealed range.
+   * The exclusive submission lock is held only long enough to learn the highest sequence number
+   * that no open transaction can still commit below; the range is then read and sealed.
+   * `computeRoot` runs inside the sealing transaction.
+   */
+  async sealNextBatch(
+    maxSize: number,
+    computeRoot: (leaves: BatchLeaves) => Uint8Array,
+  ): Promise<{ batch: BatchRecord; leaves: BatchLeaves } | null> {
+    const safeMaxSeq = await this.db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [SUBMISSION_LOCK]);
+      const rows = await tx.query<{ max: number | null }>('SELECT max(seq) AS max FROM submissions');
+      return rows[0]?.max == null ? 0 : Number(rows[0].max);
+    });
+    return this.db.transaction(async (tx) => {
+      // One sealer at a time, whatever the number of replicas.
+      const locked = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [SEAL_LOCK]);
+      if (!locked[0]?.ok) return null;
+      const previous = await tx.query<{ last: number | null }>('SELECT max(last_seq) AS last FROM batches');
+      const afterSeq = previous[0]?.last == null ? 0 : Number(previous[0].last);
+      if (afterSeq >= safeMaxSeq) return null;
+      const rows = await tx.query<{ seq: number; multihash: Uint8Array }>(
+        `SELECT seq, multihash FROM submissions WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`,
+        [afterSeq, safeMaxSeq, maxSize],
+      );
+      if (rows.length === 0) return null;
+      const leaves: BatchLeaves = { seqs: rows.map((r) => Number(r.seq)), multihashes: rows.map((r) => toBytes(r.multihash)) };
+      const root = computeRoot(leaves);
+      const lastSeq = leaves.seqs[leaves.seqs.length - 1]!;
+      const inserted = await tx.query(
+        `INSERT INTO batches (first_seq, last_seq, tree_size, root, status) VALUES ($1, $2, $3, $4, 'sealed')
+         RETURNING ${BATCH_COLUMNS}`,
+        [afterSeq + 1, lastSeq, rows.length, root],
+      );
+      return { batch: toBatch(inserted[0]!), leaves };
+    });
+  }
+
+  async getBatch(id: string): Promise<BatchRecord | null> {
+    if (!/^\d{1,18}$/.test(id)) return null;
+    const rows = await this.db.query(`SELECT ${BATCH_COLUMNS} FROM batches WHERE id = $1`, [id]);
+    return rows[0] ? toBatch(rows[0]) : null;
+  }
+
+  async listUnanchoredBatches(): Promise<BatchRecord[]> {
+    const rows = await this.db.query(`SELECT ${BATCH_COLUMNS} FROM batches WHERE status <> 'anchored' ORDER BY id`);
+    return rows.map(toBatch);
+  }
+
+  async loadBatchLeaves(batch: Pick<BatchRecord, 'firstSeq' | 'lastSeq'>): Promise<BatchLeaves> {
+    const rows = await this.db.query<{ seq: number; multihash: Uint8Array }>(
+      'SELECT seq, multihash FROM submissions WHERE seq >= $1 AND seq <= $2 ORDER BY seq',
+      [batch.firstSeq, batch.lastSeq],
+    );
+    return { seqs: rows.map((r) => Number(r.seq)), multihashes: rows.map((r) => toBytes(r.multihash)) };
+  }
+
+  /** Records the signed transaction before it is broadcast, so a restart re-sends it instead of a new one. */
+  async recordIntendedTransaction(batchId: string, transaction: { hash: string; nonce: number; raw: string }): Promise<void> {
+    await this.db.query(
+      `UPDATE batches SET tx_hash = $2, tx_nonce = $3, raw_tx = $4, tx_sent_at = now(), attempts = attempts + 1
+       WHERE id = $1 AND status <> 'anchored'`,
+      [batchId, transaction.hash, transaction.nonce, transaction.raw],
+    );
+  }
+
+  async recordAnchorError(batchId: string, message: string): Promise<void> {
+    await this.db.query('UPDATE batches SET last_error = $2 WHERE id = $1', [batchId, message.slice(0, 2000)]);
+  }
+
+  async markAnchored(batchId: string, anchor: AnchorRecordRow): Promise<BatchRecord> {
+    const rows = await this.db.query(
+      `UPDATE batches SET status = 'anchored', anchor_chain = $2, anchor_contract = $3, anchor_tx_hash = $4,
+         anchor_block_number = $5, anchor_block_hash = $6, anchor_timestamp = $7, gas_used = $8, fee_wei = $9,
+         anchored_at = now(), last_error = NULL
+       WHERE id = $1 RETURNING ${BATCH_COLUMNS}`,
+      [
+        batchId,
+        anchor.chain,
+        anchor.contract,
+        anchor.transactionHash,
+        anchor.blockNumber,
+        anchor.blockHash,
+        anchor.timestamp,
+        anchor.gasUsed,
+        anchor.feeWei,
+      ],
+    );
+    if (!rows[0]) throw new Error(`batch ${batchId} does not exist`);
+    return toBatch(rows[0]);
+  }
+
+  /**
+   * The first submission of a document (any tenant unless one is given) and the batch holding it.
+   * Receipts are public: whoever holds the document may check it.
+   */
+  async findSubmission(multihash: Uint8Array, tenantId?: string): Promise<{ submission: SubmissionRecord; batch: BatchRecord | null } | null> {
+    const rows = await this.db.query<SqlRowSubmission>(
+      `SELECT seq, tenant_id, multihash, submitted_at, label, external_ref FROM submissions
+       WHERE multihash = $1 ${tenantId === undefined ? '' : 'AND tenant_id = $2'} ORDER BY seq LIMIT 1`,
+      tenantId === undefined ? [multihash] : [multihash, tenantId],
+    );
+    if (!rows[0]) return null;
+    const submission = toSubmission(rows[0], false);
+    return { submission, batch: await this.findBatchOfSeq(submission.seq) };
+  }
+
+  async findBatchOfSeq(seq: number): Promise<BatchRecord | null> {
+    const rows = await this.db.query(
+      `SELECT ${BATCH_COLUMNS} FROM batches WHERE last_seq >= $1 AND first_seq <= $1 ORDER BY last_seq LIMIT 1`,
+      [seq],
+    );
+    return rows[0] ? toBatch(rows[0]) : null;
+  }
+
+  /** Roots anchored more than once would be a bug; this lets tests and operators check. */
+  async countBatchesByStatus(): Promise<Record<'sealed' | 'anchored', number>> {
+    const rows = await this.db.query<{ status: 'sealed' | 'anchored'; n: number }>(
+      'SELECT status, count(*)::int AS n FROM batches GROUP BY status',
+    );
+    const counts = { sealed: 0, anchored: 0 };
+    for (const row of rows) counts[row.status] = Number(row.n);
+    return counts;
+  }
+}
+
+const SUBMISSION_LOCK = 7310002;
+const SEAL_LOCK = 7310003;
+const INSERT_CHUNK = 1000;
+
+const BATCH_COLUMNS = `id, first_seq, last_seq, tree_size, root, sealed_at, status, tx_hash, tx_nonce, raw_tx, tx_sent_at,
+  attempts, last_error, anchor_chain, anchor_contract, anchor_tx_hash, anchor_block_number, anchor_block_hash,
+  anchor_timestamp, gas_used, fee_wei::text AS fee_wei`;
+
+interface SqlRowSubmission {
+  [column: string]: unknown;
+  seq: number;
+  tenant_id: string;
+  multihash: Uint8Array;
+  submitted_at: Date;
+  label: string | null;
+  external_ref: string | null;
+}
+
+function toSubmission(row: SqlRowSubmission, existing: boolean): SubmissionRecord {
+  return {
+    seq: Number(row.seq),
+    tenantId: row.tenant_id,
+    multihash: toBytes(row.multihash),
+    submittedAt: new Date(row.submitted_at),
+    label: row.label,
+    externalRef: row.external_ref,
+    existing,
+  };
+}
+
+function toApiKey(row: Record<string, unknown>): ApiKeyRecord {
+  return {
+    id: String(row.id),
+    tenantId: String(row.tenant_id),
+    scopes: row.scopes as Scope[],
+    label: (row.label as string | null) ?? null,
+    createdAt: new Date(row.created_at as Date),
+    revokedAt: row.revoked_at ? new Date(row.revoked_at as Date) : null,
+  };
+}
+
+function toBatch(row: Record<string, unknown>): BatchRecord {
+  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return {
+    id: String(row.id),
+    firstSeq: Number(row.first_seq),
+    lastSeq: Number(row.last_seq),
+    treeSize: Number(row.tree_size),
+    root: toBytes(row.root as Uint8Array),
+    sealedAt: new Date(row.sealed_at as Date),
+    status: row.status as BatchRecord['status'],
+    intendedTransaction:
+      row.tx_hash == null
+        ? null
+        : {
+            hash: String(row.tx_hash),
+            nonce: Number(row.tx_nonce),
+            raw: String(row.raw_tx),
+            sentAt: row.tx_sent_at ? new Date(row.tx_sent_at as Date) : null,
+          },
+    attempts: Number(row.attempts),
+    lastError: (row.last_error as string | null) ?? null,
+    anchor:
+      row.anchor_tx_hash == null
+        ? null
+        : {
+            chain: String(row.anchor_chain),
+            contract: String(row.anchor_contract),
+            transactionHash: String(row.anchor_tx_hash),
+            blockNumber: Number(row.anchor_block_number),
+            blockHash: String(row.anchor_block_hash),
+            timestamp: Number(row.anchor_timestamp),
+            gasUsed: num(row.gas_used),
+            feeWei: (row.fee_wei as string | null) ?? null,
+          },
+  };
+}
+
+/** pg returns Buffers, PGlite Uint8Arrays: normalise to plain Uint8Array views. */
+function toBytes(value: Uint8Array): Uint8Array {
+  return value instanceof Uint8Array && value.constructor === Uint8Array
+    ? value
+    : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+}
+
+function hexKey(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+export type { SqlExecutor };

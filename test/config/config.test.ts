@@ -1,0 +1,123 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig, parseDuration, parseSize } from '../../src/config/config';
+import { CLI, PROJECT_ROOT } from '../helpers/service-process';
+
+function problemsOf(raw: Parameters<typeof parseConfig>[0]): string[] {
+  try {
+    parseConfig(raw, '/srv');
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message.split('\n');
+    throw error;
+  }
+  return [];
+}
+
+describe('parseConfig', () => {
+  it('gives the embedded defaults with no settings', () => {
+    const config = parseConfig({}, '/srv');
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      dataDir: '/srv/.did-notary',
+      rpcUrls: [],
+      batchIntervalMs: 10_000,
+      batchMaxSize: 100_000,
+      confirmations: 1,
+      maxFileBytes: 100 * 1024 * 1024,
+      maxHashesPerRequest: 10_000,
+      logLevel: 'info',
+    });
+    expect(config.databaseUrl).toBeUndefined();
+  });
+
+  it('reads every kind of setting', () => {
+    const config = parseConfig(
+      {
+        PORT: '9000',
+        DATA_DIR: 'data',
+        DATABASE_URL: 'postgres://u:p@db:5432/notary',
+        RPC_URL: 'https://rpc-a.example, https://rpc-b.example',
+        CHAIN_ID: '11155111',
+        ANCHOR_CONTRACT: '0xAbCdEf0123456789abcdef0123456789ABCDEF01',
+        SIGNER_PRIVATE_KEY: 'ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80',
+        BATCH_INTERVAL: '500ms',
+        BATCH_MAX_SIZE: '5000',
+        CONFIRMATIONS: '3',
+        MAX_FILE_SIZE: '2G',
+        LOW_BALANCE_ETH: '0.5',
+      },
+      '/srv',
+    );
+    expect(config).toMatchObject({
+      port: 9000,
+      dataDir: '/srv/data',
+      rpcUrls: ['https://rpc-a.example', 'https://rpc-b.example'],
+      chainId: 11155111,
+      anchorContract: '0xabcdef0123456789abcdef0123456789abcdef01',
+      signerPrivateKey: '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80',
+      batchIntervalMs: 500,
+      batchMaxSize: 5000,
+      confirmations: 3,
+      maxFileBytes: 2 * 1024 ** 3,
+      lowBalanceWei: 5n * 10n ** 17n,
+    });
+  });
+
+  it.each([
+    [{ RPC_URL: 'not a url' }, 'RPC_URL: not a URL: "not a url"'],
+    [{ RPC_URL: 'ftp://x' }, 'RPC_URL: must use http: or https: or ws: or wss:, got ftp:'],
+    [{ PORT: 'eighty' }, 'PORT: not a whole number: "eighty"'],
+    [{ PORT: '70000' }, 'PORT: must be between 0 and 65535, got 70000'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL: must use postgres: or postgresql:, got mysql:'],
+    [{ BATCH_INTERVAL: 'soon' }, 'BATCH_INTERVAL: must be a duration between 50ms and 24h, like 10s, 500ms or 2m'],
+    [{ CONFIRMATIONS: '0' }, 'CONFIRMATIONS: must be between 1 and 1000, got 0'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent'],
+    [{ CHAIN_ID: '5' }, 'CHAIN_ID: only meaningful with RPC_URL (the embedded chain deploys its own)'],
+    [{ PUBLIC_RPC_URL: 'https://user:secret@rpc.example' }, 'PUBLIC_RPC_URL: must not carry credentials: it is published to every verifier'],
+    [{ MAX_FILE_SIZE: 'big' }, 'MAX_FILE_SIZE: must be a size like 100M, 512k or 1048576'],
+  ] as const)('rejects %o with one clear line', (raw, expected) => {
+    expect(problemsOf(raw)).toEqual([expected]);
+  });
+
+  it('requires a contract and a signer with an external chain, and reports all problems at once', () => {
+    expect(problemsOf({ RPC_URL: 'https://rpc.example' })).toEqual([
+      'ANCHOR_CONTRACT: required with RPC_URL (deploy contracts/DocumentAnchor.sol, see README)',
+      'SIGNER_PRIVATE_KEY: required with RPC_URL (or SIGNER_KEY_FILE): the anchoring account must be funded',
+    ]);
+  });
+
+  it('never echoes a bad private key or URL credentials', () => {
+    const lines = problemsOf({ SIGNER_PRIVATE_KEY: 'deadbeefsecret', DATABASE_URL: 'postgres://user:hunter2@[bad' });
+    expect(lines.join('\n')).not.toContain('deadbeefsecret');
+    expect(lines.join('\n')).not.toContain('hunter2');
+    expect(lines).toEqual(['DATABASE_URL: not a URL: "postgres://***@[bad"', 'SIGNER_PRIVATE_KEY: not a 32-byte hex private key']);
+  });
+
+  it('parses durations and sizes', () => {
+    expect(parseDuration('10s')).toBe(10_000);
+    expect(parseDuration('2m')).toBe(120_000);
+    expect(parseDuration('250')).toBe(250);
+    expect(parseDuration('x')).toBeUndefined();
+    expect(parseSize('512k')).toBe(524_288);
+    expect(parseSize('1MiB')).toBe(1_048_576);
+    expect(parseSize('12')).toBe(12);
+  });
+});
+
+describe('did-notary serve with a bad configuration', () => {
+  it('prints one line per problem and exits 2 before starting anything', () => {
+    const result = spawnSync(process.execPath, [CLI, 'serve', '--port', 'x', '--rpc-url', 'nope'], {
+      cwd: PROJECT_ROOT,
+      env: { PATH: process.env.PATH, BATCH_INTERVAL: 'soon' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'PORT: not a whole number: "x"',
+      'RPC_URL: not a URL: "nope"',
+      'BATCH_INTERVAL: must be a duration between 50ms and 24h, like 10s, 500ms or 2m',
+    ]);
+  });
+});
