@@ -12,7 +12,7 @@ export function registerServeCommand(program: Command): void {
     const config = configFromCommand(options);
     const logger = createLogger(config.logLevel);
     // Loaded only now, so that --help and configuration errors answer instantly.
-    const { startService } = await import('../service');
+    const { startService } = require('../service') as typeof import('../service');
     let service: Awaited<ReturnType<typeof startService>>;
     try {
       service = await startService(config, logger);

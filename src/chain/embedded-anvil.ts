@@ -1,0 +1,405 @@
+// The embedded local chain: an Anvil child process whose state lives in the data directory, so
+// anchorings (and the receipts that point at them) survive restarts of the service.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { DomainError } from '../core/errors';
+
+/**
+ * Private key of Anvil's first dev account (derived from the public "test test … junk" mnemonic).
+ * It is public knowledge: use it only to deploy and fund on the embedded local chain, never elsewhere.
+ */
+export const ANVIL_DEV_FUNDER_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
+
+/** Chain id of the embedded chain (Anvil's default, `0x7a69`). */
+export const EMBEDDED_CHAIN_ID = 31337;
+
+/** Where the chain module reports; a pino logger fits. */
+export interface ChainLogger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface EmbeddedAnvilOptions {
+  /** The service's data directory; the chain lives in `<dataDir>/chain/`. */
+  dataDir: string;
+  logger?: ChainLogger;
+  /** How long to wait for `eth_chainId` to answer (default 15 s). */
+  startTimeoutMs?: number;
+  /** How long SIGTERM may take (state dump) before SIGKILL (default 10 s). */
+  stopTimeoutMs?: number;
+  /**
+   * Value of Anvil's CORS `Access-Control-Allow-Origin`. Default: CORS off, because with `*` any web
+   * page the operator visits could call `anvil_setStorageAt` on the chain that backs receipts. Pass
+   * the service's own origin if its verification page calls this RPC from the browser.
+   */
+  allowOrigin?: string;
+  /** Extra Anvil flags, for tests (e.g. `--number`) and tuning. */
+  extraArgs?: string[];
+}
+
+export interface EmbeddedAnvil {
+  /** Loopback JSON-RPC URL, e.g. `http://127.0.0.1:41234`. */
+  rpcUrl: string;
+  chainId: number;
+  pid: number;
+  /** SIGTERM (Anvil dumps its state), wait for exit, remove the pid file. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Anvil could not be found, did not start, or did not answer in time. */
+export class EmbeddedAnvilError extends DomainError<'EMBEDDED_CHAIN_FAILED'> {
+  constructor(message: string) {
+    super('EMBEDDED_CHAIN_FAILED', message);
+  }
+}
+
+const START_ATTEMPTS = 3;
+const POLL_INTERVAL_MS = 25;
+
+/**
+ * Starts Anvil on a free loopback port with its state persisted in `<dataDir>/chain/`.
+ *
+ * Before starting, an Anvil left running by an earlier run of the same data directory (the parent
+ * was killed) is stopped, so it saves its state and two chains never share one state file. On
+ * Linux the child also gets SIGTERM when this process dies (prctl PDEATHSIG via `setpriv`).
+ * Callers should still call `stop()` from their exit/SIGINT/SIGTERM handlers.
+ */
+export async function startEmbeddedAnvil(options: EmbeddedAnvilOptions): Promise<EmbeddedAnvil> {
+  const logger = options.logger ?? defaultLogger;
+  const startTimeoutMs = options.startTimeoutMs ?? 15_000;
+  const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
+  const files = chainFiles(options.dataDir);
+  fs.mkdirSync(files.chainDir, { recursive: true });
+  await stopStaleAnvil(files, logger, stopTimeoutMs);
+  let pendingBackup = snapshotStateFile(files);
+
+  try {
+    for (let attempt = 1; ; attempt++) {
+      const port = await findFreePort();
+      const logOffset = fileSize(files.logFile);
+      const child = spawnAnvil(files, port, options);
+      const pid = child.pid;
+      if (pid === undefined) throw new EmbeddedAnvilError(`Anvil did not start: ${await spawnErrorOf(child)}`);
+      fs.writeFileSync(files.pidFile, `${pid}\n`);
+      const rpcUrl = `http://127.0.0.1:${port}`;
+      const outcome = await waitUntilReady(rpcUrl, child, startTimeoutMs);
+
+      if (outcome.kind === 'ready') {
+        if (pendingBackup) fs.renameSync(pendingBackup, files.backupFile);
+        pendingBackup = undefined;
+        logger.info(`embedded Anvil ${pid} serves chain ${outcome.chainId} at ${rpcUrl}`);
+        return { rpcUrl, chainId: outcome.chainId, pid, stop: once(() => stopChild(child, files, stopTimeoutMs)) };
+      }
+
+      removePidFile(files.pidFile, pid);
+      if (outcome.kind === 'timeout') {
+        await terminate(pid, () => child.exitCode !== null || child.signalCode !== null, 2_000);
+        throw new EmbeddedAnvilError(
+          `Anvil (pid ${pid}) did not answer eth_chainId at ${rpcUrl} within ${startTimeoutMs} ms; see ${files.logFile}`,
+        );
+      }
+      const output = readFrom(files.logFile, logOffset);
+      if (attempt < START_ATTEMPTS && /address already in use/i.test(output)) continue;
+      if (attempt < START_ATTEMPTS && /failed to parse json file/i.test(output) && restoreBackup(files, logger)) {
+        discard(pendingBackup); // a copy of the damaged file
+        pendingBackup = undefined;
+        continue;
+      }
+      throw new EmbeddedAnvilError(`Anvil exited during start-up (${outcome.exit}):\n${output}`);
+    }
+  } finally {
+    discard(pendingBackup);
+  }
+}
+
+interface ChainFiles {
+  chainDir: string;
+  stateFile: string;
+  backupFile: string;
+  pidFile: string;
+  logFile: string;
+}
+
+function chainFiles(dataDir: string): ChainFiles {
+  const chainDir = path.resolve(dataDir, 'chain');
+  return {
+    chainDir,
+    stateFile: path.join(chainDir, 'anvil-state.json'),
+    backupFile: path.join(chainDir, 'anvil-state.backup.json'),
+    pidFile: path.join(chainDir, 'anvil.pid'),
+    logFile: path.join(chainDir, 'anvil.log'),
+  };
+}
+
+const defaultLogger: ChainLogger = {
+  info: () => {},
+  warn: (message) => process.emitWarning(message, { code: 'DID_NOTARY_CHAIN' }),
+};
+
+/** The platform package's binary, else the one @foundry-rs/anvil's postinstall fetched, else its JS wrapper. */
+function resolveAnvilCommand(): { command: string; prefixArgs: string[] } {
+  const arch = ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[process.arch] ?? process.arch;
+  const binary = process.platform === 'win32' ? 'anvil.exe' : 'anvil';
+  const candidates: string[] = [];
+  try {
+    const manifest = require.resolve(`@foundry-rs/anvil-${process.platform}-${arch}/package.json`);
+    candidates.push(path.join(path.dirname(manifest), 'bin', binary));
+  } catch {
+    // optional dependency skipped on this platform: try the wrapper package below
+  }
+  let wrapperDir: string | undefined;
+  try {
+    wrapperDir = path.dirname(require.resolve('@foundry-rs/anvil/package.json'));
+    candidates.push(path.join(wrapperDir, binary));
+  } catch {
+    // not installed at all
+  }
+  const found = candidates.find((candidate) => fs.existsSync(candidate));
+  if (found) return { command: found, prefixArgs: [] };
+  if (wrapperDir) return { command: process.execPath, prefixArgs: [path.join(wrapperDir, 'bin.mjs')] };
+  throw new EmbeddedAnvilError('Anvil not found: install the @foundry-rs/anvil package (npm install).');
+}
+
+/** Linux only: have the kernel SIGTERM Anvil when this process dies, so a crash leaves no orphan. */
+function parentDeathWrapper(): string[] {
+  if (process.platform !== 'linux') return [];
+  for (const candidate of ['/usr/bin/setpriv', '/bin/setpriv']) {
+    if (fs.existsSync(candidate)) return [candidate, '--pdeathsig', 'TERM', '--'];
+  }
+  return [];
+}
+
+function spawnAnvil(files: ChainFiles, port: number, options: EmbeddedAnvilOptions): ChildProcess {
+  const { command, prefixArgs } = resolveAnvilCommand();
+  const anvilArgs = [
+    ...prefixArgs,
+    '--host', '127.0.0.1',
+    '--port', String(port),
+    '--chain-id', String(EMBEDDED_CHAIN_ID),
+    '--state', files.stateFile,
+    '--state-interval', '1',
+    '--quiet',
+    ...(options.allowOrigin === undefined ? ['--no-cors'] : ['--allow-origin', options.allowOrigin]),
+    ...(options.extraArgs ?? []),
+  ];
+  const [wrapper, ...wrapperArgs] = parentDeathWrapper();
+  const logFd = fs.openSync(files.logFile, 'a');
+  try {
+    fs.writeSync(logFd, `--- ${new Date().toISOString()} starting anvil on port ${port}\n`);
+    return wrapper === undefined
+      ? spawn(command, anvilArgs, { stdio: ['ignore', logFd, logFd] })
+      : spawn(wrapper, [...wrapperArgs, command, ...anvilArgs], { stdio: ['ignore', logFd, logFd] });
+  } finally {
+    fs.closeSync(logFd);
+  }
+}
+
+function spawnErrorOf(child: ChildProcess): Promise<string> {
+  return new Promise((resolve) => child.once('error', (error) => resolve(error.message)));
+}
+
+type StartOutcome =
+  | { kind: 'ready'; chainId: number }
+  | { kind: 'exited'; exit: string }
+  | { kind: 'timeout' };
+
+async function waitUntilReady(rpcUrl: string, child: ChildProcess, timeoutMs: number): Promise<StartOutcome> {
+  let exit: string | undefined;
+  const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
+    exit = signal ? `signal ${signal}` : `exit code ${code}`;
+  };
+  child.once('exit', onExit);
+  const deadline = Date.now() + timeoutMs;
+  try {
+    while (Date.now() < deadline) {
+      if (exit !== undefined) return { kind: 'exited', exit };
+      const chainId = await queryChainId(rpcUrl);
+      if (chainId !== undefined) return { kind: 'ready', chainId };
+      await sleep(POLL_INTERVAL_MS);
+    }
+    return exit === undefined ? { kind: 'timeout' } : { kind: 'exited', exit };
+  } finally {
+    child.off('exit', onExit);
+  }
+}
+
+async function queryChainId(rpcUrl: string): Promise<number | undefined> {
+  try {
+    const response = await fetch(rpcUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+      signal: AbortSignal.timeout(1_000),
+    });
+    const body = (await response.json()) as { result?: unknown };
+    return typeof body.result === 'string' ? Number(BigInt(body.result)) : undefined;
+  } catch {
+    return undefined; // not listening yet
+  }
+}
+
+/** Binds port 0 on loopback and releases it; Anvil's bind right after rarely loses the race, and a loss is retried. */
+function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => {
+        if (address && typeof address === 'object') resolve(address.port);
+        else reject(new EmbeddedAnvilError('could not pick a free loopback port'));
+      });
+    });
+  });
+}
+
+async function stopChild(child: ChildProcess, files: ChainFiles, timeoutMs: number): Promise<void> {
+  const pid = child.pid as number;
+  const exited = () => child.exitCode !== null || child.signalCode !== null;
+  const exitPromise = exited() ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await terminate(pid, exited, timeoutMs);
+  await exitPromise;
+  removePidFile(files.pidFile, pid);
+  // A clean exit means Anvil just wrote a complete state file: keep it as the known-good copy.
+  if (child.exitCode === 0) {
+    const pending = snapshotStateFile(files);
+    if (pending) fs.renameSync(pending, files.backupFile);
+  }
+}
+
+/** Stops an Anvil recorded in the pid file if it is still alive and really serves this data directory. */
+async function stopStaleAnvil(files: ChainFiles, logger: ChainLogger, timeoutMs: number): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number.parseInt(fs.readFileSync(files.pidFile, 'utf8').trim(), 10);
+  } catch {
+    return; // no pid file: clean shutdown last time
+  }
+  if (Number.isSafeInteger(pid) && pid > 0 && isAlive(pid)) {
+    const commandLine = commandLineOf(pid);
+    if (commandLine?.includes('anvil') && commandLine.includes(files.stateFile)) {
+      logger.warn(`stopping Anvil ${pid} left running by an earlier run of ${files.chainDir}`);
+      await terminate(pid, () => !isAlive(pid), timeoutMs);
+    }
+  }
+  fs.rmSync(files.pidFile, { force: true });
+}
+
+/** SIGTERM, then SIGKILL if `hasExited` is still false after `timeoutMs`. */
+async function terminate(pid: number, hasExited: () => boolean, timeoutMs: number): Promise<void> {
+  if (!signal(pid, 'SIGTERM')) return;
+  if (await waitFor(hasExited, timeoutMs)) return;
+  signal(pid, 'SIGKILL');
+  await waitFor(hasExited, 5_000);
+}
+
+function signal(pid: number, name: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, name);
+    return true;
+  } catch {
+    return false; // already gone
+  }
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() >= deadline) return false;
+    await sleep(POLL_INTERVAL_MS);
+  }
+  return true;
+}
+
+/** Alive and not a zombie (a zombie waits for a parent that may never reap it). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no procfs: trust kill(0)
+  }
+}
+
+function commandLineOf(pid: number): string | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    // no procfs (macOS): fall back to ps
+  }
+  try {
+    return execFileSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' });
+  } catch {
+    return undefined;
+  }
+}
+
+function removePidFile(pidFile: string, pid: number): void {
+  try {
+    if (fs.readFileSync(pidFile, 'utf8').trim() === String(pid)) fs.rmSync(pidFile);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Anvil rewrites its state file in place (truncate, then write) every interval, so a kill -9 in
+ * mid-write leaves a file it refuses to load. A copy taken while no Anvil runs is promoted to the
+ * backup once Anvil has loaded it (proof that it parses); returns the copy's path.
+ */
+function snapshotStateFile(files: ChainFiles): string | undefined {
+  if (!fs.existsSync(files.stateFile)) return undefined;
+  const pending = `${files.backupFile}.${process.pid}.tmp`;
+  fs.copyFileSync(files.stateFile, pending);
+  return pending;
+}
+
+function discard(file: string | undefined): void {
+  if (file) fs.rmSync(file, { force: true });
+}
+
+function restoreBackup(files: ChainFiles, logger: ChainLogger): boolean {
+  if (!fs.existsSync(files.backupFile)) return false;
+  const damaged = `${files.stateFile}.damaged-${Date.now()}`;
+  fs.renameSync(files.stateFile, damaged);
+  fs.copyFileSync(files.backupFile, files.stateFile);
+  logger.warn(
+    `Anvil state file was damaged (kept as ${damaged}); restored the copy from the last clean ` +
+      `start or stop: anchorings made after it are lost and must be re-anchored`,
+  );
+  return true;
+}
+
+function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** What Anvil wrote to its log since `offset` (its own error messages say why it stopped). */
+function readFrom(file: string, offset: number): string {
+  try {
+    return fs.readFileSync(file).subarray(offset).toString('utf8').trim().slice(-4_000);
+  } catch {
+    return '';
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function once(action: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => (running ??= action());
+}
