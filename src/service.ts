@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import http from 'node:http';
+import path from 'node:path';
 import { FallbackProvider, JsonRpcProvider, Wallet, type Provider } from 'ethers';
 import { bootstrapAdminKey } from './access/api-keys';
 import { AnchorClient } from './chain/anchor-client';
@@ -13,6 +14,7 @@ import { createApp } from './http/app';
 import type { HealthReport, ServiceInfo } from './http/routes/service';
 import { Notary } from './notary/notary';
 import type { Logger } from './observability/logger';
+import { acquireDirectoryLock } from './store/directory-lock';
 import { openStore } from './store/open-store';
 import { SERVICE_VERSION } from './version';
 import type { SqlStore } from './store/store';
@@ -34,7 +36,7 @@ export interface RunningService {
 }
 
 /** Starts everything the configuration asks for; on failure, stops what already started. */
-export async function startService(config: Config, logger: Logger, options: { validateResponses?: boolean } = {}): Promise<RunningService> {
+export async function startService(config: Config, logger: Logger): Promise<RunningService> {
   const cleanups: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) {
@@ -43,6 +45,10 @@ export async function startService(config: Config, logger: Logger, options: { va
   };
   try {
     fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    if (config.rpcUrls.length === 0 || !config.databaseUrl) {
+      const release = acquireDirectoryLock(path.join(config.dataDir, 'service.lock'), 'the data directory');
+      cleanups.push(async () => release());
+    }
     const signerKey = loadSignerKey(config);
     logger.info({ source: signerKey.source }, signerKey.source === 'generated' ? 'generated a new signer key' : 'loaded the signer key');
 
@@ -98,7 +104,7 @@ export async function startService(config: Config, logger: Logger, options: { va
       return { status: unavailable ? 'unavailable' : lowBalance ? 'degraded' : 'ok', checks };
     };
 
-    const app = createApp({ config, logger, store, notary, info: () => info, health, validateResponses: options.validateResponses });
+    const app = createApp({ config, logger, store, notary, info: () => info, health, validateResponses: config.validateResponses });
     const server = http.createServer(app);
     server.keepAliveTimeout = 5_000;
     await new Promise<void>((resolve, reject) => {

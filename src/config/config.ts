@@ -32,6 +32,8 @@ export interface Config {
   rateLimitPerSecond: number;
   /** Signer balance (in wei) below which the service reports itself degraded. */
   lowBalanceWei: bigint;
+  /** Check every response against openapi.yaml too (development and tests; costs time). */
+  validateResponses: boolean;
 }
 
 /** One setting that failed validation; rendered as `NAME: message`. */
@@ -72,6 +74,7 @@ export const SETTINGS = [
   { env: 'DID_WEB_ALLOWED_HOSTS', flag: 'did-web-allowed-hosts', help: 'comma-separated hosts did:web may reach although private/loopback' },
   { env: 'RATE_LIMIT', flag: 'rate-limit', help: 'requests per second per API key (0: no limit)', default: '200' },
   { env: 'LOW_BALANCE_ETH', flag: 'low-balance-eth', help: 'signer balance below which /health reports degraded', default: '0.01' },
+  { env: 'VALIDATE_RESPONSES', flag: 'validate-responses', help: 'also check responses against openapi.yaml (true/false; for development)', default: 'false' },
 ] as const;
 
 export type SettingName = (typeof SETTINGS)[number]['env'];
@@ -188,6 +191,9 @@ export function parseConfig(raw: RawSettings, cwd: string = process.cwd()): Conf
   if (!/^\d+(\.\d{1,18})?$/.test(lowBalance)) fail('LOW_BALANCE_ETH', 'must be a decimal amount of ether like 0.01');
   else lowBalanceWei = etherToWei(lowBalance);
 
+  const validateResponses = get('VALIDATE_RESPONSES') ?? 'false';
+  if (!['true', 'false', '1', '0'].includes(validateResponses)) fail('VALIDATE_RESPONSES', 'must be true or false');
+
   if (rpcUrls.length > 0) {
     if (anchorContract === undefined && !problems.some((p) => p.setting === 'ANCHOR_CONTRACT')) {
       fail('ANCHOR_CONTRACT', 'required with RPC_URL (deploy contracts/DocumentAnchor.sol, see README)');
@@ -224,6 +230,7 @@ export function parseConfig(raw: RawSettings, cwd: string = process.cwd()): Conf
     didWebAllowedHosts,
     rateLimitPerSecond,
     lowBalanceWei,
+    validateResponses: validateResponses === 'true' || validateResponses === '1',
   };
 }
 

@@ -36,6 +36,13 @@ export class BatchTreeCache {
     }
   }
 
+  forget(batchId: string): void {
+    const entry = this.entries.get(batchId);
+    if (!entry) return;
+    this.entries.delete(batchId);
+    this.leaves -= entry.seqs.length;
+  }
+
   /** The batch's tree; rebuilt from the store when not cached, and checked against the sealed root. */
   async get(batch: BatchRecord): Promise<BatchTree> {
     const cached = this.entries.get(batch.id);

@@ -9,6 +9,9 @@ import { anchorBatch } from './anchor-batch';
 import { BatchTreeCache, leafIndexOf } from './batch-trees';
 import type { AnchoringChain } from './ports';
 
+/** How many of the newest anchored batches are re-checked against the chain at start. */
+const RECONCILE_DEPTH = 200;
+
 export interface NotaryOptions {
   batchIntervalMs: number;
   batchMaxSize: number;
@@ -63,6 +66,7 @@ export class Notary {
   private readonly abort = new AbortController();
   private failures = 0;
   private stopped = false;
+  private needsReconcile = false;
 
   constructor(
     private readonly store: SqlStore,
@@ -145,13 +149,33 @@ export class Notary {
     });
   }
 
-  /** Starts the batching loop: seal and anchor every interval (and when a batch fills up). */
+  /**
+   * Starts the batching loop: seal and anchor every interval (and when a batch fills up). The first
+   * round re-checks recent anchorings against the chain, so one lost since (reorg, crashed
+   * embedded chain) is anchored again instead of leaving receipts that point at nothing.
+   */
   start(): void {
     this.stopped = false;
+    this.needsReconcile = true;
     void this.store.countUnsealed().then((n) => {
       this.unsealedEstimate = n;
     });
     this.schedule(0);
+  }
+
+  /** Re-queues recent batches whose anchoring the chain no longer holds. */
+  private async reconcileAnchors(): Promise<void> {
+    for (const batch of await this.store.listRecentAnchoredBatches(RECONCILE_DEPTH)) {
+      const rootHex = hex(batch.root);
+      const anchoring = await this.chain.readAnchoring(rootHex);
+      if (anchoring && anchoring.blockNumber === batch.anchor?.blockNumber) continue;
+      const reason = anchoring
+        ? `anchoring moved from block ${batch.anchor?.blockNumber} to ${anchoring.blockNumber}`
+        : 'the chain no longer holds this anchoring';
+      this.logger.warn({ batch: batch.id, root: rootHex, reason }, 're-anchoring a batch');
+      this.trees.forget(batch.id);
+      await this.store.reopenBatch(batch.id, reason);
+    }
   }
 
   /** Stops the loop and waits for a running seal/anchor round to finish or give up. */
@@ -197,6 +221,10 @@ export class Notary {
   /** One round, never two at once: seal one batch if anything waits, then anchor all unanchored. */
   private round(): Promise<BatchRecord | null> {
     const run = (async () => {
+      if (this.needsReconcile) {
+        await this.reconcileAnchors();
+        this.needsReconcile = false;
+      }
       const started = Date.now();
       const sealed = await this.store.sealNextBatch(this.options.batchMaxSize, (leaves) => {
         const entry = BatchTreeCache.build(leaves);

@@ -2,6 +2,7 @@
 // Both speak the same SQL with $1 parameters, so a single store implementation serves both.
 import fs from 'node:fs';
 import path from 'node:path';
+import { acquireDirectoryLock } from './directory-lock';
 
 export type SqlRow = Record<string, unknown>;
 
@@ -24,7 +25,8 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<SqlClient> 
   const { PGlite } = await import('@electric-sql/pglite');
   const dbDir = path.join(dataDir, 'db');
   fs.mkdirSync(dbDir, { recursive: true });
-  const releaseLock = acquireDirectoryLock(path.join(dataDir, 'db.lock'));
+  // PGlite is one process's database: a second process opening the same directory would corrupt it.
+  const releaseLock = acquireDirectoryLock(path.join(dataDir, 'db.lock'), 'the embedded database');
   let db: InstanceType<typeof PGlite>;
   try {
     db = new PGlite(dbDir);
@@ -102,43 +104,4 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
       await pool.end();
     },
   };
-}
-
-/**
- * PGlite is one process's database: a second process opening the same directory would corrupt it.
- * A pid lock file turns that mistake into a clear error; a lock left by a dead process is taken over.
- */
-function acquireDirectoryLock(lockPath: string): () => void {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
-      return () => {
-        try {
-          if (fs.readFileSync(lockPath, 'utf8') === String(process.pid)) fs.unlinkSync(lockPath);
-        } catch {
-          /* already gone */
-        }
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = Number(fs.readFileSync(lockPath, 'utf8').trim());
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isProcessAlive(holder)) {
-        throw new Error(
-          `the embedded database in ${path.dirname(lockPath)} is in use by process ${holder}; ` +
-            'stop it first, or talk to the running service with --server',
-        );
-      }
-      fs.rmSync(lockPath, { force: true });
-    }
-  }
-  throw new Error(`could not lock ${lockPath}`);
-}
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -236,6 +236,30 @@ export class SqlStore {
     );
   }
 
+  /** Anchored batches, newest first: the ones to re-check against the chain at start. */
+  async listRecentAnchoredBatches(limit: number): Promise<BatchRecord[]> {
+    const rows = await this.db.query(
+      `SELECT ${BATCH_COLUMNS} FROM batches WHERE status = 'anchored' ORDER BY id DESC LIMIT $1`,
+      [limit],
+    );
+    return rows.map(toBatch);
+  }
+
+  /**
+   * Puts an anchored batch back in the anchoring queue because the chain no longer holds its
+   * anchoring (a reorganisation, or an embedded chain that lost its last seconds in a crash).
+   */
+  async reopenBatch(batchId: string, reason: string): Promise<void> {
+    await this.db.query(
+      `UPDATE batches SET status = 'sealed', tx_hash = NULL, tx_nonce = NULL, raw_tx = NULL, tx_sent_at = NULL,
+         anchor_chain = NULL, anchor_contract = NULL, anchor_tx_hash = NULL, anchor_block_number = NULL,
+         anchor_block_hash = NULL, anchor_timestamp = NULL, gas_used = NULL, fee_wei = NULL, anchored_at = NULL,
+         last_error = $2
+       WHERE id = $1`,
+      [batchId, reason.slice(0, 2000)],
+    );
+  }
+
   async recordAnchorError(batchId: string, message: string): Promise<void> {
     await this.db.query('UPDATE batches SET last_error = $2 WHERE id = $1', [batchId, message.slice(0, 2000)]);
   }
