@@ -146,7 +146,7 @@ async function connectChain(config: Config, privateKey: string, logger: Logger, 
   if (config.rpcUrls.length === 0) {
     const anvil = await startEmbeddedAnvil({ dataDir: config.dataDir, logger: chainLogger(logger) });
     cleanups.push(() => anvil.stop());
-    const provider = new JsonRpcProvider(anvil.rpcUrl, anvil.chainId, { staticNetwork: true, pollingInterval: 250, cacheTimeout: -1 });
+    const provider = new JsonRpcProvider(anvil.rpcUrl, anvil.chainId, { staticNetwork: true, pollingInterval: 250, cacheTimeout: -1, batchMaxCount: 1 });
     cleanups.push(async () => provider.destroy());
     const wallet = new Wallet(privateKey, provider);
     const funder = new Wallet(ANVIL_DEV_FUNDER_KEY, provider);
@@ -167,7 +167,7 @@ async function connectChain(config: Config, privateKey: string, logger: Logger, 
       publicRpcUrl: config.publicRpcUrl ?? anvil.rpcUrl,
     };
   }
-  const providers = config.rpcUrls.map((url) => new JsonRpcProvider(url, config.chainId, { cacheTimeout: -1, ...(config.chainId ? { staticNetwork: true } : {}) }));
+  const providers = config.rpcUrls.map((url) => new JsonRpcProvider(url, config.chainId, { cacheTimeout: -1, batchStallTime: 0, ...(config.chainId ? { staticNetwork: true } : {}) }));
   const provider: Provider =
     providers.length === 1 ? providers[0]! : new FallbackProvider(providers.map((p, i) => ({ provider: p, priority: i + 1, weight: 1 })), config.chainId, { quorum: 1 });
   cleanups.push(async () => provider.destroy());

@@ -1,7 +1,9 @@
 // The notary's view of the chain (notary/ports.ts AnchoringChain), implemented with ethers v6:
 // reads anchorings, signs anchoring transactions ahead of broadcast, and follows them to a block.
 import { keccak256, type Provider, type Wallet } from 'ethers';
+import type { ReceiptVerification } from '../core/receipt';
 import { encodeAnchorCall, findAnchoringEvent, readAnchoring, type Anchoring } from './anchor-contract';
+import { verifyReceiptOnChain } from './receipt-verification';
 
 /** Gas headroom over the estimate; anchor() costs the same for every root, so this is generous. */
 const GAS_LIMIT_MARGIN = 1.25;
@@ -78,6 +80,11 @@ export class AnchorClient {
 
   getConfirmedNonce(): Promise<number> {
     return this.provider.getTransactionCount(this.wallet.address, 'latest');
+  }
+
+  /** Verifies a client's receipt against this chain and this service's contract. */
+  verifyReceipt(receipt: unknown, hash?: string): Promise<ReceiptVerification> {
+    return verifyReceiptOnChain(receipt, { provider: this.provider, hash, expectedContract: this.contract, chainId: this.chainId });
   }
 
   getBlockNumber(): Promise<number> {

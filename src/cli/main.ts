@@ -1,5 +1,6 @@
 // The `did-notary` command: serve the API, manage API keys, and (for individuals) hash and verify.
 import { Command, CommanderError } from 'commander';
+import { registerDocumentCommands } from './documents';
 import { registerKeysCommand } from './keys';
 import { registerServeCommand } from './serve';
 import { SERVICE_VERSION } from '../version';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerServeCommand(program);
   registerKeysCommand(program);
+  registerDocumentCommands(program);
   return program;
 }
 

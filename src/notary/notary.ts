@@ -2,7 +2,7 @@
 import { DomainError } from '../core/errors';
 import { parseDocumentId, type DocumentId } from '../core/document-id';
 import { verifyInclusion, hashLeaf } from '../core/merkle';
-import { parseReceipt, verifyReceipt, type Receipt, type ReceiptVerification } from '../core/receipt';
+import { parseReceipt, type Receipt, type ReceiptVerification } from '../core/receipt';
 import type { Logger } from '../observability/logger';
 import type { BatchRecord, SqlStore, SubmissionRecord } from '../store/store';
 import { anchorBatch } from './anchor-batch';
@@ -136,17 +136,10 @@ export class Notary {
   }
 
   /** Verifies a receipt (JSON from a client) against the chain, never against our own records. */
-  async verifyReceipt(receiptJson: unknown, hash?: string): Promise<ReceiptVerification> {
-    const receipt = parseReceipt(receiptJson);
-    return verifyReceipt(receipt, {
-      hash,
-      lookupAnchor: async ({ chain, contract, root }) => {
-        if (chain !== this.chain.chain || contract.toLowerCase() !== this.chain.contract) return null;
-        return this.chain.readAnchoring(root);
-      },
-      expectedChain: this.chain.chain,
-      expectedContract: this.chain.contract,
-    });
+  verifyReceipt(receiptJson: unknown, hash?: string): Promise<ReceiptVerification> {
+    // Something that is not a receipt at all is a bad request (400), not a failed verification.
+    if (hash !== undefined) parseDocumentId(hash);
+    return this.chain.verifyReceipt(parseReceipt(receiptJson), hash);
   }
 
   /**

@@ -1,5 +1,6 @@
 // What the notary needs from the chain, as an interface: the chain layer implements it with ethers,
 // and fault-injection tests can wrap it.
+import type { ReceiptVerification } from '../core/receipt';
 
 /** The contract's record of a root (DocumentAnchor.anchorOf). */
 export interface ChainAnchoring {
@@ -42,4 +43,6 @@ export interface AnchoringChain {
   /** The signer's next nonce counting only mined transactions. */
   getConfirmedNonce(): Promise<number>;
   getBlockNumber(): Promise<number>;
+  /** Verifies a receipt against the chain alone (not the store). */
+  verifyReceipt(receipt: unknown, hash?: string): Promise<ReceiptVerification>;
 }
