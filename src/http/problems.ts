@@ -25,6 +25,17 @@ export const PROBLEM_KINDS = {
   'chain-unavailable': { status: 503, title: 'The chain could not be reached' },
   'not-ready': { status: 503, title: 'The service is starting or stopping' },
   internal: { status: 500, title: 'Internal error' },
+  'credential-not-found': { status: 404, title: 'Unknown credential' },
+  'credential-exists': { status: 409, title: 'A credential with this id already exists' },
+  'credential-revoked': { status: 409, title: 'The credential is revoked; revocation is final' },
+  'idempotency-key-mismatch': { status: 422, title: 'The Idempotency-Key was used with a different request' },
+  'status-list-not-found': { status: 404, title: 'Unknown status list' },
+  'invalid-did': { status: 400, title: 'Not a valid DID' },
+  'unsupported-did-method': { status: 400, title: 'DID method not supported' },
+  'did-not-found': { status: 404, title: 'The DID does not exist' },
+  'did-unresolvable': { status: 502, title: 'The DID could not be resolved' },
+  'invalid-presentation-request': { status: 400, title: 'Invalid presentation request' },
+  'receipt-not-anchored': { status: 409, title: 'The receipt is not anchored yet' },
 } as const;
 
 export type ProblemKind = keyof typeof PROBLEM_KINDS;
@@ -55,6 +66,17 @@ const DOMAIN_CODE_TO_KIND: Record<string, ProblemKind> = {
   BATCH_NOT_FOUND: 'batch-not-found',
   CHAIN_UNAVAILABLE: 'chain-unavailable',
   INVALID_CREDENTIAL_REQUEST: 'invalid-credential-request',
+  CREDENTIAL_NOT_FOUND: 'credential-not-found',
+  CREDENTIAL_ALREADY_EXISTS: 'credential-exists',
+  CREDENTIAL_REVOKED: 'credential-revoked',
+  IDEMPOTENCY_KEY_MISMATCH: 'idempotency-key-mismatch',
+  STATUS_LIST_NOT_FOUND: 'status-list-not-found',
+  INVALID_DID: 'invalid-did',
+  UNSUPPORTED_DID_METHOD: 'unsupported-did-method',
+  DID_NOT_FOUND: 'did-not-found',
+  DID_UNRESOLVABLE: 'did-unresolvable',
+  INVALID_PRESENTATION_REQUEST: 'invalid-presentation-request',
+  RECEIPT_NOT_ANCHORED: 'receipt-not-anchored',
 };
 
 interface ProblemBody {

@@ -135,6 +135,11 @@ export class Notary {
     return batchView(batch);
   }
 
+  /** A page of batches in id order (ids grow but may skip numbers). */
+  async listBatches(afterId: number, limit: number): Promise<BatchView[]> {
+    return (await this.store.listBatches(afterId, limit)).map(batchView);
+  }
+
   /** Verifies a receipt (JSON from a client) against the chain, never against our own records. */
   verifyReceipt(receiptJson: unknown, hash?: string): Promise<ReceiptVerification> {
     // Something that is not a receipt at all is a bad request (400), not a failed verification.

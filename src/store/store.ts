@@ -214,6 +214,12 @@ export class SqlStore {
     return rows[0] ? toBatch(rows[0]) : null;
   }
 
+  /** Batches in id order after `afterId`, for paging through all of them. */
+  async listBatches(afterId: number, limit: number): Promise<BatchRecord[]> {
+    const rows = await this.db.query(`SELECT ${BATCH_COLUMNS} FROM batches WHERE id > $1 ORDER BY id LIMIT $2`, [afterId, limit]);
+    return rows.map(toBatch);
+  }
+
   async listUnanchoredBatches(): Promise<BatchRecord[]> {
     const rows = await this.db.query(`SELECT ${BATCH_COLUMNS} FROM batches WHERE status <> 'anchored' ORDER BY id`);
     return rows.map(toBatch);

@@ -13,6 +13,12 @@ export function notaryRoutes(app: Express, deps: Pick<AppDependencies, 'notary'>
   app.post('/v1/batches/anchor', admin, async (_req, res) => {
     res.json({ batch: await deps.notary.anchorNow() });
   });
+  app.get('/v1/batches', async (req, res) => {
+    const after = Number(req.query.after ?? 0);
+    const limit = Number(req.query.limit ?? 100);
+    const batches = await deps.notary.listBatches(after, limit);
+    res.json({ batches, next: batches.length === limit ? batches[batches.length - 1]!.id : null });
+  });
   app.get('/v1/batches/:id', async (req, res) => {
     res.json(await deps.notary.getBatch(String(req.params.id)));
   });

@@ -1,0 +1,54 @@
+// Credentials, status lists and presentations over HTTP. Handlers translate; the rules live in
+// src/credentials. Verification failures are 200 results with coded errors, not problems.
+import type { Express, RequestHandler } from 'express';
+import type { StatusAction } from '../../credentials/credential-issuer';
+import type { IdentityServices } from '../../credentials/identity-services';
+import { callerKey } from '../auth';
+
+export interface CredentialRouteDependencies {
+  identity: IdentityServices;
+}
+
+/**
+ * Registers POST /v1/credentials, /v1/credentials/verify, /v1/credentials/{id}/revoke|suspend|reinstate,
+ * GET /v1/status-lists/{id}, POST /v1/presentations/challenges and /v1/presentations/verify.
+ * `issue` is the middleware requiring the `issue` scope.
+ */
+export function credentialRoutes(app: Express, deps: CredentialRouteDependencies, issue: RequestHandler): void {
+  const { identity } = deps;
+
+  app.post('/v1/credentials', issue, async (req, res) => {
+    const { result, replayed } = await identity.issuer.issue(callerKey(res).tenantId, req.body, req.get('idempotency-key'));
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    res.status(201).json(result);
+  });
+
+  app.post('/v1/credentials/verify', async (req, res) => {
+    const body = req.body as { jwt: string; trustedIssuers?: string[]; expectedTypes?: string[]; audience?: string };
+    res.json(await identity.verifier.verify(body));
+  });
+
+  for (const action of ['revoke', 'suspend', 'reinstate'] as const satisfies readonly StatusAction[]) {
+    app.post(`/v1/credentials/:id/${action}`, issue, async (req, res) => {
+      const key = callerKey(res);
+      res.json(await identity.issuer.changeStatus({ tenantId: key.tenantId, admin: key.scopes.includes('admin') }, String(req.params.id), action));
+    });
+  }
+
+  app.get('/v1/status-lists/:id', async (req, res) => {
+    const list = await identity.statusLists.get(String(req.params.id));
+    res.setHeader('Cache-Control', 'no-cache');
+    res.setHeader('ETag', `"${list.id}-${list.version}"`);
+    if (req.accepts(['application/vc+jwt', 'application/jwt', 'application/json']) === 'application/json') res.json(list);
+    else res.type('application/vc+jwt').send(list.jwt);
+  });
+
+  app.post('/v1/presentations/challenges', issue, async (req, res) => {
+    res.status(201).json(await identity.challenges.create(callerKey(res).tenantId, req.body as { domain?: string; ttlSeconds?: number }));
+  });
+
+  app.post('/v1/presentations/verify', issue, async (req, res) => {
+    const body = req.body as { jwt: string; nonce?: string; domain?: string };
+    res.json(await identity.presentations.verify(callerKey(res).tenantId, body));
+  });
+}

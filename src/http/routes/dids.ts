@@ -1,0 +1,35 @@
+// DID resolution over HTTP and the service's own did:web document.
+import type { Express } from 'express';
+import { DomainError } from '../../core/errors';
+import type { IdentityServices } from '../../credentials/identity-services';
+import { resolutionProblem, type ResolutionProblem } from '../../did/did-resolution';
+
+export interface DidRouteDependencies {
+  identity: Pick<IdentityServices, 'resolver' | 'didWebDocument'>;
+}
+
+const PROBLEM_CODES: Record<ResolutionProblem['code'], string> = {
+  'invalid-did': 'INVALID_DID',
+  'unsupported-did-method': 'UNSUPPORTED_DID_METHOD',
+  'unknown-did': 'DID_NOT_FOUND',
+  'unresolvable-did': 'DID_UNRESOLVABLE',
+  'deactivated-did': 'DID_DEACTIVATED',
+};
+
+/** Registers GET /.well-known/did.json and GET /v1/dids/{did} (public, no API key). */
+export function didRoutes(app: Express, deps: DidRouteDependencies): void {
+  app.get('/.well-known/did.json', (_req, res) => {
+    res.type('application/did+json').send(JSON.stringify(deps.identity.didWebDocument()));
+  });
+
+  app.get('/v1/dids/:did', async (req, res) => {
+    const did = String(req.params.did);
+    const result = await deps.identity.resolver.resolve(did);
+    const problem = resolutionProblem(did, result);
+    // A deactivated DID still has a resolution result (metadata says so): return it.
+    if (problem && problem.code !== 'deactivated-did') {
+      throw new DomainError(PROBLEM_CODES[problem.code], problem.message, { didResolutionMetadata: result.didResolutionMetadata });
+    }
+    res.json(result);
+  });
+}
