@@ -14,6 +14,7 @@ import { createApp } from './http/app';
 import type { HealthReport, ServiceInfo } from './http/routes/service';
 import { Notary } from './notary/notary';
 import type { Logger } from './observability/logger';
+import { ServiceMetrics } from './observability/metrics';
 import { acquireDirectoryLock } from './store/directory-lock';
 import { openStore } from './store/open-store';
 import { SERVICE_VERSION } from './version';
@@ -61,13 +62,62 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const signer = chainSetup.wallet.address.toLowerCase();
     const did = `did:ethr:0x${chainSetup.chainId.toString(16)}:${signer}`;
     const anchorClient = new AnchorClient(chainSetup.provider, chainSetup.wallet, chainSetup.chainId, chainSetup.anchorContract);
-    const notary = new Notary(store, anchorClient, {
-      batchIntervalMs: config.batchIntervalMs,
-      batchMaxSize: config.batchMaxSize,
-      confirmations: config.confirmations,
-      maxDocumentsPerRequest: config.maxHashesPerRequest,
-      issuerDid: did,
-    }, logger.child({ module: 'notary' }));
+    const metrics = new ServiceMetrics();
+    const oldestSubmission = new Map<string, Date>();
+    const notary = new Notary(
+      store,
+      anchorClient,
+      {
+        batchIntervalMs: config.batchIntervalMs,
+        batchMaxSize: config.batchMaxSize,
+        confirmations: config.confirmations,
+        maxDocumentsPerRequest: config.maxHashesPerRequest,
+        issuerDid: did,
+      },
+      logger.child({ module: 'notary' }),
+      {
+        onSubmitted(count, fresh) {
+          metrics.documentsSubmitted.inc({ fresh: 'true' }, fresh);
+          if (count > fresh) metrics.documentsSubmitted.inc({ fresh: 'false' }, count - fresh);
+        },
+        onSealed(batch, durationMs, oldestSubmittedAt) {
+          metrics.batchSize.observe(batch.treeSize);
+          metrics.sealDuration.observe(durationMs / 1000);
+          oldestSubmission.set(batch.id, oldestSubmittedAt);
+        },
+        onAnchored(batch, durationMs) {
+          metrics.batchesAnchored.inc();
+          metrics.anchorDuration.observe(durationMs / 1000);
+          if (batch.anchor?.gasUsed) metrics.gasUsed.inc(batch.anchor.gasUsed);
+          if (batch.anchor?.feeWei) metrics.feesPaid.inc(Number(batch.anchor.feeWei));
+          const oldest = oldestSubmission.get(batch.id);
+          if (oldest) metrics.submissionToAnchor.observe((Date.now() - oldest.getTime()) / 1000);
+          oldestSubmission.delete(batch.id);
+        },
+        onAnchorError() {
+          metrics.anchorErrors.inc();
+        },
+        onReceiptVerified(result) {
+          metrics.verifications.inc({ kind: 'receipt', outcome: result.valid ? 'valid' : result.reason });
+        },
+      },
+    );
+    metrics.onScrape(async () => {
+      metrics.pendingDocuments.set(notary.pendingEstimate());
+      metrics.signerBalance.set(Number(await chainSetup.provider.getBalance(chainSetup.wallet.address)));
+    });
+    const balanceWatch = setInterval(() => {
+      chainSetup.provider
+        .getBalance(chainSetup.wallet.address)
+        .then((balance) => {
+          if (balance < config.lowBalanceWei) {
+            logger.warn({ signer, balanceWei: balance.toString(), thresholdWei: config.lowBalanceWei.toString() }, 'signer balance is low: anchoring will stop when it runs out');
+          }
+        })
+        .catch(() => undefined);
+    }, 60_000);
+    balanceWatch.unref();
+    cleanups.push(async () => clearInterval(balanceWatch));
 
     const info: ServiceInfo = {
       name: 'did-notary',
@@ -104,7 +154,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       return { status: unavailable ? 'unavailable' : lowBalance ? 'degraded' : 'ok', checks };
     };
 
-    const app = createApp({ config, logger, store, notary, info: () => info, health, validateResponses: config.validateResponses });
+    const app = createApp({ config, logger, store, notary, metrics, info: () => info, health, validateResponses: config.validateResponses });
     const server = http.createServer(app);
     server.keepAliveTimeout = 5_000;
     await new Promise<void>((resolve, reject) => {

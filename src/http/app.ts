@@ -6,10 +6,12 @@ import * as OpenApiValidator from 'express-openapi-validator';
 import type { Config } from '../config/config';
 import type { Notary } from '../notary/notary';
 import type { Logger } from '../observability/logger';
+import type { ServiceMetrics } from '../observability/metrics';
 import type { SqlStore } from '../store/store';
 import { requireScope } from './auth';
 import { HttpProblem, problemErrorHandler } from './problems';
 import { createRateLimiter } from './rate-limit';
+import { docsRoutes } from './routes/docs';
 import { documentRoutes, multipartDocumentRoute } from './routes/documents';
 import { keyRoutes } from './routes/keys';
 import { notaryRoutes } from './routes/notary';
@@ -23,6 +25,7 @@ export interface AppDependencies {
   logger: Logger;
   store: SqlStore;
   notary: Notary;
+  metrics: ServiceMetrics;
   info: () => ServiceInfo;
   health: () => Promise<HealthReport>;
   /** Also check every response against openapi.yaml (tests). */
@@ -43,6 +46,9 @@ export function createApp(deps: AppDependencies): Express {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      // The route pattern, not the path: ids in paths would explode the label set.
+      const route = (req.route as { path?: string } | undefined)?.path ?? (res.statusCode === 404 ? 'unmatched' : req.path);
+      deps.metrics.httpDuration.observe({ method: req.method, route: String(route), status: String(res.statusCode) }, ms / 1000);
       deps.logger.info(
         { requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 },
         'request',
@@ -63,6 +69,11 @@ export function createApp(deps: AppDependencies): Express {
 
   app.use(express.json({ limit: '4mb', strict: true, type: ['application/json', 'application/*+json'] }));
   serviceRoutes(app, deps);
+  docsRoutes(app);
+  app.get('/metrics', async (_req, res) => {
+    const { contentType, body } = await deps.metrics.render();
+    res.type(contentType).send(body);
+  });
   app.use(
     OpenApiValidator.middleware({
       apiSpec: OPENAPI_PATH,

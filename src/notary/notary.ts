@@ -53,9 +53,11 @@ export interface BatchView {
 
 export interface NotaryEvents {
   onSubmitted?(count: number, fresh: number): void;
-  onSealed?(batch: BatchRecord, durationMs: number): void;
+  /** `oldestSubmittedAt`: when the batch's first document was acknowledged (for latency metrics). */
+  onSealed?(batch: BatchRecord, durationMs: number, oldestSubmittedAt: Date): void;
   onAnchored?(batch: BatchRecord, durationMs: number): void;
   onAnchorError?(error: unknown): void;
+  onReceiptVerified?(result: ReceiptVerification): void;
 }
 
 export class Notary {
@@ -141,10 +143,12 @@ export class Notary {
   }
 
   /** Verifies a receipt (JSON from a client) against the chain, never against our own records. */
-  verifyReceipt(receiptJson: unknown, hash?: string): Promise<ReceiptVerification> {
+  async verifyReceipt(receiptJson: unknown, hash?: string): Promise<ReceiptVerification> {
     // Something that is not a receipt at all is a bad request (400), not a failed verification.
     if (hash !== undefined) parseDocumentId(hash);
-    return this.chain.verifyReceipt(parseReceipt(receiptJson), hash);
+    const result = await this.chain.verifyReceipt(parseReceipt(receiptJson), hash);
+    this.events.onReceiptVerified?.(result);
+    return result;
   }
 
   /**
@@ -174,6 +178,11 @@ export class Notary {
       this.trees.forget(batch.id);
       await this.store.reopenBatch(batch.id, reason);
     }
+  }
+
+  /** Acknowledged documents not yet sealed (kept up to date in memory, exact after each seal). */
+  pendingEstimate(): number {
+    return this.unsealedEstimate;
   }
 
   /** Stops the loop and waits for a running seal/anchor round to finish or give up. */
@@ -231,7 +240,7 @@ export class Notary {
       if (sealed) {
         this.unsealedEstimate = Math.max(0, this.unsealedEstimate - sealed.batch.treeSize);
         this.trees.remember(sealed.batch.id, BatchTreeCache.build(sealed.leaves));
-        this.events.onSealed?.(sealed.batch, Date.now() - started);
+        this.events.onSealed?.(sealed.batch, Date.now() - started, sealed.oldestSubmittedAt);
         this.logger.info({ batch: sealed.batch.id, treeSize: sealed.batch.treeSize }, 'batch sealed');
       }
       let latest: BatchRecord | null = sealed?.batch ?? null;

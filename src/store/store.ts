@@ -178,7 +178,7 @@ export class SqlStore {
   async sealNextBatch(
     maxSize: number,
     computeRoot: (leaves: BatchLeaves) => Uint8Array,
-  ): Promise<{ batch: BatchRecord; leaves: BatchLeaves } | null> {
+  ): Promise<{ batch: BatchRecord; leaves: BatchLeaves; oldestSubmittedAt: Date } | null> {
     const safeMaxSeq = await this.db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [SUBMISSION_LOCK]);
       const rows = await tx.query<{ max: number | null }>('SELECT max(seq) AS max FROM submissions');
@@ -196,6 +196,7 @@ export class SqlStore {
         [afterSeq, safeMaxSeq, maxSize],
       );
       if (rows.length === 0) return null;
+      const oldest = await tx.query<{ at: Date }>('SELECT submitted_at AS at FROM submissions WHERE seq = $1', [rows[0]!.seq]);
       const leaves: BatchLeaves = { seqs: rows.map((r) => Number(r.seq)), multihashes: rows.map((r) => toBytes(r.multihash)) };
       const root = computeRoot(leaves);
       const lastSeq = leaves.seqs[leaves.seqs.length - 1]!;
@@ -204,7 +205,7 @@ export class SqlStore {
          RETURNING ${BATCH_COLUMNS}`,
         [afterSeq + 1, lastSeq, rows.length, root],
       );
-      return { batch: toBatch(inserted[0]!), leaves };
+      return { batch: toBatch(inserted[0]!), leaves, oldestSubmittedAt: new Date(oldest[0]!.at) };
     });
   }
 

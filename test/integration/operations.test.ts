@@ -1,0 +1,68 @@
+// The operator's view: metrics move with a notarization round, rate limits answer 429, docs render.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, startServiceProcess, type ServiceProcess } from '../helpers/service-process';
+
+function metricValue(text: string, name: string, labels = ''): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `) || (labels === '' && l.startsWith(`${name} `)));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+
+describe('operations', () => {
+  let service: ServiceProcess;
+  beforeAll(async () => {
+    service = await startServiceProcess({ env: { RATE_LIMIT: '5' } });
+  });
+  afterAll(async () => {
+    await service?.stop();
+  });
+
+  it('exposes Prometheus metrics that move after a notarization round', async () => {
+    const before = await (await fetch(`${service.url}/metrics`)).text();
+    expect(before).toContain('# TYPE did_notary_documents_submitted_total counter');
+    const hashes = Array.from({ length: 3 }, (_, i) => String(i + 1).repeat(64));
+    expect((await api(service, 'POST', '/v1/documents', { hashes })).status).toBe(202);
+    const anchored = await api(service, 'POST', '/v1/batches/anchor');
+    const receipt = await api(service, 'GET', `/v1/receipts/${hashes[0]}`);
+    await api(service, 'POST', '/v1/receipts/verify', { receipt: receipt.json });
+    const after = await (await fetch(`${service.url}/metrics`)).text();
+    expect(metricValue(after, 'did_notary_documents_submitted_total', '{fresh="true"}')).toBe(3);
+    expect(metricValue(after, 'did_notary_batches_anchored_total')).toBe(1);
+    expect(metricValue(after, 'did_notary_batch_size_documents_sum')).toBe(3);
+    expect(metricValue(after, 'did_notary_gas_used_total')).toBe(anchored.json.batch.anchor.gasUsed);
+    expect(metricValue(after, 'did_notary_seal_duration_seconds_count')).toBe(1);
+    expect(metricValue(after, 'did_notary_submission_to_anchor_seconds_count')).toBe(1);
+    expect(metricValue(after, 'did_notary_fees_paid_wei_total')).toBeGreaterThan(0);
+    expect(metricValue(after, 'did_notary_verifications_total', '{kind="receipt",outcome="valid"}')).toBe(1);
+    expect(metricValue(after, 'did_notary_signer_balance_wei')).toBeGreaterThan(0);
+    expect(metricValue(after, 'did_notary_pending_documents')).toBe(0);
+    expect(after).toMatch(/did_notary_http_request_duration_seconds_count\{method="GET",route="\/v1\/receipts\/:id",status="200"\} 1/);
+  });
+
+  it('rate-limits each API key with 429 and Retry-After', async () => {
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 12; i++) {
+      const response = await api(service, 'POST', '/v1/documents', { hash: (i + 10).toString(16).padStart(64, 'a') });
+      statuses.push(response.status);
+      if (response.status === 429) {
+        retryAfter = response.headers.get('retry-after');
+        expect(response.json.type).toBe('urn:did-notary:problem:rate-limited');
+      }
+    }
+    expect(statuses).toContain(202);
+    expect(statuses).toContain(429);
+    expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('serves the API reference and the contract from its own origin', async () => {
+    const docs = await fetch(`${service.url}/docs`);
+    expect(docs.status).toBe(200);
+    const html = await docs.text();
+    expect(html).toContain('/docs/assets/swagger-ui-bundle.js');
+    expect(html).not.toMatch(/https?:\/\//);
+    expect((await fetch(`${service.url}/docs/assets/swagger-ui-bundle.js`)).status).toBe(200);
+    const spec = await fetch(`${service.url}/openapi.yaml`);
+    expect(spec.headers.get('content-type')).toContain('yaml');
+    expect(await spec.text()).toContain('openapi: 3.1.0');
+  });
+});
