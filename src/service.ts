@@ -221,8 +221,12 @@ async function connectChain(config: Config, privateKey: string, logger: Logger, 
   const provider: Provider =
     providers.length === 1 ? providers[0]! : new FallbackProvider(providers.map((p, i) => ({ provider: p, priority: i + 1, weight: 1 })), config.chainId, { quorum: 1 });
   cleanups.push(async () => provider.destroy());
-  const network = await provider.getNetwork();
-  const chainId = Number(network.chainId);
+  // Ask every endpoint itself: a static network would just echo CHAIN_ID back.
+  const chainIds = await Promise.all(providers.map(async (p) => Number(await p.send('eth_chainId', []))));
+  const chainId = chainIds[0]!;
+  chainIds.forEach((id, i) => {
+    if (id !== chainId) throw new Error(`RPC_URL endpoints disagree: ${redactUrl(config.rpcUrls[i]!)} serves chain ${id}, the first serves ${chainId}`);
+  });
   if (config.chainId !== undefined && chainId !== config.chainId) {
     throw new Error(`RPC_URL serves chain ${chainId}, but CHAIN_ID is ${config.chainId}`);
   }

@@ -64,8 +64,8 @@ export async function ensureEmbeddedDeployment(options: EnsureEmbeddedDeployment
     // Explicit nonces: ethers caches eth_getTransactionCount for 250 ms by default, and Anvil mines
     // faster than that, so back-to-back sends would otherwise reuse a nonce.
     const nonce = await provider.getTransactionCount(connectedFunder.address, 'pending');
-    const anchor = await deploy(connectedFunder, loadDocumentAnchorArtifact(), nonce);
-    const registry = await deploy(connectedFunder, loadDidRegistryArtifact(), nonce + 1);
+    const anchor = await deployContract(connectedFunder, loadDocumentAnchorArtifact(), nonce);
+    const registry = await deployContract(connectedFunder, loadDidRegistryArtifact(), nonce + 1);
     nextFunderNonce = nonce + 2;
     deployment = { chainId, anchorContract: anchor.address, didRegistry: registry.address, deployedAtBlock: anchor.blockNumber };
     writeRecord(recordFile, deployment);
@@ -76,15 +76,16 @@ export async function ensureEmbeddedDeployment(options: EnsureEmbeddedDeployment
   return deployment;
 }
 
-async function deploy(
+/** Deploys a compiled contract and waits for it; also used by `did-notary deploy` for public chains. */
+export async function deployContract(
   funder: Wallet,
   artifact: ContractArtifact,
-  nonce: number,
-): Promise<{ address: string; blockNumber: number }> {
-  const contract = await new ContractFactory(artifact.abi, artifact.bytecode, funder).deploy({ nonce });
+  nonce?: number,
+): Promise<{ address: string; blockNumber: number; transactionHash: string }> {
+  const contract = await new ContractFactory(artifact.abi, artifact.bytecode, funder).deploy(nonce === undefined ? {} : { nonce });
   const receipt = await contract.deploymentTransaction()!.wait();
   if (!receipt?.contractAddress) throw new Error(`deploying ${artifact.contractName} produced no contract`);
-  return { address: getAddress(receipt.contractAddress), blockNumber: receipt.blockNumber };
+  return { address: getAddress(receipt.contractAddress), blockNumber: receipt.blockNumber, transactionHash: receipt.hash };
 }
 
 async function topUpSigner(options: EnsureEmbeddedDeploymentOptions, nonce: number | undefined): Promise<void> {

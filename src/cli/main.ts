@@ -1,5 +1,6 @@
 // The `did-notary` command: serve the API, manage API keys, and (for individuals) hash and verify.
 import { Command, CommanderError } from 'commander';
+import { registerDeployCommand } from './deploy';
 import { registerDocumentCommands } from './documents';
 import { registerKeysCommand } from './keys';
 import { registerServeCommand } from './serve';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerKeysCommand(program);
   registerDocumentCommands(program);
+  registerDeployCommand(program);
   return program;
 }
 
