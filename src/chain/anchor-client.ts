@@ -1,6 +1,6 @@
 // The notary's view of the chain (notary/ports.ts AnchoringChain), implemented with ethers v6:
 // reads anchorings, signs anchoring transactions ahead of broadcast, and follows them to a block.
-import { keccak256, type Provider, type Wallet } from 'ethers';
+import { Transaction, keccak256, type Provider, type Wallet } from 'ethers';
 import type { ReceiptVerification } from '../core/receipt';
 import { encodeAnchorCall, findAnchoringEvent, readAnchoring, type Anchoring } from './anchor-contract';
 import { verifyReceiptOnChain } from './receipt-verification';
@@ -52,6 +52,31 @@ export class AnchorClient {
         : { type: 0, gasPrice: fees.gasPrice ?? 1_000_000_000n }),
     });
     return { hash: keccak256(raw), nonce, raw };
+  }
+
+  async prepareReplacement(raw: string): Promise<{ hash: string; nonce: number; raw: string }> {
+    const previous = Transaction.from(raw);
+    const fees = await this.provider.getFeeData();
+    // Nodes accept a replacement only with fees at least 10% higher; bump by 25%, or to the market.
+    const bump = (old: bigint | null, market: bigint | null) => {
+      const raised = ((old ?? 0n) * 125n) / 100n + 1n;
+      return market != null && market > raised ? market : raised;
+    };
+    const signed = await this.wallet.signTransaction({
+      to: previous.to,
+      data: previous.data,
+      nonce: previous.nonce,
+      chainId: this.chainId,
+      gasLimit: previous.gasLimit,
+      ...(previous.type === 2
+        ? {
+            type: 2,
+            maxFeePerGas: bump(previous.maxFeePerGas, fees.maxFeePerGas == null ? null : fees.maxFeePerGas * 2n),
+            maxPriorityFeePerGas: bump(previous.maxPriorityFeePerGas, fees.maxPriorityFeePerGas),
+          }
+        : { type: 0, gasPrice: bump(previous.gasPrice, fees.gasPrice) }),
+    });
+    return { hash: keccak256(signed), nonce: previous.nonce, raw: signed };
   }
 
   async broadcast(raw: string): Promise<void> {

@@ -6,8 +6,10 @@ import type { AnchoringChain } from './ports';
 
 export interface AnchorBatchOptions {
   confirmations: number;
-  /** How long to wait for a broadcast transaction before re-sending a fresh one. */
+  /** How long one round waits for its transaction before giving up (the next round resumes it). */
   transactionTimeoutMs: number;
+  /** How long a transaction may sit unmined before a fee-bumped replacement (same nonce) is sent. */
+  replaceAfterMs: number;
   pollIntervalMs: number;
   /** Stop waiting early (service shutdown). */
   signal?: AbortSignal;
@@ -56,17 +58,29 @@ export async function anchorBatch(
     intended = { ...prepared, sentAt: new Date() };
   }
 
-  const deadline = Date.now() + options.transactionTimeoutMs;
-  while (Date.now() < deadline) {
+  const giveUpAt = Date.now() + options.transactionTimeoutMs;
+  let replaceAt = Date.now() + options.replaceAfterMs;
+  while (Date.now() < giveUpAt) {
     if (options.signal?.aborted) throw new Error('anchoring interrupted by shutdown');
     const mined = await chain.getMinedTransaction(intended.hash);
     if (mined) {
       if (!mined.succeeded) throw new Error(`anchoring transaction ${intended.hash} reverted`);
       return recordAnchoring(store, chain, batch, rootHex, mined.blockNumber, options, log, mined);
     }
-    // Another transaction (an earlier attempt) may have anchored the root meanwhile.
+    // An earlier attempt (or a replaced transaction) may have anchored the root meanwhile.
     const anchoring = await chain.readAnchoring(rootHex);
     if (anchoring) return recordAnchoring(store, chain, batch, rootHex, anchoring.blockNumber, options, log);
+    if (Date.now() >= replaceAt) {
+      replaceAt = Date.now() + options.replaceAfterMs;
+      if ((await chain.getConfirmedNonce()) <= intended.nonce) {
+        // Stuck (fees too low, or dropped from the mempool): same nonce, higher fees.
+        const replacement = await chain.prepareReplacement(intended.raw);
+        await store.recordIntendedTransaction(batch.id, replacement);
+        log.warn({ tx: intended.hash, replacement: replacement.hash, nonce: replacement.nonce }, 'anchoring transaction not mined in time: sent a fee-bumped replacement');
+        await chain.broadcast(replacement.raw);
+        intended = { ...replacement, sentAt: new Date() };
+      }
+    }
     await sleep(options.pollIntervalMs, options.signal);
   }
   throw new Error(`anchoring transaction ${intended.hash} not mined within ${options.transactionTimeoutMs} ms`);

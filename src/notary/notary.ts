@@ -20,6 +20,8 @@ export interface NotaryOptions {
   /** The service DID named as receipt issuer. */
   issuerDid: string;
   transactionTimeoutMs?: number;
+  /** How long an anchoring transaction may stay unmined before a fee-bumped replacement. */
+  replaceAfterMs?: number;
   pollIntervalMs?: number;
 }
 
@@ -69,6 +71,7 @@ export class Notary {
   private failures = 0;
   private stopped = false;
   private needsReconcile = false;
+  private follower = false;
 
   constructor(
     private readonly store: SqlStore,
@@ -228,6 +231,13 @@ export class Notary {
   /** One round, never two at once: seal one batch if anything waits, then anchor all unanchored. */
   private round(): Promise<BatchRecord | null> {
     const run = (async () => {
+      if (!(await this.store.tryAnchoringLeadership())) {
+        if (!this.follower) this.logger.info('another replica seals and anchors; this one only takes submissions');
+        this.follower = true;
+        return null;
+      }
+      if (this.follower) this.logger.info('became the sealing and anchoring replica');
+      this.follower = false;
       if (this.needsReconcile) {
         await this.reconcileAnchors();
         this.needsReconcile = false;
@@ -252,7 +262,8 @@ export class Notary {
           batch,
           {
             confirmations: this.options.confirmations,
-            transactionTimeoutMs: this.options.transactionTimeoutMs ?? 120_000,
+            transactionTimeoutMs: this.options.transactionTimeoutMs ?? 600_000,
+            replaceAfterMs: this.options.replaceAfterMs ?? 90_000,
             pollIntervalMs: this.options.pollIntervalMs ?? 250,
             signal: this.abort.signal,
           },

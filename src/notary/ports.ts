@@ -36,6 +36,8 @@ export interface AnchoringChain {
   /** The transaction and block that anchored `rootHex` in `blockNumber`, from the RootAnchored event. */
   findAnchoringEvent(rootHex: string, blockNumber: number): Promise<{ transactionHash: string; blockHash: string } | null>;
   prepareAnchorTransaction(rootHex: string, treeSize: number): Promise<PreparedTransaction>;
+  /** The same transaction (same nonce) with fees raised enough for nodes to accept it as a replacement. */
+  prepareReplacement(raw: string): Promise<PreparedTransaction>;
   /** Broadcasts a signed transaction; an "already known" answer counts as success. */
   broadcast(raw: string): Promise<void>;
   /** The mined transaction, or null when it is not (yet) in a block. */

@@ -17,6 +17,11 @@ export interface SqlClient extends SqlExecutor {
   /** Runs several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
   readonly kind: 'pglite' | 'postgres';
+  /**
+   * Tries to become the one process that seals and anchors (a session advisory lock held on a
+   * dedicated connection until close). Always true for the single-process embedded database.
+   */
+  tryLeadership(lockKey: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -52,6 +57,9 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<SqlClient> 
     async exec(sql: string) {
       await db.exec(sql);
     },
+    async tryLeadership() {
+      return true;
+    },
     async close() {
       try {
         await db.close();
@@ -74,6 +82,7 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
     /* idle client errors are reported on the next query */
   });
   await pool.query('SELECT 1');
+  let leaderConnection: import('pg').PoolClient | undefined;
   return {
     kind: 'postgres',
     async query<Row extends SqlRow>(sql: string, params?: unknown[]) {
@@ -100,7 +109,28 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
     async exec(sql: string) {
       await pool.query(sql);
     },
+    async tryLeadership(lockKey: number) {
+      if (leaderConnection) return true;
+      const client = await pool.connect();
+      try {
+        const rows = (await client.query('SELECT pg_try_advisory_lock($1) AS ok', [lockKey])).rows as Array<{ ok: boolean }>;
+        if (rows[0]?.ok) {
+          // Held for the life of this connection: if the process dies, PostgreSQL releases it.
+          leaderConnection = client;
+          client.on('error', () => {
+            leaderConnection = undefined;
+          });
+          return true;
+        }
+      } catch {
+        /* not leader this time */
+      }
+      client.release();
+      return false;
+    },
     async close() {
+      leaderConnection?.release();
+      leaderConnection = undefined;
       await pool.end();
     },
   };

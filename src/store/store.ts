@@ -69,6 +69,11 @@ export class SqlStore {
     await this.db.close();
   }
 
+  /** Whether this process may seal and anchor; with several replicas on PostgreSQL only one may. */
+  tryAnchoringLeadership(): Promise<boolean> {
+    return this.db.tryLeadership(ANCHOR_LEADER_LOCK);
+  }
+
   // ---- tenants and API keys ----
 
   async ensureTenant(tenantId: string): Promise<void> {
@@ -329,6 +334,7 @@ export class SqlStore {
 
 const SUBMISSION_LOCK = 7310002;
 const SEAL_LOCK = 7310003;
+const ANCHOR_LEADER_LOCK = 7310004;
 const INSERT_CHUNK = 1000;
 
 const BATCH_COLUMNS = `id, first_seq, last_seq, tree_size, root, sealed_at, status, tx_hash, tx_nonce, raw_tx, tx_sent_at,

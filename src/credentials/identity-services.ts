@@ -1,0 +1,100 @@
+// Composition of the identity and credentials feature: one call builds the service identity, the DID
+// resolver, issuer, verifiers, status lists and challenges on a store and a chain configuration.
+import type { DIDDocument } from 'did-resolver';
+import { DidResolver, type EthrNetworkConfig } from '../did/did-resolution';
+import { didWebForUrl } from '../did/did-web';
+import { serviceDidWebDocument } from '../did/did-web-document';
+import { OutboundFetcher, type OutboundFetchPolicy } from '../did/outbound-fetch';
+import { createServiceIdentity, type ServiceIdentity } from '../did/service-identity';
+import type { SqlClient } from '../store/sql-client';
+import { CredentialIssuer, type ErrorReporter, type Notarize } from './credential-issuer';
+import { CredentialStore } from './credential-store';
+import { CredentialVerifier } from './credential-verifier';
+import { PresentationChallenges } from './presentation-challenges';
+import { PresentationVerifier } from './presentation-verifier';
+import { signReceiptCredential, type NotarizationReceipt } from './receipt-credential';
+import { BitstringStatusChecker } from './status-checker';
+import { StatusLists } from './status-lists';
+
+export interface IdentityServicesOptions {
+  /** The service's store connection (`SqlStore.db`); migration 2 holds the tables. */
+  db: SqlClient;
+  /** The signer key (0x-hex): the same key anchors roots and signs credentials. */
+  signerPrivateKey: string;
+  /** The anchoring chain's id: names the service's did:ethr. */
+  chainId: number;
+  /** Chains for did:ethr resolution; at least the anchoring chain with its ERC-1056 registry. */
+  ethrNetworks: readonly EthrNetworkConfig[];
+  /** Public base URL (PUBLIC_URL, else where the service listens): status list URLs and did:web. */
+  baseUrl: () => string;
+  /** Hosts did:web and status-list fetches may reach although private or loopback (config.didWebAllowedHosts). */
+  didWebAllowedHosts?: readonly string[];
+  /** Receives the SHA-256 of every new status list version (wire it to the notary, tenant `system`). */
+  notarize: Notarize;
+  reporter?: ErrorReporter;
+  /** Outbound fetch limits and test hooks (allowHttpForAllowedHosts, lookup, request). */
+  fetch?: Omit<OutboundFetchPolicy, 'allowedHosts'>;
+  didCache?: { maxEntries?: number; ttlMs?: number };
+  /** Milliseconds clock (tests). */
+  now?: () => number;
+  skewSeconds?: number;
+  statusListLength?: number;
+}
+
+export interface IdentityServices {
+  identity: ServiceIdentity;
+  /** `did:web:<host>` of the base URL. */
+  didWeb(): string;
+  /** The document served at `/.well-known/did.json`. */
+  didWebDocument(): DIDDocument;
+  resolver: DidResolver;
+  issuer: CredentialIssuer;
+  verifier: CredentialVerifier;
+  challenges: PresentationChallenges;
+  presentations: PresentationVerifier;
+  statusLists: StatusLists;
+  /** A DocumentNotarization VC-JWT for an anchored receipt (for `GET /v1/receipts/{id}?format=vc`). */
+  signReceipt(receipt: NotarizationReceipt): Promise<string>;
+}
+
+export function createIdentityServices(options: IdentityServicesOptions): IdentityServices {
+  const identity = createServiceIdentity(options.signerPrivateKey, options.chainId);
+  const fetcher = new OutboundFetcher({ ...options.fetch, allowedHosts: options.didWebAllowedHosts ?? [] });
+  const resolver = new DidResolver({
+    ethrNetworks: options.ethrNetworks,
+    fetcher,
+    ...(options.didCache ? { cache: options.didCache } : {}),
+  });
+  const store = new CredentialStore(options.db);
+  const clock = options.now ? { now: options.now } : {};
+  const statusLists = new StatusLists({ store, identity, baseUrl: options.baseUrl, length: options.statusListLength, ...clock });
+  const didWeb = () => didWebForUrl(options.baseUrl());
+  const status = new BitstringStatusChecker({
+    ownLists: statusLists,
+    ownDids: () => [identity.did, didWeb()],
+    resolver,
+    fetcher,
+    ...clock,
+    ...(options.skewSeconds !== undefined ? { skewSeconds: options.skewSeconds } : {}),
+  });
+  const verifier = new CredentialVerifier({ resolver, status, ...clock, ...(options.skewSeconds !== undefined ? { skewSeconds: options.skewSeconds } : {}) });
+  const challenges = new PresentationChallenges({ store, ...clock });
+  return {
+    identity,
+    didWeb,
+    didWebDocument: () => serviceDidWebDocument(identity, didWeb()),
+    resolver,
+    issuer: new CredentialIssuer({ store, statusLists, identity, notarize: options.notarize, ...(options.reporter ? { reporter: options.reporter } : {}), ...clock }),
+    verifier,
+    challenges,
+    presentations: new PresentationVerifier({
+      resolver,
+      credentials: verifier,
+      challenges,
+      ...clock,
+      ...(options.skewSeconds !== undefined ? { skewSeconds: options.skewSeconds } : {}),
+    }),
+    statusLists,
+    signReceipt: (receipt) => signReceiptCredential(receipt, identity),
+  };
+}

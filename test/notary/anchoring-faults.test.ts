@@ -1,0 +1,111 @@
+// Anchoring under injected faults, on a real Anvil and a real store: stuck and dropped transactions,
+// a crash between recording and broadcasting, and a root someone else anchored first.
+import { randomBytes } from 'node:crypto';
+import { JsonRpcProvider, Wallet } from 'ethers';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AnchorClient } from '../../src/chain/anchor-client';
+import { anchorRoot } from '../../src/chain/anchor-contract';
+import { loadDocumentAnchorArtifact } from '../../src/chain/artifacts';
+import { deployContract } from '../../src/chain/deployment';
+import { ANVIL_DEV_FUNDER_KEY, startEmbeddedAnvil, type EmbeddedAnvil } from '../../src/chain/embedded-anvil';
+import { merkleRoot } from '../../src/core/merkle';
+import { anchorBatch } from '../../src/notary/anchor-batch';
+import { createLogger } from '../../src/observability/logger';
+import { openStore } from '../../src/store/open-store';
+import type { BatchRecord, SqlStore } from '../../src/store/store';
+import { makeTempDir } from '../helpers/service-process';
+
+const DEV_KEY_1 = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
+const logger = createLogger('silent');
+
+describe('anchoring faults', () => {
+  let anvil: EmbeddedAnvil;
+  let provider: JsonRpcProvider;
+  let store: SqlStore;
+  let client: AnchorClient;
+  let signer: Wallet;
+  let contract: string;
+
+  beforeAll(async () => {
+    anvil = await startEmbeddedAnvil({ dataDir: makeTempDir('did-notary-faults-chain-') });
+    provider = new JsonRpcProvider(anvil.rpcUrl, anvil.chainId, { staticNetwork: true, cacheTimeout: -1, batchMaxCount: 1 });
+    const funder = new Wallet(ANVIL_DEV_FUNDER_KEY, provider);
+    contract = (await deployContract(funder, loadDocumentAnchorArtifact())).address.toLowerCase();
+    signer = new Wallet(DEV_KEY_1, provider);
+    client = new AnchorClient(provider, signer, anvil.chainId, contract);
+    store = await openStore({ dataDir: makeTempDir('did-notary-faults-store-') });
+  });
+  afterAll(async () => {
+    await store?.close();
+    provider?.destroy();
+    await anvil?.stop();
+  });
+  beforeEach(async () => {
+    await provider.send('evm_setAutomine', [true]);
+  });
+
+  async function sealOne(): Promise<BatchRecord> {
+    await store.insertSubmissions('t', [{ multihash: Uint8Array.from([0x12, 0x20, ...randomBytes(32)]) }]);
+    const sealed = await store.sealNextBatch(10, (leaves) => merkleRoot(leaves.multihashes));
+    return sealed!.batch;
+  }
+  const options = { confirmations: 1, transactionTimeoutMs: 20_000, replaceAfterMs: 300, pollIntervalMs: 50 };
+  const waitFor = async (condition: () => Promise<boolean>) => {
+    for (let i = 0; i < 200 && !(await condition()); i++) await new Promise((r) => setTimeout(r, 50));
+  };
+
+  it('replaces a stuck transaction with a fee-bumped one at the same nonce, and anchors once', async () => {
+    const batch = await sealOne();
+    const nonceBefore = await provider.getTransactionCount(signer.address, 'latest');
+    await provider.send('evm_setAutomine', [false]);
+    const anchoring = anchorBatch(store, client, batch, options, logger);
+    let first: string | undefined;
+    await waitFor(async () => {
+      const current = (await store.getBatch(batch.id))!.intendedTransaction?.hash;
+      first ??= current;
+      return current !== undefined && current !== first;
+    });
+    const replaced = (await store.getBatch(batch.id))!.intendedTransaction!;
+    expect(first).toBeDefined();
+    expect(replaced.hash).not.toBe(first);
+    expect(replaced.nonce).toBe(nonceBefore);
+    await provider.send('evm_mine', []);
+    const anchored = await anchoring;
+    expect(anchored.status).toBe('anchored');
+    expect(await client.readAnchoring(Buffer.from(batch.root).toString('hex'))).not.toBeNull();
+    expect(await provider.getTransactionCount(signer.address, 'latest')).toBe(nonceBefore + 1);
+  });
+
+  it('re-sends a transaction the node dropped', async () => {
+    const batch = await sealOne();
+    await provider.send('evm_setAutomine', [false]);
+    const anchoring = anchorBatch(store, client, batch, options, logger);
+    await waitFor(async () => (await store.getBatch(batch.id))!.intendedTransaction !== null);
+    const sent = (await store.getBatch(batch.id))!.intendedTransaction!;
+    await provider.send('anvil_dropTransaction', [sent.hash]);
+    await waitFor(async () => (await store.getBatch(batch.id))!.intendedTransaction!.hash !== sent.hash);
+    await provider.send('evm_mine', []);
+    const anchored = await anchoring;
+    expect(anchored.anchor?.transactionHash).toBe((await store.getBatch(batch.id))!.intendedTransaction!.hash);
+  });
+
+  it('after a crash between recording and broadcasting, sends the recorded transaction itself', async () => {
+    const batch = await sealOne();
+    const prepared = await client.prepareAnchorTransaction(Buffer.from(batch.root).toString('hex'), batch.treeSize);
+    await store.recordIntendedTransaction(batch.id, prepared); // ...and the process died here.
+    const anchored = await anchorBatch(store, client, (await store.getBatch(batch.id))!, options, logger);
+    expect(anchored.anchor?.transactionHash).toBe(prepared.hash);
+  });
+
+  it('records an anchoring made by someone else instead of sending another', async () => {
+    const batch = await sealOne();
+    const rootHex = Buffer.from(batch.root).toString('hex');
+    const other = new Wallet(ANVIL_DEV_FUNDER_KEY, provider);
+    const tx = await anchorRoot(other, contract, rootHex, batch.treeSize);
+    await tx.wait();
+    const nonceBefore = await provider.getTransactionCount(signer.address, 'latest');
+    const anchored = await anchorBatch(store, client, batch, options, logger);
+    expect(anchored.anchor?.transactionHash).toBe(tx.hash.toLowerCase());
+    expect(await provider.getTransactionCount(signer.address, 'latest')).toBe(nonceBefore);
+  });
+});
