@@ -129,6 +129,7 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
       return false;
     },
     async close() {
+      if (pool.ended) return;
       leaderConnection?.release();
       leaderConnection = undefined;
       await pool.end();

@@ -1,0 +1,101 @@
+// The store on both databases: idempotent submissions, sealing under concurrent writers, leadership.
+import { randomBytes } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { merkleRoot } from '../../src/core/merkle';
+import { openStore } from '../../src/store/open-store';
+import type { SqlStore } from '../../src/store/store';
+import { createTestDatabase, TEST_DATABASE_URL } from '../helpers/postgres';
+import { makeTempDir } from '../helpers/service-process';
+
+const multihash = () => Uint8Array.from([0x12, 0x20, ...randomBytes(32)]);
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+
+describe.each([
+  { name: 'embedded PGlite', postgres: false },
+  { name: 'PostgreSQL', postgres: true },
+])('the store on $name', ({ postgres }) => {
+  const skip = postgres && !TEST_DATABASE_URL;
+  const cleanups: Array<() => Promise<void>> = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+  async function open(): Promise<{ store: SqlStore; url?: string }> {
+    if (!postgres) {
+      const store = await openStore({ dataDir: makeTempDir('did-notary-store-') });
+      cleanups.push(() => store.close());
+      return { store };
+    }
+    const database = await createTestDatabase();
+    cleanups.push(() => database.drop());
+    const store = await openStore({ dataDir: '/nonexistent', databaseUrl: database.url });
+    cleanups.push(() => store.close());
+    return { store, url: database.url };
+  }
+
+  it.skipIf(skip)('stores a tenant\'s document once and returns the original record again', async () => {
+    const { store } = await open();
+    const [a, b] = [multihash(), multihash()];
+    const first = await store.insertSubmissions('acme', [{ multihash: a, label: 'first' }, { multihash: b }]);
+    expect(first.map((r) => r.existing)).toEqual([false, false]);
+    const again = await store.insertSubmissions('acme', [{ multihash: b }, { multihash: multihash() }, { multihash: a }]);
+    expect(again.map((r) => r.existing)).toEqual([true, false, true]);
+    expect(again[2]!.seq).toBe(first[0]!.seq);
+    expect(again[2]!.label).toBe('first');
+    // Another tenant gets its own record of the same document.
+    const other = await store.insertSubmissions('globex', [{ multihash: a }]);
+    expect(other[0]!.existing).toBe(false);
+    expect((await store.findSubmission(a))!.submission.tenantId).toBe('acme');
+  });
+
+  it.skipIf(skip)('seals contiguous ranges in order, never empty, never skipping a committed document', async () => {
+    const { store } = await open();
+    expect(await store.sealNextBatch(100, () => new Uint8Array(32))).toBeNull();
+    const sealedSeqs: number[] = [];
+    let stop = false;
+    const writers = Array.from({ length: 4 }, async (_, w) => {
+      const committed: number[] = [];
+      for (let i = 0; !stop && i < 200; i++) {
+        const records = await store.insertSubmissions(`tenant-${w}`, Array.from({ length: 1 + (i % 7) }, () => ({ multihash: multihash() })));
+        committed.push(...records.map((r) => r.seq));
+      }
+      return committed;
+    });
+    const sealer = (async () => {
+      for (let i = 0; i < 30; i++) {
+        const sealed = await store.sealNextBatch(50, (leaves) => merkleRoot(leaves.multihashes));
+        if (sealed) {
+          expect(sealed.batch.treeSize).toBe(sealed.leaves.seqs.length);
+          expect(hex(sealed.batch.root)).toBe(hex(merkleRoot(sealed.leaves.multihashes)));
+          sealedSeqs.push(...sealed.leaves.seqs);
+        }
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    await sealer;
+    stop = true;
+    const committed = (await Promise.all(writers)).flat();
+    for (;;) {
+      const sealed = await store.sealNextBatch(1000, (leaves) => merkleRoot(leaves.multihashes));
+      if (!sealed) break;
+      sealedSeqs.push(...sealed.leaves.seqs);
+    }
+    // Every committed document is in exactly one batch, and batches follow submission order.
+    expect([...sealedSeqs].sort((x, y) => x - y)).toEqual([...committed].sort((x, y) => x - y));
+    expect(sealedSeqs).toEqual([...sealedSeqs].sort((x, y) => x - y));
+    expect(await store.countUnsealed()).toBe(0);
+  });
+
+  it.skipIf(skip)('lets one replica lead the anchoring at a time', async () => {
+    const { store, url } = await open();
+    expect(await store.tryAnchoringLeadership()).toBe(true);
+    if (!postgres) return; // one process: always the leader
+    const replica = await openStore({ dataDir: '/nonexistent', databaseUrl: url });
+    try {
+      expect(await replica.tryAnchoringLeadership()).toBe(false);
+      await store.close();
+      expect(await replica.tryAnchoringLeadership()).toBe(true);
+    } finally {
+      await replica.close();
+    }
+  });
+});
