@@ -154,7 +154,24 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       return { status: unavailable ? 'unavailable' : lowBalance ? 'degraded' : 'ok', checks };
     };
 
-    const app = createApp({ config, logger, store, notary, metrics, info: () => info, health, validateResponses: config.validateResponses });
+    const app = createApp({
+      config,
+      logger,
+      store,
+      notary,
+      metrics,
+      info: () => info,
+      health,
+      validateResponses: config.validateResponses,
+      web: {
+        chainRpcRelay:
+          chainSetup.relayUpstreamUrl && !config.publicRpcUrl
+            ? { upstreamUrl: chainSetup.relayUpstreamUrl, anchorContract: chainSetup.anchorContract }
+            : undefined,
+        onBuilt: (bundle) => logger.info({ ms: bundle.buildMs }, 'verification page built'),
+        onBuildError: (error) => logger.error({ err: error }, 'verification page could not be built; GET / answers 503'),
+      },
+    });
     const server = http.createServer(app);
     server.keepAliveTimeout = 5_000;
     await new Promise<void>((resolve, reject) => {
@@ -184,6 +201,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
 }
 
 interface ChainSetup {
+  /** The embedded chain's loopback RPC, which browsers cannot reach: relayed for the page. */
+  relayUpstreamUrl?: string;
   provider: Provider;
   wallet: Wallet;
   chainId: number;
@@ -215,6 +234,7 @@ async function connectChain(config: Config, privateKey: string, logger: Logger, 
       anchorContract: deployment.anchorContract.toLowerCase(),
       didRegistry: deployment.didRegistry.toLowerCase(),
       publicRpcUrl: config.publicRpcUrl ?? anvil.rpcUrl,
+      relayUpstreamUrl: anvil.rpcUrl,
     };
   }
   const providers = config.rpcUrls.map((url) => new JsonRpcProvider(url, config.chainId, { cacheTimeout: -1, batchStallTime: 0, ...(config.chainId ? { staticNetwork: true } : {}) }));

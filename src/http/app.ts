@@ -8,6 +8,7 @@ import type { Notary } from '../notary/notary';
 import type { Logger } from '../observability/logger';
 import type { ServiceMetrics } from '../observability/metrics';
 import type { SqlStore } from '../store/store';
+import { webRoutes, type WebRouteOptions } from '../web/routes';
 import { requireScope } from './auth';
 import { HttpProblem, problemErrorHandler } from './problems';
 import { createRateLimiter } from './rate-limit';
@@ -28,6 +29,8 @@ export interface AppDependencies {
   metrics: ServiceMetrics;
   info: () => ServiceInfo;
   health: () => Promise<HealthReport>;
+  /** The verification page (GET /) and, for the embedded chain, its read-only chain relay. */
+  web?: WebRouteOptions;
   /** Also check every response against openapi.yaml (tests). */
   validateResponses?: boolean;
 }
@@ -66,6 +69,8 @@ export function createApp(deps: AppDependencies): Express {
 
   // Multipart uploads are streamed and hashed before any body parser or validator buffers them.
   app.post('/v1/documents', auth.notarize, multipartDocumentRoute(deps));
+  // Before the JSON parser (the relay keeps its own small body limit) and the validator (not API operations).
+  webRoutes(app, deps.web);
 
   app.use(express.json({ limit: '4mb', strict: true, type: ['application/json', 'application/*+json'] }));
   serviceRoutes(app, deps);

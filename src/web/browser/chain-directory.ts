@@ -14,7 +14,7 @@ const KNOWN_CHAINS: Readonly<Record<number, KnownChain>> = {
   137: { name: 'Polygon PoS', explorer: 'https://polygonscan.com' },
   10: { name: 'OP Mainnet', explorer: 'https://optimistic.etherscan.io' },
   42161: { name: 'Arbitrum One', explorer: 'https://arbiscan.io' },
-  31337: { name: 'local development chain' },
+  31337: { name: 'Local development chain' },
 };
 
 /** The numeric chain id of a CAIP-2 'eip155:<id>' string, or undefined. */

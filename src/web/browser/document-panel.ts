@@ -2,17 +2,18 @@
 // settings, runs verifyDocument and shows the outcome in the live region.
 import { chainLabel } from './chain-directory';
 import { hashChosenFile, type HashedDocument } from './document-hashing';
-import { verifyDocument, type ReceiptSource } from './document-verification';
+import { verifyDocument, type ReceiptSource, type VerificationOutcome } from './document-verification';
 import { setupDropZone } from './drop-zone';
 import { byId, element } from './element-builder';
 import { httpUrl, withTrailingSlash, type PageConfig } from './page-config';
 import { fetchServiceInfo, ServiceUnavailableError, type ServiceInfo } from './service-client';
+import { verdictBox } from './verdict-box';
 import { renderOutcome } from './verification-view';
 
+/** The service receipts are looked up at, and its description when it answered. */
 interface ServiceState {
   apiBase: string;
   info?: ServiceInfo;
-  error?: string;
 }
 
 /** Wires the document tab; `config` says which service and RPC to start from. */
@@ -27,6 +28,7 @@ export function setupDocumentPanel(config: PageConfig): void {
   const rpcHint = byId('rpc-hint');
   const apiInput = byId<HTMLInputElement>('api-base');
   const serviceStatus = byId('service-status');
+  const settings = byId<HTMLDetailsElement>('settings');
   const result = byId('document-result');
   const sourceInputs = [...form.querySelectorAll<HTMLInputElement>('input[name="receipt-source"]')];
 
@@ -50,9 +52,9 @@ export function setupDocumentPanel(config: PageConfig): void {
     try {
       const info = await fetchServiceInfo(apiBase);
       serviceStatus.replaceChildren(
-        config.apiFromLink && apiBase === config.apiBase ? 'This link chose the service at ' : 'Service ',
-        element('code', {}, apiBase),
-        `: ${info.did} on ${chainLabel(info.chain)}.`,
+        config.apiFromLink && apiBase === config.apiBase ? 'The link you followed chose this service: ' : 'Service: ',
+        element('code', {}, info.did),
+        ` at ${apiBase}; chain: ${chainLabel(info.chain)}.`,
       );
       const relay = apiBase === config.apiBase ? config.chainRpcRelay : undefined;
       if (!rpcEdited) {
@@ -67,7 +69,7 @@ export function setupDocumentPanel(config: PageConfig): void {
       serviceStatus.textContent = `The service at ${apiBase} is not reachable (${detail}). You can still verify a receipt file against any RPC URL of its chain.`;
       if (!receiptFile && receiptMode() === 'lookup') setReceiptMode('file');
       if (!rpcEdited) rpcHint.textContent = 'No service: enter the RPC URL of a node of the chain the receipt names.';
-      return { apiBase, error: detail };
+      return { apiBase };
     }
   }
 
@@ -89,16 +91,20 @@ export function setupDocumentPanel(config: PageConfig): void {
       const outcome = await verifyDocument({ document: chosenDocument, receiptSource, rpcUrl: rpcInput.value, service: state.info });
       show(runId, outcome);
     } catch (error) {
-      show(runId, { kind: 'incomplete', missing: 'document', detail: `Unexpected error: ${(error as Error).message}` });
+      if (runId !== latestRun) return;
+      result.replaceChildren(verdictBox('error', '!', 'Something went wrong', element('p', {}, `The page could not finish: ${(error as Error).message}`)));
+      result.removeAttribute('aria-busy');
     }
   }
 
-  function show(runId: number, outcome: Parameters<typeof renderOutcome>[0]): void {
+  function show(runId: number, outcome: VerificationOutcome): void {
     if (runId !== latestRun) return; // a newer run replaced this one
     service.then((state) => {
       if (runId !== latestRun) return;
       result.replaceChildren(renderOutcome(outcome, { service: state.info, onRetry: () => void run() }));
       result.removeAttribute('aria-busy');
+      // The fix for these is in the settings: show them.
+      if (outcome.kind === 'chain-unreachable' || (outcome.kind === 'incomplete' && outcome.missing === 'rpc-url')) settings.open = true;
     }, () => undefined);
   }
 

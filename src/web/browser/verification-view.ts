@@ -6,6 +6,7 @@ import type { HashedDocument } from './document-hashing';
 import type { VerificationOutcome } from './document-verification';
 import { element, externalLink } from './element-builder';
 import { FAILURE_REASONS } from './failure-reasons';
+import { verdictBox } from './verdict-box';
 import type { ServiceInfo } from './service-client';
 
 export interface ViewContext {
@@ -61,7 +62,7 @@ export function renderOutcome(outcome: VerificationOutcome, context: ViewContext
       const interval = context.service?.batch?.intervalMs;
       const retry = element('button', { type: 'button', class: 'secondary' }, 'Check again');
       retry.addEventListener('click', context.onRetry);
-      return verdict('pending', '⏳', 'Received, not anchored yet', [
+      return verdict('pending', '…', 'Received, not anchored yet', [
         element(
           'p',
           {},
@@ -94,12 +95,9 @@ export function renderOutcome(outcome: VerificationOutcome, context: ViewContext
       ]);
     case 'chain-unreachable':
       return verdict('chain-unreachable', '!', 'Could not check the chain', [
-        element(
-          'p',
-          {},
-          `Nothing was decided: the chain could not be asked. ${outcome.rpcUrl} — ${outcome.detail}. ` +
-            `Try another RPC URL for ${chainLabel(outcome.receipt.anchor.chain)} under “Chain and service”.`,
-        ),
+        element('p', {}, 'Nothing was decided: the receipt is neither confirmed nor refuted, because the chain could not be asked.'),
+        element('p', {}, 'The node at ', code(outcome.rpcUrl), ` gave ${outcome.detail}.`),
+        element('p', {}, `Try another RPC URL for ${chainLabel(outcome.receipt.anchor.chain)} under “Chain and service”.`),
         facts(receiptSummary(outcome.receipt)),
       ]);
     case 'incomplete':
@@ -125,12 +123,7 @@ function timeElement(unixSeconds: number): HTMLElement {
 }
 
 function verdict(state: string, icon: string, title: string, body: Array<Node | null>): HTMLElement {
-  return element(
-    'div',
-    { class: `verdict verdict-${state}`, 'data-state': state },
-    element('h2', { class: 'verdict-title', tabindex: -1 }, element('span', { class: 'verdict-icon', 'aria-hidden': 'true' }, icon), ` ${title}`),
-    ...body,
-  );
+  return verdictBox(state, icon, title, ...body);
 }
 
 function facts(rows: Fact[]): HTMLDListElement {
@@ -201,7 +194,6 @@ function formatBytes(size: number): string {
 }
 
 function formatDuration(ms: number): string {
-  if (ms < 60_000) return `${Math.round(ms / 1000)} seconds`;
-  if (ms < 3_600_000) return `${Math.round(ms / 60_000)} minutes`;
-  return `${Math.round(ms / 3_600_000)} hours`;
+  const [count, unit] = ms < 60_000 ? [Math.round(ms / 1000), 'second'] : ms < 3_600_000 ? [Math.round(ms / 60_000), 'minute'] : [Math.round(ms / 3_600_000), 'hour'];
+  return count === 1 ? `${unit === 'hour' ? 'an' : 'a'} ${unit}` : `${count} ${unit}s`;
 }
