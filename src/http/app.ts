@@ -11,6 +11,7 @@ import type { SqlStore } from '../store/store';
 import { webRoutes, type WebRouteOptions } from '../web/routes';
 import { requireScope } from './auth';
 import { HttpProblem, problemErrorHandler } from './problems';
+import { publicCors } from './public-cors';
 import { createRateLimiter } from './rate-limit';
 import { docsRoutes } from './routes/docs';
 import { documentRoutes, multipartDocumentRoute } from './routes/documents';
@@ -59,6 +60,8 @@ export function createApp(deps: AppDependencies): Express {
     });
     next();
   });
+
+  app.use(publicCors());
 
   const limit = createRateLimiter(deps.config.rateLimitPerSecond);
   const auth = {

@@ -54,6 +54,19 @@ describe('operations', () => {
     expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
   });
 
+  it('lets pages on other origins read public endpoints, but not write ones', async () => {
+    const preflight = await fetch(`${service.url}/v1/receipts/verify`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://elsewhere.example', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    const info = await fetch(`${service.url}/v1/info`, { headers: { origin: 'https://elsewhere.example' } });
+    expect(info.headers.get('access-control-allow-origin')).toBe('*');
+    const write = await fetch(`${service.url}/v1/documents`, { method: 'OPTIONS', headers: { origin: 'https://elsewhere.example' } });
+    expect(write.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('serves the API reference and the contract from its own origin', async () => {
     const docs = await fetch(`${service.url}/docs`);
     expect(docs.status).toBe(200);
