@@ -9,6 +9,8 @@ import { AnchorClient } from './chain/anchor-client';
 import { ensureEmbeddedDeployment } from './chain/deployment';
 import { ANVIL_DEV_FUNDER_KEY, startEmbeddedAnvil } from './chain/embedded-anvil';
 import { redactUrl, type Config } from './config/config';
+import { documentIdFromDigest } from './core/document-id';
+import { createIdentityServices } from './credentials/identity-services';
 import { loadSignerKey } from './did/signer-key';
 import { createApp } from './http/app';
 import type { HealthReport, ServiceInfo } from './http/routes/service';
@@ -102,6 +104,20 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         },
       },
     );
+    let listeningUrl = '';
+    const identity = createIdentityServices({
+      db: store.db,
+      signerPrivateKey: signerKey.privateKey,
+      chainId: chainSetup.chainId,
+      ethrNetworks: [{ chainId: chainSetup.chainId, registry: chainSetup.didRegistry, provider: chainSetup.provider }],
+      baseUrl: () => config.publicUrl ?? listeningUrl,
+      didWebAllowedHosts: config.didWebAllowedHosts,
+      notarize: async (digest) => {
+        await notary.submit('system', [documentIdFromDigest(digest)], { label: 'status list version' });
+      },
+      reporter: logger.child({ module: 'credentials' }),
+    });
+
     metrics.onScrape(async () => {
       metrics.pendingDocuments.set(notary.pendingEstimate());
       metrics.signerBalance.set(Number(await chainSetup.provider.getBalance(chainSetup.wallet.address)));
@@ -160,6 +176,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       store,
       notary,
       metrics,
+      identity,
       info: () => info,
       health,
       validateResponses: config.validateResponses,
@@ -192,6 +209,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     cleanups.push(() => notary.stop());
 
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    listeningUrl = url;
+    if (!info.didWeb) info.didWeb = identity.didWeb();
     logger.info({ url, did, chain: info.chain, anchorContract: info.contracts.anchor }, 'did-notary is ready');
     return { url, port, info, store, notary, createdAdminKey: created?.secret ?? null, stop: stopAll };
   } catch (error) {

@@ -1,6 +1,8 @@
 // The `did-notary` command: serve the API, manage API keys, and (for individuals) hash and verify.
 import { Command, CommanderError } from 'commander';
+import { registerCredentialCommands } from './credential';
 import { registerDeployCommand } from './deploy';
+import { registerDidCommands } from './did';
 import { registerDocumentCommands } from './documents';
 import { registerKeysCommand } from './keys';
 import { registerServeCommand } from './serve';
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
   registerKeysCommand(program);
   registerDocumentCommands(program);
   registerDeployCommand(program);
+  registerCredentialCommands(program);
+  registerDidCommands(program);
   return program;
 }
 

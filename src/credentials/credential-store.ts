@@ -1,5 +1,6 @@
 // SQL of the credentials feature (migration 2): issued credentials, status lists and their versions,
 // idempotency keys and presentation challenges. Same SQL on PGlite and PostgreSQL.
+import { DomainError } from '../core/errors';
 import type { SqlClient, SqlExecutor, SqlRow } from '../store/sql-client';
 
 export type StatusPurpose = 'revocation' | 'suspension';
@@ -12,6 +13,29 @@ export interface StatusListRecord {
   version: number;
   jwt: string;
   isFull: boolean;
+}
+
+/** A list new credentials can take indices in. */
+export interface OpenStatusList {
+  id: string;
+  purpose: StatusPurpose;
+  url: string;
+  length: number;
+}
+
+/** A credential to record, and which of its two status indices it has yet to claim. */
+export interface CredentialWrite {
+  record: Omit<IssuedCredentialRecord, 'revokedAt' | 'suspendedAt'>;
+  /** False when an earlier attempt already claimed (and so holds) the index. */
+  claimRevocation: boolean;
+  claimSuspension: boolean;
+}
+
+/** Whether the credential was recorded, and which of its indices it holds now. */
+export interface CredentialWriteOutcome {
+  inserted: boolean;
+  revocationHeld: boolean;
+  suspensionHeld: boolean;
 }
 
 export interface IssuedCredentialRecord {
@@ -84,12 +108,12 @@ export class CredentialStore {
   // ---- status lists ----
 
   /** The newest list of `purpose` that still takes new entries. */
-  async openStatusList(tx: SqlExecutor, purpose: StatusPurpose): Promise<{ id: string; url: string; length: number } | undefined> {
-    const rows = await tx.query<{ id: string; url: string; length: number }>(
+  async openStatusList(executor: SqlExecutor, purpose: StatusPurpose): Promise<OpenStatusList | undefined> {
+    const rows = await executor.query<{ id: string; url: string; length: number }>(
       'SELECT id, url, length FROM status_lists WHERE purpose = $1 AND NOT is_full ORDER BY created_at DESC, id LIMIT 1',
       [purpose],
     );
-    return rows[0] ? { id: rows[0].id, url: rows[0].url, length: Number(rows[0].length) } : undefined;
+    return rows[0] ? { id: rows[0].id, purpose, url: rows[0].url, length: Number(rows[0].length) } : undefined;
   }
 
   /** Stores a new list with its first version. */
@@ -107,18 +131,8 @@ export class CredentialStore {
     await tx.query('INSERT INTO status_list_versions (list_id, version, jwt, sha256) VALUES ($1, 1, $2, $3)', [list.id, list.jwt, list.sha256]);
   }
 
-  async markStatusListFull(tx: SqlExecutor, id: string): Promise<void> {
-    await tx.query('UPDATE status_lists SET is_full = true WHERE id = $1', [id]);
-  }
-
-  /** Takes `index` in the list unless someone already has it; never blocks the transaction on failure. */
-  async claimStatusIndex(tx: SqlExecutor, listId: string, index: number): Promise<boolean> {
-    const rows = await tx.query(
-      `INSERT INTO status_list_entries (list_id, entry_index) VALUES ($1, $2)
-       ON CONFLICT (list_id, entry_index) DO NOTHING RETURNING entry_index`,
-      [listId, index],
-    );
-    return rows.length > 0;
+  async markStatusListFull(executor: SqlExecutor, id: string): Promise<void> {
+    await executor.query('UPDATE status_lists SET is_full = true WHERE id = $1', [id]);
   }
 
   /** Locks a list row until the transaction ends: status changes of one list are serialised. */
@@ -147,16 +161,24 @@ export class CredentialStore {
     return rows.map((r) => Number(r.i));
   }
 
-  /** Whether the bit at `index` of one of our lists is set; undefined when there is no such list. */
-  async isStatusSet(listId: string, index: number): Promise<{ purpose: StatusPurpose; set: boolean } | undefined> {
-    const lists = await this.db.query<{ purpose: StatusPurpose }>('SELECT purpose FROM status_lists WHERE id = $1', [listId]);
-    if (!lists[0]) return undefined;
-    const purpose = lists[0].purpose;
-    const rows =
-      purpose === 'revocation'
-        ? await this.db.query('SELECT 1 FROM issued_credentials WHERE revocation_list = $1 AND revocation_index = $2 AND revoked_at IS NOT NULL', [listId, index])
-        : await this.db.query('SELECT 1 FROM issued_credentials WHERE suspension_list = $1 AND suspension_index = $2 AND suspended_at IS NOT NULL', [listId, index]);
-    return { purpose, set: rows.length > 0 };
+  /**
+   * For each (list, index) of ours, whether its bit is set; undefined where there is no such list.
+   * One statement for many lookups: verifications running together share it.
+   */
+  async areStatusesSet(lookups: ReadonlyArray<{ listId: string; index: number }>): Promise<Array<{ purpose: StatusPurpose; set: boolean } | undefined>> {
+    if (lookups.length === 0) return [];
+    const rows = await this.db.query<{ ord: number; purpose: StatusPurpose | null; set: boolean | null }>(
+      `SELECT q.ord::int AS ord, l.purpose,
+              CASE WHEN l.purpose = 'revocation'
+                THEN EXISTS (SELECT 1 FROM issued_credentials c WHERE c.revocation_list = q.list_id AND c.revocation_index = q.idx AND c.revoked_at IS NOT NULL)
+                ELSE EXISTS (SELECT 1 FROM issued_credentials c WHERE c.suspension_list = q.list_id AND c.suspension_index = q.idx AND c.suspended_at IS NOT NULL)
+              END AS set
+       FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS q(list_id, idx, ord)
+       LEFT JOIN status_lists l ON l.id = q.list_id
+       ORDER BY q.ord`,
+      [lookups.map((l) => l.listId), lookups.map((l) => l.index)],
+    );
+    return rows.map((row) => (row.purpose ? { purpose: row.purpose, set: Boolean(row.set) } : undefined));
   }
 
   // ---- issued credentials ----
@@ -165,25 +187,85 @@ export class CredentialStore {
     return (await tx.query('SELECT 1 FROM issued_credentials WHERE id = $1', [id])).length > 0;
   }
 
-  async insertCredential(tx: SqlExecutor, record: Omit<IssuedCredentialRecord, 'revokedAt' | 'suspendedAt'>): Promise<void> {
-    await tx.query(
-      `INSERT INTO issued_credentials (id, tenant_id, subject, types, jwt_sha256, issued_at, expires_at,
-         revocation_list, revocation_index, suspension_list, suspension_index)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [
-        record.id,
-        record.tenantId,
-        record.subject,
-        record.types,
-        record.jwtSha256,
-        record.issuedAt,
-        record.expiresAt,
-        record.revocationList,
-        record.revocationIndex,
-        record.suspensionList,
-        record.suspensionIndex,
-      ],
-    );
+  /**
+   * Records credentials, each together with the status indices it still has to claim, in one
+   * statement: an index someone already holds is skipped, and a credential is recorded only when it
+   * holds both of its indices. No lock outlives the statement and no index is ever reused. A
+   * duplicate credential id fails the whole statement (CREDENTIAL_ALREADY_EXISTS).
+   */
+  async insertCredentialsClaimingIndices(executor: SqlExecutor, writes: readonly CredentialWrite[]): Promise<CredentialWriteOutcome[]> {
+    // Two writes wanting one index in the same statement would both see it claimed: the later one loses.
+    const wanted = new Set<string>();
+    const sent: Array<{ write: CredentialWrite; position: number }> = [];
+    const outcomes: CredentialWriteOutcome[] = writes.map((write, position) => {
+      const claims = [write.claimRevocation && claimKey(write.record.revocationList, write.record.revocationIndex), write.claimSuspension && claimKey(write.record.suspensionList, write.record.suspensionIndex)];
+      if (claims.some((k) => k && wanted.has(k))) {
+        return {
+          inserted: false,
+          revocationHeld: !write.claimRevocation,
+          suspensionHeld: !write.claimSuspension,
+        };
+      }
+      for (const k of claims) if (k) wanted.add(k);
+      sent.push({ write, position });
+      return { inserted: false, revocationHeld: false, suspensionHeld: false };
+    });
+    if (sent.length === 0) return outcomes;
+    const column = <T>(pick: (w: CredentialWrite) => T) => sent.map(({ write }) => pick(write));
+    let rows: Array<{ ord: number; has_r: boolean; has_s: boolean; inserted: boolean }>;
+    try {
+      rows = await executor.query(
+        `WITH input AS (
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                                $8::text[], $9::int[], $10::text[], $11::int[], $12::bool[], $13::bool[])
+             WITH ORDINALITY AS t(id, tenant_id, subject, types, jwt_sha256, issued_at, expires_at, rl, ri, sl, si, claim_r, claim_s, ord)
+         ), claimed AS (
+           INSERT INTO status_list_entries (list_id, entry_index)
+           SELECT rl, ri FROM input WHERE claim_r UNION ALL SELECT sl, si FROM input WHERE claim_s
+           ON CONFLICT (list_id, entry_index) DO NOTHING
+           RETURNING list_id, entry_index
+         ), held AS (
+           SELECT i.*,
+                  NOT i.claim_r OR EXISTS (SELECT 1 FROM claimed c WHERE c.list_id = i.rl AND c.entry_index = i.ri) AS has_r,
+                  NOT i.claim_s OR EXISTS (SELECT 1 FROM claimed c WHERE c.list_id = i.sl AND c.entry_index = i.si) AS has_s
+           FROM input i
+         ), credential AS (
+           INSERT INTO issued_credentials (id, tenant_id, subject, types, jwt_sha256, issued_at, expires_at,
+             revocation_list, revocation_index, suspension_list, suspension_index)
+           SELECT id, tenant_id, subject, ARRAY(SELECT json_array_elements_text(types::json)), decode(jwt_sha256, 'hex'),
+                  issued_at::timestamptz, expires_at::timestamptz, rl, ri, sl, si
+           FROM held WHERE has_r AND has_s
+           RETURNING id
+         )
+         SELECT h.ord::int AS ord, h.has_r, h.has_s, EXISTS (SELECT 1 FROM credential c WHERE c.id = h.id) AS inserted
+         FROM held h ORDER BY h.ord`,
+        [
+          column((w) => w.record.id),
+          column((w) => w.record.tenantId),
+          column((w) => w.record.subject),
+          column((w) => JSON.stringify(w.record.types)),
+          column((w) => Buffer.from(w.record.jwtSha256).toString('hex')),
+          column((w) => w.record.issuedAt.toISOString()),
+          column((w) => w.record.expiresAt?.toISOString() ?? null),
+          column((w) => w.record.revocationList),
+          column((w) => w.record.revocationIndex),
+          column((w) => w.record.suspensionList),
+          column((w) => w.record.suspensionIndex),
+          column((w) => w.claimRevocation),
+          column((w) => w.claimSuspension),
+        ],
+      );
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505' && /issued_credentials_pkey/.test((error as Error).message)) {
+        throw new DomainError('CREDENTIAL_ALREADY_EXISTS', 'a credential with this id already exists');
+      }
+      throw error;
+    }
+    for (const row of rows) {
+      const { position } = sent[Number(row.ord) - 1]!;
+      outcomes[position] = { inserted: Boolean(row.inserted), revocationHeld: Boolean(row.has_r), suspensionHeld: Boolean(row.has_s) };
+    }
+    return outcomes;
   }
 
   async findCredential(executor: SqlExecutor, id: string, options: { forUpdate?: boolean } = {}): Promise<IssuedCredentialRecord | undefined> {
@@ -227,6 +309,10 @@ export class CredentialStore {
   async deleteChallengesExpiredBefore(cutoff: Date): Promise<void> {
     await this.db.query('DELETE FROM presentation_challenges WHERE expires_at < $1', [cutoff]);
   }
+}
+
+function claimKey(listId: string, index: number): string {
+  return `${listId}#${index}`;
 }
 
 function toStatusList(row: SqlRow): StatusListRecord {

@@ -7,14 +7,18 @@ import { serviceDidWebDocument } from '../did/did-web-document';
 import { OutboundFetcher, type OutboundFetchPolicy } from '../did/outbound-fetch';
 import { createServiceIdentity, type ServiceIdentity } from '../did/service-identity';
 import type { SqlClient } from '../store/sql-client';
-import { CredentialIssuer, type ErrorReporter, type Notarize } from './credential-issuer';
+import { CredentialIssuer, type ErrorReporter } from './credential-issuer';
 import { CredentialStore } from './credential-store';
 import { CredentialVerifier } from './credential-verifier';
 import { PresentationChallenges } from './presentation-challenges';
 import { PresentationVerifier } from './presentation-verifier';
-import { signReceiptCredential, type NotarizationReceipt } from './receipt-credential';
+import type { Receipt } from '../core/receipt';
+import { signReceiptCredential } from './receipt-credential';
 import { BitstringStatusChecker } from './status-checker';
-import { StatusLists } from './status-lists';
+import { StatusLists, type PublishedStatusListVersion } from './status-lists';
+
+/** Submits a SHA-256 digest to the notary (the service passes one that notarizes for tenant `system`). */
+export type Notarize = (sha256Digest: Uint8Array) => Promise<void>;
 
 export interface IdentityServicesOptions {
   /** The service's store connection (`SqlStore.db`); migration 2 holds the tables. */
@@ -54,7 +58,7 @@ export interface IdentityServices {
   presentations: PresentationVerifier;
   statusLists: StatusLists;
   /** A DocumentNotarization VC-JWT for an anchored receipt (for `GET /v1/receipts/{id}?format=vc`). */
-  signReceipt(receipt: NotarizationReceipt): Promise<string>;
+  signReceipt(receipt: Receipt): Promise<string>;
 }
 
 export function createIdentityServices(options: IdentityServicesOptions): IdentityServices {
@@ -67,11 +71,19 @@ export function createIdentityServices(options: IdentityServicesOptions): Identi
   });
   const store = new CredentialStore(options.db);
   const clock = options.now ? { now: options.now } : {};
-  const statusLists = new StatusLists({ store, identity, baseUrl: options.baseUrl, length: options.statusListLength, ...clock });
+  // Every committed status list version goes to the notary; a failure there must not undo the change.
+  const publish = async (version: PublishedStatusListVersion): Promise<void> => {
+    try {
+      await options.notarize(version.sha256);
+    } catch (error) {
+      options.reporter?.error({ err: error, statusList: version.listId, version: version.version }, 'could not notarize a status list version');
+    }
+  };
+  const statusLists = new StatusLists({ store, identity, baseUrl: options.baseUrl, publish, length: options.statusListLength, ...clock });
   const didWeb = () => didWebForUrl(options.baseUrl());
   const status = new BitstringStatusChecker({
     ownLists: statusLists,
-    ownDids: () => [identity.did, didWeb()],
+    ownDids: () => (/^https?:\/\//.test(options.baseUrl()) ? [identity.did, didWeb()] : [identity.did]),
     resolver,
     fetcher,
     ...clock,
@@ -84,7 +96,7 @@ export function createIdentityServices(options: IdentityServicesOptions): Identi
     didWeb,
     didWebDocument: () => serviceDidWebDocument(identity, didWeb()),
     resolver,
-    issuer: new CredentialIssuer({ store, statusLists, identity, notarize: options.notarize, ...(options.reporter ? { reporter: options.reporter } : {}), ...clock }),
+    issuer: new CredentialIssuer({ store, statusLists, identity, publish, ...(options.reporter ? { reporter: options.reporter } : {}), ...clock }),
     verifier,
     challenges,
     presentations: new PresentationVerifier({

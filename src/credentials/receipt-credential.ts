@@ -2,28 +2,17 @@
 // "this service vouched for it" is checkable offline with plain did-jwt-vc; the chain check never needs it.
 import { createVerifiableCredentialJwt } from 'did-jwt-vc';
 import { DomainError } from '../core/errors';
+import type { Receipt } from '../core/receipt';
 import type { ServiceIdentity } from '../did/service-identity';
 import { VC_CONTEXT_V1 } from './vc-payload';
-
-/** The parts of a version-1 receipt (DESIGN.md §3) the credential needs. */
-export interface NotarizationReceipt {
-  version: string;
-  status: string;
-  document: { cid: string; multihash: string };
-  submittedAt: string;
-  batch?: { id: string; root: string; treeSize: number };
-  proof?: { type: string; leafIndex: number; treeSize: number; auditPath: string[] };
-  anchor?: { chain: string; contract: string; transactionHash: string; blockNumber: number; blockHash: string; timestamp: number };
-  issuer: string;
-}
 
 /**
  * Signs an anchored receipt as a DocumentNotarization credential about the document's CID. Valid from
  * the anchoring block's time, so signing the same receipt twice gives the same JWT (ES256K is
  * deterministic). Throws RECEIPT_NOT_ANCHORED for a pending receipt: there is nothing to vouch for yet.
  */
-export async function signReceiptCredential(receipt: NotarizationReceipt, issuer: ServiceIdentity): Promise<string> {
-  if (receipt.status !== 'anchored' || !receipt.anchor) {
+export async function signReceiptCredential(receipt: Receipt, issuer: ServiceIdentity): Promise<string> {
+  if (receipt.status !== 'anchored') {
     throw new DomainError('RECEIPT_NOT_ANCHORED', `the receipt of ${receipt.document.cid} is not anchored yet; ask again once it is`, {
       cid: receipt.document.cid,
     });

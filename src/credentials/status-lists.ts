@@ -5,13 +5,14 @@ import { DomainError } from '../core/errors';
 import type { ServiceIdentity } from '../did/service-identity';
 import type { SqlExecutor } from '../store/sql-client';
 import { bitstringWithSetBits, MIN_STATUS_LIST_BITS } from './bitstring';
-import type { CredentialStore, StatusListRecord, StatusPurpose } from './credential-store';
+import type { CredentialStore, OpenStatusList, StatusListRecord, StatusPurpose } from './credential-store';
+import { microBatcher } from './micro-batcher';
 import { signStatusListCredential } from './status-list-credential';
 
 /** The route that serves status lists; a list's URL is `<base URL>/v1/status-lists/<id>`. */
 export const STATUS_LIST_PATH = '/v1/status-lists/';
 
-/** A `credentialStatus` entry we allocated. */
+/** A `credentialStatus` entry as it appears in an issued credential. */
 export interface AllocatedStatusEntry {
   id: string;
   type: 'BitstringStatusListEntry';
@@ -20,7 +21,14 @@ export interface AllocatedStatusEntry {
   statusListCredential: string;
 }
 
-/** A list version created inside a transaction; notarize it after the commit. */
+/** A random index in an open list, not yet claimed: the store claims it together with the credential. */
+export interface StatusCandidate {
+  listId: string;
+  index: number;
+  entry: AllocatedStatusEntry;
+}
+
+/** A newly signed list version; its SHA-256 is notarized once it is committed. */
 export interface PublishedStatusListVersion {
   listId: string;
   version: number;
@@ -32,6 +40,8 @@ export interface StatusListsOptions {
   identity: ServiceIdentity;
   /** The service's public base URL (PUBLIC_URL, or where it listens). */
   baseUrl: () => string;
+  /** Announces a committed list version (to the notary); must not throw. */
+  publish: (version: PublishedStatusListVersion) => Promise<void>;
   /** Bits per list (default and minimum: 131,072). */
   length?: number;
   /** Milliseconds clock. */
@@ -40,13 +50,22 @@ export interface StatusListsOptions {
   randomIndex?: (length: number) => number;
 }
 
-/** Random picks before a list counts as full: with 16 tries it fills to about 85 % before rotating. */
-const ALLOCATION_ATTEMPTS = 16;
+/**
+ * Collisions in a row after which a list counts as full. A random pick collides with probability
+ * "fill ratio", so 16 in a row means the list is about 85 % allocated or more.
+ */
+const COLLISIONS_BEFORE_FULL = 16;
 
 export class StatusLists {
   private readonly length: number;
   private readonly now: () => number;
   private readonly randomIndex: (length: number) => number;
+  /** The list of each purpose new credentials go to (committed state only). */
+  private readonly open = new Map<StatusPurpose, Promise<OpenStatusList>>();
+  private readonly collisions = new Map<string, number>();
+  private readonly full = new Set<string>();
+  /** Concurrent verifications share one status query. */
+  private readonly statusLookup = microBatcher((lookups: Array<{ listId: string; index: number }>) => this.options.store.areStatusesSet(lookups));
 
   constructor(private readonly options: StatusListsOptions) {
     this.length = options.length ?? MIN_STATUS_LIST_BITS;
@@ -57,41 +76,49 @@ export class StatusLists {
     this.randomIndex = options.randomIndex ?? ((length) => randomInt(length));
   }
 
-  /** Takes a random unused index in an open list of `purpose` (creating and publishing a list if needed). */
-  async allocate(
-    tx: SqlExecutor,
-    purpose: StatusPurpose,
-  ): Promise<{ entry: AllocatedStatusEntry; listId: string; index: number; published?: PublishedStatusListVersion }> {
-    const { store } = this.options;
-    for (let round = 0; round < 3; round++) {
-      let published: PublishedStatusListVersion | undefined;
-      let list = await store.openStatusList(tx, purpose);
-      if (!list) {
-        const created = await this.createList(tx, purpose);
-        list = { id: created.listId, url: created.url, length: this.length };
-        published = { listId: created.listId, version: created.version, sha256: created.sha256 };
-      }
-      for (let attempt = 0; attempt < ALLOCATION_ATTEMPTS; attempt++) {
-        const index = this.randomIndex(list.length);
-        if (await store.claimStatusIndex(tx, list.id, index)) {
-          const url = list.url;
-          return {
-            entry: {
-              id: `${url}#${index}`,
-              type: 'BitstringStatusListEntry',
-              statusPurpose: purpose,
-              statusListIndex: String(index),
-              statusListCredential: url,
-            },
-            listId: list.id,
-            index,
-            ...(published ? { published } : {}),
-          };
-        }
-      }
-      await store.markStatusListFull(tx, list.id);
+  /**
+   * The open list of each purpose, creating (and publishing) one where none is open. Call it outside
+   * any transaction: it reads and writes through the store's own connection.
+   */
+  async openLists(): Promise<Record<StatusPurpose, OpenStatusList>> {
+    for (const id of this.full) {
+      await this.options.store.markStatusListFull(this.options.store.db, id);
+      this.full.delete(id);
     }
-    throw new Error(`could not allocate a ${purpose} status index`);
+    const [revocation, suspension] = await Promise.all([this.openList('revocation'), this.openList('suspension')]);
+    return { revocation, suspension };
+  }
+
+  /** A fresh random candidate index in `list`. */
+  candidate(list: OpenStatusList): StatusCandidate {
+    const index = this.randomIndex(list.length);
+    return {
+      listId: list.id,
+      index,
+      entry: {
+        id: `${list.url}#${index}`,
+        type: 'BitstringStatusListEntry',
+        statusPurpose: list.purpose,
+        statusListIndex: String(index),
+        statusListCredential: list.url,
+      },
+    };
+  }
+
+  /** Records that a candidate was taken; returns true when the list now counts as full. */
+  noteCollision(list: OpenStatusList): boolean {
+    const count = (this.collisions.get(list.id) ?? 0) + 1;
+    this.collisions.set(list.id, count);
+    if (count < COLLISIONS_BEFORE_FULL) return false;
+    this.collisions.delete(list.id);
+    this.full.add(list.id);
+    this.open.delete(list.purpose);
+    return true;
+  }
+
+  /** Records that a candidate was claimed: collisions only count in a row. */
+  noteClaimed(listId: string): void {
+    this.collisions.delete(listId);
   }
 
   /** Signs and records the next version of a locked list from the credentials' current state. */
@@ -130,12 +157,34 @@ export class StatusLists {
     if (!path.startsWith(STATUS_LIST_PATH)) return undefined;
     const id = decodeURIComponent(path.slice(STATUS_LIST_PATH.length));
     if (!/^[a-z0-9-]{1,64}$/.test(id) || index >= this.length) return undefined;
-    return this.options.store.isStatusSet(id, index);
+    return this.statusLookup({ listId: id, index });
   }
 
-  private async createList(tx: SqlExecutor, purpose: StatusPurpose): Promise<PublishedStatusListVersion & { url: string }> {
+  private openList(purpose: StatusPurpose): Promise<OpenStatusList> {
+    let list = this.open.get(purpose);
+    if (!list) {
+      list = this.findOrCreate(purpose);
+      this.open.set(purpose, list);
+      list.catch(() => this.open.delete(purpose));
+    }
+    return list;
+  }
+
+  private async findOrCreate(purpose: StatusPurpose): Promise<OpenStatusList> {
+    const { store } = this.options;
+    const found = await store.openStatusList(store.db, purpose);
+    if (found) return found;
+    const created = await store.transaction((tx) => this.createList(tx, purpose));
+    await this.options.publish(created.published);
+    return created.list;
+  }
+
+  private async createList(tx: SqlExecutor, purpose: StatusPurpose): Promise<{ list: OpenStatusList; published: PublishedStatusListVersion }> {
     const id = `${purpose}-${randomBytes(6).toString('hex')}`;
-    const url = `${this.options.baseUrl().replace(/\/+$/, '')}${STATUS_LIST_PATH}${id}`;
+    const base = this.options.baseUrl().replace(/\/+$/, '');
+    // The URL goes into every credential using the list: it must be absolute and stable.
+    if (!/^https?:\/\/[^/]+/.test(base)) throw new Error(`status lists need an absolute base URL, got ${JSON.stringify(base)}`);
+    const url = `${base}${STATUS_LIST_PATH}${id}`;
     const jwt = await signStatusListCredential(this.options.identity, {
       url,
       purpose,
@@ -144,7 +193,7 @@ export class StatusLists {
     });
     const sha256 = sha256Of(jwt);
     await this.options.store.insertStatusList(tx, { id, purpose, url, length: this.length, jwt, sha256 });
-    return { listId: id, version: 1, sha256, url };
+    return { list: { id, purpose, url, length: this.length }, published: { listId: id, version: 1, sha256 } };
   }
 }
 

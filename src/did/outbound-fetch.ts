@@ -155,17 +155,22 @@ export class OutboundFetcher {
         Math.max(0, deadline - Date.now()),
       );
       const hostname = stripBrackets(url.hostname);
-      request = this.request(url, {
-        method: 'GET',
-        hostname,
-        port: url.port === '' ? undefined : Number(url.port),
-        path: `${url.pathname}${url.search}`,
-        headers: { accept: acceptedTypes.join(', '), 'accept-encoding': 'identity', 'user-agent': 'did-notary' },
-        agent: false,
-        lookup: pinnedLookup(target.address, target.family),
-        ...(url.protocol === 'https:' && !isIP(hostname) ? { servername: hostname } : {}),
-        ...(this.policy.ca ? { ca: this.policy.ca } : {}),
-      });
+      try {
+        request = this.request(url, {
+          method: 'GET',
+          hostname,
+          port: url.port === '' ? undefined : Number(url.port),
+          path: `${url.pathname}${url.search}`,
+          headers: { accept: acceptedTypes.join(', '), 'accept-encoding': 'identity', 'user-agent': 'did-notary' },
+          agent: false,
+          lookup: pinnedLookup(target.address, target.family),
+          ...(url.protocol === 'https:' && !isIP(hostname) ? { servername: hostname } : {}),
+          ...(this.policy.ca ? { ca: this.policy.ca } : {}),
+        });
+      } catch (error) {
+        finish(new OutboundFetchError('FETCH_FAILED', `fetching ${url.origin} failed: ${(error as Error).message}`));
+        return;
+      }
       request.on('error', (error: NodeJS.ErrnoException) =>
         finish(new OutboundFetchError('FETCH_FAILED', `fetching ${url.origin} failed: ${error.code ?? error.message}`)),
       );
@@ -197,7 +202,9 @@ export class OutboundFetcher {
         });
         response.on('end', () => finish(undefined, { url: url.href, contentType, body: Buffer.concat(chunks) }));
         response.on('error', (error) => finish(new OutboundFetchError('FETCH_FAILED', `reading from ${url.origin} failed: ${error.message}`)));
-        response.on('aborted', () => finish(new OutboundFetchError('FETCH_FAILED', `${url.origin} closed the connection mid-body`)));
+        response.on('close', () => {
+          if (!response.complete) finish(new OutboundFetchError('FETCH_FAILED', `${url.origin} closed the connection mid-body`));
+        });
       });
       request.end();
     });

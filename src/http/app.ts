@@ -4,6 +4,7 @@ import path from 'node:path';
 import express, { type Express } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { Config } from '../config/config';
+import type { IdentityServices } from '../credentials/identity-services';
 import type { Notary } from '../notary/notary';
 import type { Logger } from '../observability/logger';
 import type { ServiceMetrics } from '../observability/metrics';
@@ -13,6 +14,8 @@ import { requireScope } from './auth';
 import { HttpProblem, problemErrorHandler } from './problems';
 import { publicCors } from './public-cors';
 import { createRateLimiter } from './rate-limit';
+import { credentialRoutes } from './routes/credentials';
+import { didRoutes } from './routes/dids';
 import { docsRoutes } from './routes/docs';
 import { documentRoutes, multipartDocumentRoute } from './routes/documents';
 import { keyRoutes } from './routes/keys';
@@ -28,6 +31,7 @@ export interface AppDependencies {
   store: SqlStore;
   notary: Notary;
   metrics: ServiceMetrics;
+  identity: IdentityServices;
   info: () => ServiceInfo;
   health: () => Promise<HealthReport>;
   /** The verification page (GET /) and, for the embedded chain, its read-only chain relay. */
@@ -94,6 +98,8 @@ export function createApp(deps: AppDependencies): Express {
     }),
   );
   documentRoutes(app, deps, auth.notarize);
+  credentialRoutes(app, deps, auth.issue);
+  didRoutes(app, deps);
   notaryRoutes(app, deps, auth.admin);
   keyRoutes(app, deps, auth.admin);
 

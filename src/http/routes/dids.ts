@@ -8,12 +8,12 @@ export interface DidRouteDependencies {
   identity: Pick<IdentityServices, 'resolver' | 'didWebDocument'>;
 }
 
-const PROBLEM_CODES: Record<ResolutionProblem['code'], string> = {
+/** Domain error codes (mapped to problems in problems.ts) of the resolution failures that have no result to show. */
+const PROBLEM_CODES: Record<Exclude<ResolutionProblem['code'], 'deactivated-did'>, string> = {
   'invalid-did': 'INVALID_DID',
   'unsupported-did-method': 'UNSUPPORTED_DID_METHOD',
   'unknown-did': 'DID_NOT_FOUND',
   'unresolvable-did': 'DID_UNRESOLVABLE',
-  'deactivated-did': 'DID_DEACTIVATED',
 };
 
 /** Registers GET /.well-known/did.json and GET /v1/dids/{did} (public, no API key). */

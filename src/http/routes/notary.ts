@@ -2,9 +2,15 @@
 import type { Express, RequestHandler } from 'express';
 import type { AppDependencies } from '../app';
 
-export function notaryRoutes(app: Express, deps: Pick<AppDependencies, 'notary'>, admin: RequestHandler): void {
+export function notaryRoutes(app: Express, deps: Pick<AppDependencies, 'notary' | 'identity'>, admin: RequestHandler): void {
   app.get('/v1/receipts/:id', async (req, res) => {
-    res.json(await deps.notary.getReceipt(String(req.params.id)));
+    const receipt = await deps.notary.getReceipt(String(req.params.id));
+    if (req.query.format === 'vc') {
+      // The anchored receipt as a VC-JWT by the service DID: "this service vouched for it", checkable offline.
+      res.type('application/vc+jwt').send(await deps.identity.signReceipt(receipt));
+      return;
+    }
+    res.json(receipt);
   });
   app.post('/v1/receipts/verify', async (req, res) => {
     const body = req.body as { receipt: unknown; hash?: string };
