@@ -22,3 +22,11 @@ export function expectMatchesOpenApi(method: string, pathTemplate: string, statu
   const ok = validate(body);
   expect(ok ? [] : validate.errors, `${method.toUpperCase()} ${pathTemplate} ${status} against openapi.yaml`).toEqual([]);
 }
+
+/** Asserts that `value` matches the schema at a JSON pointer into openapi.yaml (e.g. an example's own schema). */
+export function expectMatchesOpenApiSchema(pointer: string, value: unknown, what: string): void {
+  const ref = `openapi${pointer}`;
+  const validate = ajv.getSchema(ref) ?? ajv.compile({ $ref: ref });
+  const ok = validate(value);
+  expect(ok ? [] : validate.errors, what).toEqual([]);
+}
