@@ -1,0 +1,304 @@
+// Figure 1: RFC 9162 tree build plus every inclusion proof, against merkletreejs and
+// @openzeppelin/merkle-tree on the very same leaves in the same process, runs interleaved.
+import crypto from 'node:crypto';
+import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
+import { MerkleTree as MerkleTreeJs } from 'merkletreejs';
+import { buildMerkleTree, verifyInclusion, hashLeaf, type MerkleTree } from '../src/core/merkle';
+import { randomMultihashes } from './leaves';
+import { figure, formatRatio, formatSeconds, type Figure } from './report';
+import { collectGarbage, median, round, timeSync } from './stats';
+
+const TARGET_2_20_MS = 1000;
+const TARGET_RATIO = 10;
+
+interface SizePlan {
+  log2: number;
+  ourRuns: number;
+  /** merkletreejs: runs of build + every proof; 0 = not measured at this size. */
+  peerRuns: number;
+  /** @openzeppelin/merkle-tree: runs, and how many proofs to time (the rest extrapolated). */
+  ozRuns: number;
+  ozProofSample?: number;
+}
+
+export async function benchMerkleTrees(options: { quick: boolean; log: (line: string) => void }): Promise<Figure[]> {
+  const plans: SizePlan[] = options.quick
+    ? [
+        { log2: 10, ourRuns: 7, peerRuns: 3, ozRuns: 1 },
+        { log2: 16, ourRuns: 5, peerRuns: 2, ozRuns: 0 },
+      ]
+    : [
+        { log2: 10, ourRuns: 9, peerRuns: 5, ozRuns: 3 },
+        { log2: 14, ourRuns: 7, peerRuns: 0, ozRuns: 1, ozProofSample: 1024 },
+        { log2: 16, ourRuns: 5, peerRuns: 3, ozRuns: 0 },
+        { log2: 20, ourRuns: 3, peerRuns: 1, ozRuns: 0 },
+      ];
+  const figures: Figure[] = [];
+  for (const plan of plans) {
+    options.log(`merkle: 2^${plan.log2} leaves`);
+    figures.push(...measureSize(plan, options.quick));
+  }
+  if (options.quick) {
+    figures.push(
+      figure({
+        id: 'merkle.2^20',
+        figure: 'RFC 9162 tree 2^20: build + every proof',
+        value: null,
+        unit: 'ms',
+        valueText: 'not run (--quick)',
+        targetText: '≤ 1.0 s and ≥ 10x merkletreejs',
+        verdict: 'skip',
+      }),
+    );
+  }
+  return figures;
+}
+
+function measureSize(plan: SizePlan, quick: boolean): Figure[] {
+  const n = 2 ** plan.log2;
+  const label = `2^${plan.log2}`;
+  const leaves = randomMultihashes(n);
+
+  // Correctness guard: the timed tree must be RFC 9162's, or its time means nothing.
+  const guard = checkOurTree(leaves, !quick || plan.log2 <= 16);
+
+  const ours = { total: [] as number[], build: [] as number[], proofs: [] as number[], arrayProofs: [] as number[] };
+  const peer = { total: [] as number[], build: [] as number[], proofs: [] as number[] };
+  const oz = { total: [] as number[], build: [] as number[], proofs: [] as number[] };
+  let peerGuard: string | null = null;
+  let ozGuard: string | null = null;
+  const rounds = Math.max(plan.ourRuns, plan.peerRuns, plan.ozRuns);
+  for (let round = 0; round < rounds; round++) {
+    if (round < plan.ourRuns) {
+      collectGarbage();
+      let tree!: MerkleTree;
+      const build = timeSync(() => {
+        tree = buildMerkleTree(leaves);
+      });
+      const proofs = timeSync(() => everyProofSerialised(tree));
+      ours.build.push(build);
+      ours.proofs.push(proofs);
+      ours.total.push(build + proofs);
+      // The allocating API (one Uint8Array per path node), as receipts use it: fewer runs at 2^20.
+      if (plan.log2 < 20 || round === 0) ours.arrayProofs.push(timeSync(() => everyProofAsArrays(tree)));
+    }
+    if (round < plan.peerRuns) {
+      collectGarbage();
+      const result = runMerkleTreeJs(leaves, round === 0);
+      peer.build.push(result.build);
+      peer.proofs.push(result.proofs);
+      peer.total.push(result.build + result.proofs);
+      peerGuard ??= result.guard;
+    }
+    if (round < plan.ozRuns) {
+      collectGarbage();
+      const result = runOpenZeppelin(leaves, plan.ozProofSample);
+      oz.build.push(result.build);
+      oz.proofs.push(result.proofs);
+      oz.total.push(result.build + result.proofs);
+      ozGuard ??= result.guard;
+    }
+  }
+  collectGarbage();
+
+  const ourMs = median(ours.total);
+  const details = {
+    leaves: n,
+    ours: { medianMs: round(ourMs), buildMs: ours.build.map((v) => round(v)), proofsMs: ours.proofs.map((v) => round(v)), inclusionProofArraysMs: ours.arrayProofs.map((v) => round(v)) },
+  };
+  const ourNote = `ours: build ${formatSeconds(median(ours.build))} + ${n.toLocaleString('en-US')} proofs via writeAuditPath ${formatSeconds(median(ours.proofs))} (via inclusionProof() arrays: ${formatSeconds(median(ours.arrayProofs))}); median of ${plan.ourRuns}`;
+  const figures: Figure[] = [];
+
+  if (plan.peerRuns > 0 || plan.log2 === 20) {
+    const peerMs = median(peer.total);
+    const ratio = peerMs / ourMs;
+    const isTarget = plan.log2 === 20;
+    const failures: string[] = [];
+    if (guard) failures.push(`correctness guard failed: ${guard}`);
+    if (isTarget && ourMs > TARGET_2_20_MS) failures.push(`${formatSeconds(ourMs)} > 1.0 s`);
+    if (isTarget && !(ratio >= TARGET_RATIO)) failures.push(`ratio ${formatRatio(ratio)} < 10x`);
+    figures.push(
+      figure({
+        id: `merkle.${label}`,
+        figure: `RFC 9162 tree ${label}: build + every proof (peer merkletreejs)`,
+        value: guard ? null : round(ourMs),
+        unit: 'ms',
+        valueText: guard ? 'WRONG TREE' : formatSeconds(ourMs),
+        targetText: isTarget ? '≤ 1.0 s and ≥ 10x' : '—',
+        peerText: plan.peerRuns > 0 ? formatSeconds(peerMs) : 'not run',
+        ratioText: plan.peerRuns > 0 ? formatRatio(ratio) : '—',
+        verdict: isTarget ? (failures.length === 0 ? 'PASS' : 'MISS') : guard ? 'MISS' : 'info',
+        note:
+          `${ourNote}. merkletreejs 0.6 (sha256 = node crypto.hash, hashLeaves, no RFC 9162 domain separation): build ${formatSeconds(median(peer.build))} + every proof with getProof(leaf, index) ${formatSeconds(median(peer.proofs))}, median of ${plan.peerRuns}` +
+          (peerGuard ? `; peer guard: ${peerGuard}` : '') +
+          (failures.length > 0 && isTarget ? `. MISS: ${failures.join('; ')}` : ''),
+        details: { ...details, merkletreejs: { medianMs: round(peerMs), buildMs: peer.build.map((v) => round(v)), proofsMs: peer.proofs.map((v) => round(v)) }, ratio: round(ratio) },
+      }),
+    );
+  }
+  if (plan.ozRuns > 0) {
+    const ozMs = median(oz.total);
+    const extrapolated = plan.ozProofSample !== undefined && plan.ozProofSample < n;
+    figures.push(
+      figure({
+        id: `merkle.${label}.openzeppelin`,
+        figure: `RFC 9162 tree ${label}: build + every proof (peer @openzeppelin/merkle-tree)`,
+        value: guard ? null : round(ourMs),
+        unit: 'ms',
+        valueText: guard ? 'WRONG TREE' : formatSeconds(ourMs),
+        targetText: '—',
+        peerText: `${formatSeconds(ozMs)}${extrapolated ? ' (extrap.)' : ''}`,
+        ratioText: formatRatio(ozMs / ourMs),
+        verdict: guard ? 'MISS' : 'info',
+        note:
+          `@openzeppelin/merkle-tree 1.0 StandardMerkleTree.of(values, ['bytes']) (keccak256, sorted leaves): build ${formatSeconds(median(oz.build))} + every getProof(i) ${formatSeconds(median(oz.proofs))}` +
+          (extrapolated ? ` (timed ${plan.ozProofSample} proofs spread over the tree, scaled to ${n.toLocaleString('en-US')})` : '') +
+          `, ${plan.ozRuns} run(s); not run at 2^16 and above, where every proof alone costs it ${(median(oz.proofs) / n).toFixed(2)} ms` +
+          (ozGuard ? `; peer guard: ${ozGuard}` : ''),
+        details: { ...details, openzeppelin: { medianMs: round(ozMs), buildMs: oz.build.map((v) => round(v)), proofsMs: oz.proofs.map((v) => round(v)), extrapolated } },
+      }),
+    );
+  }
+  return figures;
+}
+
+/** Every proof, serialised with the API meant for many proofs (no per-node allocation). */
+function everyProofSerialised(tree: MerkleTree): void {
+  const out = new Uint8Array(32 * 64);
+  let check = 0;
+  for (let i = 0; i < tree.size; i++) {
+    const count = tree.writeAuditPath(i, out, 0);
+    check ^= out[0]! ^ count;
+  }
+  sink(check);
+}
+
+/** Every proof as `Uint8Array[]`, the shape receipts are built from. */
+function everyProofAsArrays(tree: MerkleTree): void {
+  let check = 0;
+  for (let i = 0; i < tree.size; i++) check ^= tree.inclusionProof(i).length;
+  sink(check);
+}
+
+let sunk = 0;
+/** Keeps results observable so the optimiser cannot drop the work. */
+function sink(value: number): void {
+  sunk ^= value;
+  if (sunk === 0x7fffffff) process.stderr.write('');
+}
+
+/**
+ * Null when our tree is RFC 9162's: the root equals an independent reference (node crypto, the
+ * textbook recursion of §2.1.1) and sampled proofs verify, by our verifier and by a reference one.
+ */
+function checkOurTree(leaves: readonly Buffer[], withReferenceRoot: boolean): string | null {
+  const tree = buildMerkleTree(leaves);
+  const root = Buffer.from(tree.root);
+  if (withReferenceRoot) {
+    const reference = referenceRoot(leaves);
+    if (!reference.equals(root)) return `root ${root.toString('hex')} differs from the reference ${reference.toString('hex')}`;
+  }
+  const n = leaves.length;
+  const samples = new Set([0, 1, n - 1, n >> 1, (n >> 1) - 1]);
+  for (let k = 0; k < 16; k++) samples.add(crypto.randomInt(n));
+  const buffer = new Uint8Array(32 * 64);
+  for (const i of samples) {
+    if (i < 0 || i >= n) continue;
+    const path = tree.inclusionProof(i);
+    const count = tree.writeAuditPath(i, buffer, 0);
+    if (count !== path.length || !path.every((node, k) => Buffer.from(node).equals(Buffer.from(buffer.subarray(32 * k, 32 * k + 32))))) {
+      return `writeAuditPath and inclusionProof disagree for leaf ${i}`;
+    }
+    if (!verifyInclusion({ leafHash: hashLeaf(leaves[i]!), leafIndex: i, treeSize: n, auditPath: path, root })) return `proof of leaf ${i} does not verify`;
+    if (!referenceVerify(leaves[i]!, i, n, path, root)) return `proof of leaf ${i} fails the reference verifier`;
+  }
+  return null;
+}
+
+function sha256(...parts: Uint8Array[]): Buffer {
+  const hash = crypto.createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return hash.digest();
+}
+
+const LEAF = Buffer.from([0]);
+const NODE = Buffer.from([1]);
+
+/** MTH of RFC 9162 §2.1.1, bottom-up with node crypto, written independently of src/core. */
+function referenceRoot(leaves: readonly Buffer[]): Buffer {
+  const mth = (start: number, end: number): Buffer => {
+    const n = end - start;
+    if (n === 1) return sha256(LEAF, leaves[start]!);
+    let k = 1;
+    while (k * 2 < n) k *= 2;
+    return sha256(NODE, mth(start, start + k), mth(start + k, end));
+  };
+  return leaves.length === 0 ? sha256() : mth(0, leaves.length);
+}
+
+/** RFC 9162 §2.1.3.2, transcribed. */
+function referenceVerify(leaf: Buffer, index: number, size: number, path: readonly Uint8Array[], root: Buffer): boolean {
+  if (index >= size) return false;
+  let fn = index;
+  let sn = size - 1;
+  let r = sha256(LEAF, leaf);
+  for (const p of path) {
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      r = sha256(NODE, p, r);
+      if (fn % 2 === 0) {
+        while (fn % 2 === 0 && fn !== 0) {
+          fn >>= 1;
+          sn >>= 1;
+        }
+      }
+    } else {
+      r = sha256(NODE, r, p);
+    }
+    fn >>= 1;
+    sn >>= 1;
+  }
+  return sn === 0 && r.equals(root);
+}
+
+function runMerkleTreeJs(leaves: Buffer[], checkProofs: boolean): { build: number; proofs: number; guard: string | null } {
+  const hash = (data: Buffer): Buffer => crypto.hash('sha256', data, 'buffer');
+  let tree!: MerkleTreeJs;
+  const build = timeSync(() => {
+    tree = new MerkleTreeJs(leaves, hash, { hashLeaves: true });
+  });
+  const hashedLeaves = tree.getLeaves();
+  let check = 0;
+  const proofs = timeSync(() => {
+    for (let i = 0; i < hashedLeaves.length; i++) check ^= tree.getProof(hashedLeaves[i]!, i).length;
+  });
+  sink(check);
+  let guard: string | null = null;
+  if (checkProofs) {
+    const root = tree.getRoot();
+    for (const i of [0, leaves.length - 1, leaves.length >> 1]) {
+      if (!tree.verify(tree.getProof(hashedLeaves[i]!, i), hashedLeaves[i]!, root)) guard = `merkletreejs proof of leaf ${i} does not verify`;
+    }
+  }
+  return { build, proofs, guard };
+}
+
+function runOpenZeppelin(leaves: Buffer[], proofSample?: number): { build: number; proofs: number; guard: string | null } {
+  // Input preparation (hex strings, as the library takes them) is left out of its time.
+  const values = leaves.map((leaf) => [`0x${leaf.toString('hex')}`]);
+  let tree!: StandardMerkleTree<string[]>;
+  const build = timeSync(() => {
+    tree = StandardMerkleTree.of(values, ['bytes']);
+  });
+  const n = leaves.length;
+  const sample = proofSample !== undefined && proofSample < n ? proofSample : n;
+  const step = n / sample;
+  let check = 0;
+  const sampled = timeSync(() => {
+    for (let k = 0; k < sample; k++) check ^= tree.getProof(Math.floor(k * step)).length;
+  });
+  sink(check);
+  const proof = tree.getProof(n - 1);
+  const guard = StandardMerkleTree.verify(tree.root, ['bytes'], values[n - 1]!, proof) ? null : 'OpenZeppelin proof does not verify';
+  return { build, proofs: (sampled * n) / sample, guard };
+}
