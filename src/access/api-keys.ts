@@ -28,10 +28,39 @@ export async function createApiKey(
   return { record, secret };
 }
 
-/** The active key matching a presented secret, or null. */
-export async function authenticateApiKey(store: SqlStore, secret: string): Promise<ApiKeyRecord | null> {
-  if (!secret.startsWith(KEY_PREFIX) || secret.length > 200) return null;
-  return store.findActiveApiKeyByHash(hashApiKey(secret));
+/**
+ * Authenticates presented secrets, remembering valid keys briefly so a busy client does not cost a
+ * database round trip per request. A key revoked through this process is forgotten at once; one
+ * revoked elsewhere (another replica, the CLI) stops working within `ttlMs`.
+ */
+export class ApiKeyAuthenticator {
+  private readonly cache = new Map<string, { key: ApiKeyRecord; until: number }>();
+
+  constructor(
+    private readonly store: SqlStore,
+    private readonly ttlMs = 5_000,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  /** The active key matching a presented secret, or null. */
+  async authenticate(secret: string): Promise<ApiKeyRecord | null> {
+    if (!secret.startsWith(KEY_PREFIX) || secret.length > 200) return null;
+    const hash = Buffer.from(hashApiKey(secret)).toString('base64');
+    const cached = this.cache.get(hash);
+    if (cached && cached.until > Date.now()) return cached.key;
+    this.cache.delete(hash);
+    const key = await this.store.findActiveApiKeyByHash(hashApiKey(secret));
+    if (key) {
+      if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
+      this.cache.set(hash, { key, until: Date.now() + this.ttlMs });
+    }
+    return key;
+  }
+
+  /** Drops a key from the cache (after revoking it). */
+  forget(keyId: string): void {
+    for (const [hash, entry] of this.cache) if (entry.key.id === keyId) this.cache.delete(hash);
+  }
 }
 
 /**

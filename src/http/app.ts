@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import express, { type Express } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
+import { ApiKeyAuthenticator } from '../access/api-keys';
 import type { Config } from '../config/config';
 import type { IdentityServices } from '../credentials/identity-services';
 import type { Notary } from '../notary/notary';
@@ -68,10 +69,11 @@ export function createApp(deps: AppDependencies): Express {
   app.use(publicCors());
 
   const limit = createRateLimiter(deps.config.rateLimitPerSecond);
+  const authenticator = new ApiKeyAuthenticator(deps.store);
   const auth = {
-    notarize: requireScope(deps.store, 'notarize', limit),
-    issue: requireScope(deps.store, 'issue', limit),
-    admin: requireScope(deps.store, 'admin', limit),
+    notarize: requireScope(authenticator, 'notarize', limit),
+    issue: requireScope(authenticator, 'issue', limit),
+    admin: requireScope(authenticator, 'admin', limit),
   };
 
   // Multipart uploads are streamed and hashed before any body parser or validator buffers them.
@@ -101,7 +103,7 @@ export function createApp(deps: AppDependencies): Express {
   credentialRoutes(app, deps, auth.issue);
   didRoutes(app, deps);
   notaryRoutes(app, deps, auth.admin);
-  keyRoutes(app, deps, auth.admin);
+  keyRoutes(app, deps, auth.admin, authenticator);
 
   app.use((req, _res, next) => next(new HttpProblem('not-found', `no route for ${req.method} ${req.path}`)));
   app.use(problemErrorHandler(deps.logger));

@@ -1,7 +1,7 @@
 // Bearer API-key authentication and scope checks for write endpoints.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { authenticateApiKey } from '../access/api-keys';
-import type { ApiKeyRecord, Scope, SqlStore } from '../store/store';
+import type { ApiKeyAuthenticator } from '../access/api-keys';
+import type { ApiKeyRecord, Scope } from '../store/store';
 import { HttpProblem } from './problems';
 
 /** The authenticated key of a request (set by requireScope). */
@@ -12,7 +12,7 @@ export function callerKey(res: Response): ApiKeyRecord {
 }
 
 /** Rejects requests without a valid key carrying `scope` (401 / 403 problems). */
-export function requireScope(store: SqlStore, scope: Scope, onAuthenticated?: (key: ApiKeyRecord, res: Response) => void): RequestHandler {
+export function requireScope(authenticator: ApiKeyAuthenticator, scope: Scope, onAuthenticated?: (key: ApiKeyRecord, res: Response) => void): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       const header = req.get('authorization');
@@ -20,7 +20,7 @@ export function requireScope(store: SqlStore, scope: Scope, onAuthenticated?: (k
         throw new HttpProblem('unauthorized', 'send an API key as "Authorization: Bearer <key>"', {}, { 'WWW-Authenticate': 'Bearer' });
       }
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      const key = match ? await authenticateApiKey(store, match[1]!) : null;
+      const key = match ? await authenticator.authenticate(match[1]!) : null;
       if (!key) {
         throw new HttpProblem('unauthorized', 'the API key is invalid or revoked', {}, {
           'WWW-Authenticate': 'Bearer error="invalid_token"',

@@ -243,13 +243,15 @@ export class Notary {
         this.needsReconcile = false;
       }
       const started = Date.now();
+      let built: ReturnType<typeof BatchTreeCache.build> | undefined;
       const sealed = await this.store.sealNextBatch(this.options.batchMaxSize, (leaves) => {
-        const entry = BatchTreeCache.build(leaves);
-        return entry.tree.root;
+        built = BatchTreeCache.build(leaves);
+        return built.tree.root;
       });
-      if (sealed) {
+      if (sealed && built) {
         this.unsealedEstimate = Math.max(0, this.unsealedEstimate - sealed.batch.treeSize);
-        this.trees.remember(sealed.batch.id, BatchTreeCache.build(sealed.leaves));
+        // The tree built for the root serves the batch's proofs: build once per seal.
+        this.trees.remember(sealed.batch.id, built);
         this.events.onSealed?.(sealed.batch, Date.now() - started, sealed.oldestSubmittedAt);
         this.logger.info({ batch: sealed.batch.id, treeSize: sealed.batch.treeSize }, 'batch sealed');
       }

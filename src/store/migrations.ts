@@ -150,6 +150,18 @@ const MIGRATIONS: Migration[] = [
       ALTER TABLE issued_credentials DROP CONSTRAINT IF EXISTS issued_credentials_suspension_list_fkey;
     `,
   },
+  {
+    version: 4,
+    name: 'one (multihash, tenant) index for lookups and idempotency',
+    sql: `
+      -- Receipt lookups go by multihash; with the old (tenant, multihash) key, and no statistics in
+      -- PGlite (no autovacuum), they walked the primary key. One index now serves both the lookup and
+      -- ON CONFLICT (tenant_id, multihash), and inserts maintain one index fewer.
+      CREATE UNIQUE INDEX submissions_multihash_tenant ON submissions (multihash, tenant_id);
+      ALTER TABLE submissions DROP CONSTRAINT IF EXISTS submissions_tenant_id_multihash_key;
+      DROP INDEX IF EXISTS submissions_by_multihash;
+    `,
+  },
 ];
 
 /** Brings the schema up to date; concurrent replicas serialise on an advisory lock. */

@@ -130,8 +130,12 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
     },
     async close() {
       if (pool.ended) return;
-      leaderConnection?.release();
-      leaderConnection = undefined;
+      if (leaderConnection) {
+        // Hand leadership over now rather than when the server notices the closed connection.
+        await leaderConnection.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
+        leaderConnection.release();
+        leaderConnection = undefined;
+      }
       await pool.end();
     },
   };

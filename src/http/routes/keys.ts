@@ -1,6 +1,6 @@
 // Admin routes for API keys; the CLI uses them when the service is running.
 import type { Express, RequestHandler } from 'express';
-import { createApiKey } from '../../access/api-keys';
+import { createApiKey, type ApiKeyAuthenticator } from '../../access/api-keys';
 import type { ApiKeyRecord, Scope } from '../../store/store';
 import type { AppDependencies } from '../app';
 import { HttpProblem } from '../problems';
@@ -17,7 +17,7 @@ export function apiKeyView(key: ApiKeyRecord) {
   };
 }
 
-export function keyRoutes(app: Express, deps: Pick<AppDependencies, 'store'>, admin: RequestHandler): void {
+export function keyRoutes(app: Express, deps: Pick<AppDependencies, 'store'>, admin: RequestHandler, authenticator: ApiKeyAuthenticator): void {
   app.get('/v1/keys', admin, async (_req, res) => {
     res.json({ keys: (await deps.store.listApiKeys()).map(apiKeyView) });
   });
@@ -29,6 +29,7 @@ export function keyRoutes(app: Express, deps: Pick<AppDependencies, 'store'>, ad
   app.delete('/v1/keys/:id', admin, async (req, res) => {
     const id = String(req.params.id);
     if (!(await deps.store.revokeApiKey(id))) throw new HttpProblem('api-key-not-found', `no active API key ${id}`);
+    authenticator.forget(id);
     res.status(204).end();
   });
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import express from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import { JsonRpcProvider, Wallet } from 'ethers';
-import { createApiKey } from '../../../src/access/api-keys';
+import { ApiKeyAuthenticator, createApiKey } from '../../../src/access/api-keys';
 import { ensureEmbeddedDeployment } from '../../../src/chain/deployment';
 import { ANVIL_DEV_FUNDER_KEY, startEmbeddedAnvil } from '../../../src/chain/embedded-anvil';
 import { createIdentityServices, type IdentityServices, type IdentityServicesOptions } from '../../../src/credentials/identity-services';
@@ -90,7 +90,7 @@ export async function startIdentityHarness(overrides: Partial<IdentityServicesOp
       ignoreUndocumented: false,
     }),
   );
-  credentialRoutes(app, { identity: services }, requireScope(store, 'issue'));
+  credentialRoutes(app, { identity: services }, requireScope(new ApiKeyAuthenticator(store), 'issue'));
   didRoutes(app, { identity: services });
   app.use((req, _res, next) => next(new HttpProblem('not-found', `no route for ${req.method} ${req.path}`)));
   app.use(problemErrorHandler(logger));
