@@ -122,7 +122,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       metrics.pendingDocuments.set(notary.pendingEstimate());
       metrics.signerBalance.set(Number(await chainSetup.provider.getBalance(chainSetup.wallet.address)));
     });
-    const balanceWatch = setInterval(() => {
+    const checkBalance = () =>
       chainSetup.provider
         .getBalance(chainSetup.wallet.address)
         .then((balance) => {
@@ -131,7 +131,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
           }
         })
         .catch(() => undefined);
-    }, 60_000);
+    await checkBalance();
+    const balanceWatch = setInterval(() => void checkBalance(), 60_000);
     balanceWatch.unref();
     cleanups.push(async () => clearInterval(balanceWatch));
 

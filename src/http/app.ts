@@ -100,7 +100,15 @@ export function createApp(deps: AppDependencies): Express {
     }),
   );
   documentRoutes(app, deps, auth.notarize);
-  credentialRoutes(app, deps, auth.issue);
+  credentialRoutes(
+    app,
+    {
+      identity: deps.identity,
+      onVerification: (kind, outcome) =>
+        deps.metrics.verifications.inc({ kind, outcome: outcome.verified ? 'valid' : (outcome.errors[0]?.code ?? 'invalid') }),
+    },
+    auth.issue,
+  );
   didRoutes(app, deps);
   notaryRoutes(app, deps, auth.admin);
   keyRoutes(app, deps, auth.admin, authenticator);

@@ -67,6 +67,12 @@ describe('operations', () => {
     expect(write.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('counts credential verification outcomes by code', async () => {
+    await api(service, 'POST', '/v1/credentials/verify', { jwt: 'not.a.jwt' });
+    const text = await (await fetch(`${service.url}/metrics`)).text();
+    expect(text).toMatch(/did_notary_verifications_total\{kind="credential",outcome="malformed-jwt"\} 1/);
+  });
+
   it('serves the API reference and the contract from its own origin', async () => {
     const docs = await fetch(`${service.url}/docs`);
     expect(docs.status).toBe(200);
@@ -77,5 +83,20 @@ describe('operations', () => {
     const spec = await fetch(`${service.url}/openapi.yaml`);
     expect(spec.headers.get('content-type')).toContain('yaml');
     expect(await spec.text()).toContain('openapi: 3.1.0');
+  });
+});
+
+describe('a signer running out of funds', () => {
+  it('reports degraded health and logs a warning', async () => {
+    const service = await startServiceProcess({ env: { LOW_BALANCE_ETH: '1000000' } });
+    try {
+      const health = await api(service, 'GET', '/health');
+      expect(health.status).toBe(200);
+      expect(health.json.status).toBe('degraded');
+      expect(health.json.checks.signerBalance.ok).toBe(false);
+      expect(service.output()).toContain('signer balance is low');
+    } finally {
+      await service.stop();
+    }
   });
 });

@@ -7,6 +7,8 @@ import { callerKey } from '../auth';
 
 export interface CredentialRouteDependencies {
   identity: IdentityServices;
+  /** Told each verification's outcome (metrics by code). */
+  onVerification?: (kind: 'credential' | 'presentation', outcome: { verified: boolean; errors: ReadonlyArray<{ code: string }> }) => void;
 }
 
 /**
@@ -25,7 +27,9 @@ export function credentialRoutes(app: Express, deps: CredentialRouteDependencies
 
   app.post('/v1/credentials/verify', async (req, res) => {
     const body = req.body as { jwt: string; trustedIssuers?: string[]; expectedTypes?: string[]; audience?: string };
-    res.json(await identity.verifier.verify(body));
+    const result = await identity.verifier.verify(body);
+    deps.onVerification?.('credential', result);
+    res.json(result);
   });
 
   for (const action of ['revoke', 'suspend', 'reinstate'] as const satisfies readonly StatusAction[]) {
@@ -49,6 +53,8 @@ export function credentialRoutes(app: Express, deps: CredentialRouteDependencies
 
   app.post('/v1/presentations/verify', issue, async (req, res) => {
     const body = req.body as { jwt: string; nonce?: string; domain?: string };
-    res.json(await identity.presentations.verify(callerKey(res).tenantId, body));
+    const result = await identity.presentations.verify(callerKey(res).tenantId, body);
+    deps.onVerification?.('presentation', result);
+    res.json(result);
   });
 }
