@@ -2,9 +2,9 @@
 import { DomainError } from '../core/errors';
 import { parseDocumentId, type DocumentId } from '../core/document-id';
 import { verifyInclusion, hashLeaf } from '../core/merkle';
-import { parseReceipt, type Receipt, type ReceiptVerification } from '../core/receipt';
+import { parseReceipt, type Receipt, type ReceiptAnchor, type ReceiptVerification } from '../core/receipt';
 import type { Logger } from '../observability/logger';
-import type { BatchRecord, SqlStore, SubmissionRecord } from '../store/store';
+import type { AnchorRecordRow, BatchRecord, SqlStore, SubmissionRecord } from '../store/store';
 import { anchorBatch } from './anchor-batch';
 import { BatchTreeCache, leafIndexOf } from './batch-trees';
 import type { AnchoringChain } from './ports';
@@ -42,15 +42,7 @@ export interface BatchView {
   treeSize: number;
   status: 'sealed' | 'anchored';
   sealedAt: string;
-  anchor: {
-    chain: string;
-    contract: string;
-    transactionHash: string;
-    blockNumber: number;
-    blockHash: string;
-    timestamp: number;
-    gasUsed: number | null;
-  } | null;
+  anchor: (ReceiptAnchor & { gasUsed: number | null }) | null;
 }
 
 export interface NotaryEvents {
@@ -299,14 +291,7 @@ export class Notary {
       status: 'anchored',
       batch: { id: batch.id, root: hex(batch.root), treeSize: batch.treeSize },
       proof: { type: 'rfc9162-sha256-inclusion', leafIndex, treeSize: batch.treeSize, auditPath: auditPath.map(hex) },
-      anchor: {
-        chain: batch.anchor.chain,
-        contract: batch.anchor.contract,
-        transactionHash: batch.anchor.transactionHash,
-        blockNumber: batch.anchor.blockNumber,
-        blockHash: batch.anchor.blockHash,
-        timestamp: batch.anchor.timestamp,
-      },
+      anchor: receiptAnchor(batch.anchor),
     };
   }
 }
@@ -328,18 +313,14 @@ function batchView(batch: BatchRecord): BatchView {
     treeSize: batch.treeSize,
     status: batch.status,
     sealedAt: batch.sealedAt.toISOString(),
-    anchor: batch.anchor
-      ? {
-          chain: batch.anchor.chain,
-          contract: batch.anchor.contract,
-          transactionHash: batch.anchor.transactionHash,
-          blockNumber: batch.anchor.blockNumber,
-          blockHash: batch.anchor.blockHash,
-          timestamp: batch.anchor.timestamp,
-          gasUsed: batch.anchor.gasUsed,
-        }
-      : null,
+    anchor: batch.anchor ? { ...receiptAnchor(batch.anchor), gasUsed: batch.anchor.gasUsed } : null,
   };
+}
+
+/** The receipt's view of an anchoring: what the chain recorded, without our bookkeeping. */
+function receiptAnchor(anchor: AnchorRecordRow): ReceiptAnchor {
+  const { chain, contract, transactionHash, blockNumber, blockHash, timestamp } = anchor;
+  return { chain, contract, transactionHash, blockNumber, blockHash, timestamp };
 }
 
 function hex(bytes: Uint8Array): string {

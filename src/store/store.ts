@@ -1,4 +1,5 @@
 // The persistence interface of the service and its SQL implementation (PGlite or PostgreSQL).
+import type { ReceiptAnchor } from '../core/receipt';
 import type { SqlClient, SqlExecutor } from './sql-client';
 
 export type Scope = 'notarize' | 'issue' | 'admin';
@@ -31,13 +32,8 @@ export interface SubmissionRecord {
   existing: boolean;
 }
 
-export interface AnchorRecordRow {
-  chain: string;
-  contract: string;
-  transactionHash: string;
-  blockNumber: number;
-  blockHash: string;
-  timestamp: number;
+/** An anchoring as recorded: the receipt's anchor fields plus what it cost. */
+export interface AnchorRecordRow extends ReceiptAnchor {
   gasUsed: number | null;
   feeWei: string | null;
 }

@@ -29,3 +29,10 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
     },
   };
 }
+
+/** Service settings for the embedded store, or for a fresh PostgreSQL database (with its drop). */
+export async function storeSettings(postgres: boolean): Promise<{ env: Record<string, string>; drop?: () => Promise<void> }> {
+  if (!postgres) return { env: {} };
+  const database = await createTestDatabase();
+  return { env: { DATABASE_URL: database.url }, drop: database.drop };
+}

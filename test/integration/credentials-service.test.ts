@@ -1,7 +1,7 @@
 // Credentials through the whole service process, on the embedded store and on PostgreSQL: issue,
 // verify, revoke, the status list, and the service's DIDs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, TEST_DATABASE_URL } from '../helpers/postgres';
+import { storeSettings, TEST_DATABASE_URL } from '../helpers/postgres';
 import { api, startServiceProcess, type ServiceProcess } from '../helpers/service-process';
 
 const SUBJECT = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
@@ -15,13 +15,9 @@ describe.each([
   let drop: (() => Promise<void>) | undefined;
   beforeAll(async () => {
     if (skip) return;
-    const env: Record<string, string> = {};
-    if (postgres) {
-      const database = await createTestDatabase();
-      env.DATABASE_URL = database.url;
-      drop = database.drop;
-    }
-    service = await startServiceProcess({ env });
+    const store = await storeSettings(postgres);
+    drop = store.drop;
+    service = await startServiceProcess({ env: store.env });
   });
   afterAll(async () => {
     await service?.stop();

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedAnvil, type EmbeddedAnvil } from '../../src/chain/embedded-anvil';
 import { expectMatchesOpenApi } from '../helpers/openapi-contract';
-import { createTestDatabase, TEST_DATABASE_URL } from '../helpers/postgres';
+import { storeSettings, TEST_DATABASE_URL } from '../helpers/postgres';
 import { api, CLI, makeTempDir, PROJECT_ROOT, startServiceProcess, type ServiceProcess } from '../helpers/service-process';
 
 const run = promisify(execFile);
@@ -40,13 +40,9 @@ describe.each(stores)('notarization end to end on the $name', ({ postgres }) => 
 
   beforeAll(async () => {
     if (skip) return;
-    const env: Record<string, string> = {};
-    if (postgres) {
-      const database = await createTestDatabase();
-      env.DATABASE_URL = database.url;
-      dropDatabase = database.drop;
-    }
-    service = await startServiceProcess({ env });
+    const store = await storeSettings(postgres);
+    dropDatabase = store.drop;
+    service = await startServiceProcess({ env: store.env });
     for (let i = 0; i < 1000; i++) {
       const file = path.join(workDir, `doc-${i}.bin`);
       fs.writeFileSync(file, randomBytes(32 + (i % 50)));
