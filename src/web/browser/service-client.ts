@@ -1,5 +1,6 @@
 // The page's calls to a did-notary service (its own origin unless overridden): /v1/info, receipts by
 // document id, and credential verification. Everything here is optional to verification itself.
+import type { CredentialVerificationResult } from '../../credentials/credential-verifier';
 import { DomainError } from '../../core/errors';
 
 /** The part of GET /v1/info the page uses. */
@@ -45,16 +46,8 @@ export type CredentialCheck =
   | { available: true; result: CredentialVerificationResult }
   | { available: false; status: number; detail: string };
 
-/** The service's CredentialVerification (openapi.yaml), as far as the page shows it. */
-export interface CredentialVerificationResult {
-  verified: boolean;
-  issuer: string | null;
-  subject: string | null;
-  id?: string;
-  types?: string[];
-  checks: Record<string, boolean | null>;
-  errors: Array<{ code: string; message: string }>;
-}
+/** The service's CredentialVerification (openapi.yaml); a type-only import, erased from the bundle. */
+export type { CredentialVerificationResult };
 
 /** POST /v1/credentials/verify { jwt }; a 404 or 405 means this service has no such endpoint. */
 export async function verifyCredentialJwt(apiBase: string, jwt: string): Promise<CredentialCheck> {
