@@ -126,38 +126,52 @@ export class SqlStore {
    */
   async insertSubmissions(tenantId: string, documents: NewSubmission[]): Promise<SubmissionRecord[]> {
     if (documents.length === 0) return [];
-    return this.db.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock_shared($1)', [SUBMISSION_LOCK]);
-      const inserted = new Map<string, SqlRowSubmission>();
-      for (let start = 0; start < documents.length; start += INSERT_CHUNK) {
-        const chunk = documents.slice(start, start + INSERT_CHUNK);
-        const rows = await tx.query<SqlRowSubmission>(
-          `INSERT INTO submissions (tenant_id, multihash, label, external_ref)
-           SELECT $1, m, l, r FROM unnest($2::bytea[], $3::text[], $4::text[]) WITH ORDINALITY AS t(m, l, r, o)
-           ORDER BY o
-           ON CONFLICT (tenant_id, multihash) DO NOTHING
-           RETURNING seq, tenant_id, multihash, submitted_at, label, external_ref`,
-          [tenantId, chunk.map((d) => d.multihash), chunk.map((d) => d.label ?? null), chunk.map((d) => d.externalRef ?? null)],
-        );
-        for (const row of rows) inserted.set(hexKey(row.multihash), row);
-      }
-      const missing = documents.filter((d) => !inserted.has(hexKey(d.multihash)));
-      const existing = new Map<string, SqlRowSubmission>();
-      for (let start = 0; start < missing.length; start += INSERT_CHUNK) {
-        const rows = await tx.query<SqlRowSubmission>(
-          `SELECT seq, tenant_id, multihash, submitted_at, label, external_ref FROM submissions
-           WHERE tenant_id = $1 AND multihash = ANY($2::bytea[])`,
-          [tenantId, missing.slice(start, start + INSERT_CHUNK).map((d) => d.multihash)],
-        );
-        for (const row of rows) existing.set(hexKey(row.multihash), row);
-      }
-      return documents.map((d) => {
-        const key = hexKey(d.multihash);
-        const fresh = inserted.get(key);
-        const row = fresh ?? existing.get(key);
-        if (!row) throw new Error('submission vanished inside its own transaction');
-        return toSubmission(row, fresh === undefined);
+    const insertChunk = (db: SqlExecutor, chunk: NewSubmission[], takeLock: boolean) =>
+      db.query<SqlRowSubmission>(
+        `${takeLock ? 'WITH l AS (SELECT pg_advisory_xact_lock_shared($5)) ' : ''}
+         INSERT INTO submissions (tenant_id, multihash, label, external_ref)
+         SELECT $1, m, lb, r FROM ${takeLock ? 'l, ' : ''}unnest($2::bytea[], $3::text[], $4::text[]) WITH ORDINALITY AS t(m, lb, r, o)
+         ORDER BY o
+         ON CONFLICT (tenant_id, multihash) DO NOTHING
+         RETURNING seq, tenant_id, multihash, submitted_at, label, external_ref`,
+        [
+          tenantId,
+          chunk.map((d) => d.multihash),
+          chunk.map((d) => d.label ?? null),
+          chunk.map((d) => d.externalRef ?? null),
+          ...(takeLock ? [SUBMISSION_LOCK] : []),
+        ],
+      );
+    const inserted = new Map<string, SqlRowSubmission>();
+    if (documents.length <= INSERT_CHUNK) {
+      // One statement, one round trip: its own implicit transaction takes the shared lock (the CTE
+      // runs before the first row, so before any sequence number is drawn) and commits.
+      for (const row of await insertChunk(this.db, documents, true)) inserted.set(hexKey(row.multihash), row);
+    } else {
+      await this.db.transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock_shared($1)', [SUBMISSION_LOCK]);
+        for (let start = 0; start < documents.length; start += INSERT_CHUNK) {
+          for (const row of await insertChunk(tx, documents.slice(start, start + INSERT_CHUNK), false)) inserted.set(hexKey(row.multihash), row);
+        }
       });
+    }
+    // Documents this tenant had submitted before: their committed rows never change.
+    const missing = documents.filter((d) => !inserted.has(hexKey(d.multihash)));
+    const existing = new Map<string, SqlRowSubmission>();
+    for (let start = 0; start < missing.length; start += INSERT_CHUNK) {
+      const rows = await this.db.query<SqlRowSubmission>(
+        `SELECT seq, tenant_id, multihash, submitted_at, label, external_ref FROM submissions
+         WHERE tenant_id = $1 AND multihash = ANY($2::bytea[])`,
+        [tenantId, missing.slice(start, start + INSERT_CHUNK).map((d) => d.multihash)],
+      );
+      for (const row of rows) existing.set(hexKey(row.multihash), row);
+    }
+    return documents.map((d) => {
+      const key = hexKey(d.multihash);
+      const fresh = inserted.get(key);
+      const row = fresh ?? existing.get(key);
+      if (!row) throw new Error('a submission is neither inserted nor found');
+      return toSubmission(row, fresh === undefined);
     });
   }
 
@@ -291,17 +305,22 @@ export class SqlStore {
    * Receipts are public: whoever holds the document may check it.
    */
   async findSubmission(multihash: Uint8Array, tenantId?: string): Promise<{ submission: SubmissionRecord; batch: BatchRecord | null } | null> {
-    // No ORDER BY/LIMIT: the planner then always uses the (multihash, tenant) index; a document
-    // has one row per tenant at most, so picking the first submission here is cheap.
-    const rows = await this.db.query<SqlRowSubmission>(
-      `SELECT seq, tenant_id, multihash, submitted_at, label, external_ref FROM submissions
-       WHERE multihash = $1 ${tenantId === undefined ? '' : 'AND tenant_id = $2'}`,
+    // One round trip: the submission rows (no ORDER BY/LIMIT, so the planner always takes the
+    // (multihash, tenant) index; a document has at most one row per tenant) and the batch of each.
+    const rows = await this.db.query<SqlRowSubmission & Record<string, unknown>>(
+      `SELECT s.seq, s.tenant_id, s.multihash, s.submitted_at, s.label, s.external_ref, b.*
+       FROM submissions s
+       LEFT JOIN LATERAL (
+         SELECT ${BATCH_COLUMNS.replace(/\bid\b/, 'id AS batch_id')} FROM batches
+         WHERE last_seq >= s.seq AND first_seq <= s.seq ORDER BY last_seq LIMIT 1
+       ) b ON true
+       WHERE s.multihash = $1 ${tenantId === undefined ? '' : 'AND s.tenant_id = $2'}`,
       tenantId === undefined ? [multihash] : [multihash, tenantId],
     );
     if (rows.length === 0) return null;
     const first = rows.reduce((a, b) => (Number(b.seq) < Number(a.seq) ? b : a));
-    const submission = toSubmission(first, false);
-    return { submission, batch: await this.findBatchOfSeq(submission.seq) };
+    const batch = first.batch_id == null ? null : toBatch({ ...first, id: first.batch_id });
+    return { submission: toSubmission(first, false), batch };
   }
 
   async findBatchOfSeq(seq: number): Promise<BatchRecord | null> {
