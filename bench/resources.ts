@@ -1,6 +1,7 @@
 // What a bench section starts — child processes, temporary directories, databases — is registered
 // here and released when the section ends, fails or times out, and (synchronously) when the bench
 // process exits, so no service, Anvil or data directory outlives a run.
+import { isProcessAlive } from '../src/store/directory-lock';
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -149,18 +150,10 @@ function sweepStaleTempDirs(): void {
     } catch {
       continue; // not ours to judge
     }
-    if (Number.isInteger(owner) && owner > 0 && !isAlive(owner)) fs.rmSync(dir, { recursive: true, force: true });
+    if (Number.isInteger(owner) && owner > 0 && !isProcessAlive(owner)) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Installs exit and signal handlers that release every live scope, after sweeping stale temp dirs. Call once at start. */
 export function installExitCleanup(): void {

@@ -1,8 +1,8 @@
 // The real service for the HTTP figures: `did-notary serve` as a child process (as a user runs it),
 // on a loopback port, with its log in a file, stopped with SIGTERM (and its process group killed
 // if it lingers) when the section's scope closes.
+import { findFreePort } from '../src/chain/embedded-anvil';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import type { ResourceScope } from './resources';
 import { sleep } from './stats';
@@ -23,7 +23,7 @@ export async function startBenchService(
   scope: ResourceScope,
   options: { dataDir: string; env: Record<string, string>; timeoutMs?: number; /** e.g. ['--cpu-prof'] for profiling runs. */ nodeArgs?: string[] },
 ): Promise<BenchService> {
-  const port = await freeLoopbackPort();
+  const port = await findFreePort();
   const logDir = scope.tempDir('service-log');
   const logFile = path.join(logDir, 'service.log');
   const logFd = fs.openSync(logFile, 'a');
@@ -66,16 +66,6 @@ export async function startBenchService(
   return { url, adminKey, logFile, logTail, stop };
 }
 
-export async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** JSON request with the admin key; throws with the service's answer on a non-2xx status. */
 export async function callService<T>(service: BenchService, method: string, pathname: string, body?: unknown, timeoutMs = 120_000): Promise<T> {

@@ -241,7 +241,8 @@ async function queryChainId(rpcUrl: string): Promise<number | undefined> {
 }
 
 /** Binds port 0 on loopback and releases it; Anvil's bind right after rarely loses the race, and a loss is retried. */
-function findFreePort(): Promise<number> {
+/** A loopback port free right now (bound to port 0, then released); shared with tests and the bench. */
+export function findFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();

@@ -33,7 +33,8 @@ export function acquireDirectoryLock(lockPath: string, what: string): () => void
   throw new Error(`could not lock ${lockPath}`);
 }
 
-function isProcessAlive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, owned by someone else). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

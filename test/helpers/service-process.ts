@@ -2,9 +2,9 @@
 // integration tests: real Anvil, real database, real HTTP on a loopback port.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { findFreePort } from '../../src/chain/embedded-anvil';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 export const CLI = path.join(PROJECT_ROOT, 'bin', 'did-notary.js');
@@ -25,16 +25,8 @@ export function makeTempDir(prefix = 'did-notary-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A free loopback port. */
+export const freePort = findFreePort;
 
 /** Spawns `did-notary serve` with env overrides and waits for /health to answer ok. */
 export async function startServiceProcess(options: { dataDir?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<ServiceProcess> {
