@@ -7,6 +7,7 @@ import type { Logger } from '../observability/logger';
 import type { AnchorRecordRow, BatchRecord, SqlStore, SubmissionRecord } from '../store/store';
 import { anchorBatch } from './anchor-batch';
 import { BatchTreeCache, leafIndexOf } from './batch-trees';
+import { GroupCommit } from './group-commit';
 import type { AnchoringChain } from './ports';
 
 /** How many of the newest anchored batches are re-checked against the chain at start. */
@@ -56,6 +57,7 @@ export interface NotaryEvents {
 
 export class Notary {
   private readonly trees: BatchTreeCache;
+  private readonly submissions: GroupCommit;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<BatchRecord | null> | null = null;
   private unsealedEstimate = 0;
@@ -73,6 +75,7 @@ export class Notary {
     private readonly events: NotaryEvents = {},
   ) {
     this.trees = new BatchTreeCache(store);
+    this.submissions = new GroupCommit((documents) => store.insertTenantSubmissions(documents));
   }
 
   /** Parses client identifiers, rejecting bad ones and duplicates with the offending index. */
@@ -107,9 +110,8 @@ export class Notary {
 
   /** Commits documents for a tenant and returns their receipts in input order (202 semantics). */
   async submit(tenantId: string, documents: DocumentId[], metadata: SubmissionMetadata = {}): Promise<Receipt[]> {
-    const records = await this.store.insertSubmissions(
-      tenantId,
-      documents.map((d) => ({ multihash: d.multihash, label: metadata.label, externalRef: metadata.externalRef })),
+    const records = await this.submissions.submit(
+      documents.map((d) => ({ tenantId, multihash: d.multihash, label: metadata.label, externalRef: metadata.externalRef })),
     );
     const fresh = records.filter((r) => !r.existing).length;
     this.events.onSubmitted?.(records.length, fresh);

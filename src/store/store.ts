@@ -20,6 +20,10 @@ export interface NewSubmission {
   externalRef?: string;
 }
 
+export interface TenantSubmission extends NewSubmission {
+  tenantId: string;
+}
+
 /** A document in the queue, as acknowledged to its submitter. */
 export interface SubmissionRecord {
   seq: number;
@@ -125,51 +129,64 @@ export class SqlStore {
    * Holds the shared submission lock so a concurrent seal never skips a sequence number still in flight.
    */
   async insertSubmissions(tenantId: string, documents: NewSubmission[]): Promise<SubmissionRecord[]> {
+    return this.insertTenantSubmissions(documents.map((d) => ({ ...d, tenantId })));
+  }
+
+  /**
+   * The same for documents of several tenants at once (group commit of concurrent requests).
+   * The same (tenant, document) twice in one call yields the same record twice.
+   */
+  async insertTenantSubmissions(documents: TenantSubmission[]): Promise<SubmissionRecord[]> {
     if (documents.length === 0) return [];
-    const insertChunk = (db: SqlExecutor, chunk: NewSubmission[], takeLock: boolean) =>
+    const insertChunk = (db: SqlExecutor, chunk: TenantSubmission[], takeLock: boolean) =>
       db.query<SqlRowSubmission>(
         `${takeLock ? 'WITH l AS (SELECT pg_advisory_xact_lock_shared($5)) ' : ''}
          INSERT INTO submissions (tenant_id, multihash, label, external_ref)
-         SELECT $1, m, lb, r FROM ${takeLock ? 'l, ' : ''}unnest($2::bytea[], $3::text[], $4::text[]) WITH ORDINALITY AS t(m, lb, r, o)
+         SELECT tn, m, lb, r FROM ${takeLock ? 'l, ' : ''}unnest($1::text[], $2::bytea[], $3::text[], $4::text[]) WITH ORDINALITY AS t(tn, m, lb, r, o)
          ORDER BY o
          ON CONFLICT (tenant_id, multihash) DO NOTHING
          RETURNING seq, tenant_id, multihash, submitted_at, label, external_ref`,
         [
-          tenantId,
+          chunk.map((d) => d.tenantId),
           chunk.map((d) => d.multihash),
           chunk.map((d) => d.label ?? null),
           chunk.map((d) => d.externalRef ?? null),
           ...(takeLock ? [SUBMISSION_LOCK] : []),
         ],
       );
+    const key = (tenant: string, multihash: Uint8Array) => `${tenant}\u0000${hexKey(multihash)}`;
     const inserted = new Map<string, SqlRowSubmission>();
+    const remember = (rows: SqlRowSubmission[]) => {
+      for (const row of rows) inserted.set(key(row.tenant_id, row.multihash), row);
+    };
     if (documents.length <= INSERT_CHUNK) {
       // One statement, one round trip: its own implicit transaction takes the shared lock (the CTE
       // runs before the first row, so before any sequence number is drawn) and commits.
-      for (const row of await insertChunk(this.db, documents, true)) inserted.set(hexKey(row.multihash), row);
+      remember(await insertChunk(this.db, documents, true));
     } else {
       await this.db.transaction(async (tx) => {
         await tx.query('SELECT pg_advisory_xact_lock_shared($1)', [SUBMISSION_LOCK]);
         for (let start = 0; start < documents.length; start += INSERT_CHUNK) {
-          for (const row of await insertChunk(tx, documents.slice(start, start + INSERT_CHUNK), false)) inserted.set(hexKey(row.multihash), row);
+          remember(await insertChunk(tx, documents.slice(start, start + INSERT_CHUNK), false));
         }
       });
     }
-    // Documents this tenant had submitted before: their committed rows never change.
-    const missing = documents.filter((d) => !inserted.has(hexKey(d.multihash)));
+    // Documents submitted before by the same tenant: their committed rows never change.
+    const missing = documents.filter((d) => !inserted.has(key(d.tenantId, d.multihash)));
     const existing = new Map<string, SqlRowSubmission>();
     for (let start = 0; start < missing.length; start += INSERT_CHUNK) {
+      const chunk = missing.slice(start, start + INSERT_CHUNK);
       const rows = await this.db.query<SqlRowSubmission>(
         `SELECT seq, tenant_id, multihash, submitted_at, label, external_ref FROM submissions
-         WHERE tenant_id = $1 AND multihash = ANY($2::bytea[])`,
-        [tenantId, missing.slice(start, start + INSERT_CHUNK).map((d) => d.multihash)],
+         WHERE (multihash, tenant_id) IN (SELECT * FROM unnest($1::bytea[], $2::text[]))`,
+        [chunk.map((d) => d.multihash), chunk.map((d) => d.tenantId)],
       );
-      for (const row of rows) existing.set(hexKey(row.multihash), row);
+      for (const row of rows) existing.set(key(row.tenant_id, row.multihash), row);
     }
     return documents.map((d) => {
-      const key = hexKey(d.multihash);
-      const fresh = inserted.get(key);
-      const row = fresh ?? existing.get(key);
+      const k = key(d.tenantId, d.multihash);
+      const fresh = inserted.get(k);
+      const row = fresh ?? existing.get(k);
       if (!row) throw new Error('a submission is neither inserted nor found');
       return toSubmission(row, fresh === undefined);
     });

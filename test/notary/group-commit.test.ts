@@ -1,0 +1,52 @@
+// Group commit on a real store: concurrent submissions share writes and each gets its own records.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GroupCommit } from '../../src/notary/group-commit';
+import { openStore } from '../../src/store/open-store';
+import type { SqlStore, TenantSubmission } from '../../src/store/store';
+import { makeTempDir } from '../helpers/service-process';
+
+const doc = (tenantId: string): TenantSubmission => ({ tenantId, multihash: Uint8Array.from([0x12, 0x20, ...randomBytes(32)]) });
+
+describe('group commit', () => {
+  let store: SqlStore;
+  beforeAll(async () => {
+    store = await openStore({ dataDir: makeTempDir('did-notary-group-') });
+  });
+  afterAll(async () => {
+    await store?.close();
+  });
+
+  it('answers each of many concurrent submissions with its own records, in fewer writes', async () => {
+    let writes = 0;
+    const group = new GroupCommit((documents) => {
+      writes += 1;
+      return store.insertTenantSubmissions(documents);
+    }, 50);
+    const requests = Array.from({ length: 120 }, (_, i) => [doc(`t${i % 3}`), ...(i % 4 === 0 ? [doc(`t${i % 3}`)] : [])]);
+    const answers = await Promise.all(requests.map((documents) => group.submit(documents)));
+    answers.forEach((records, i) => {
+      expect(records.map((r) => Buffer.from(r.multihash).toString('hex'))).toEqual(requests[i]!.map((d) => Buffer.from(d.multihash).toString('hex')));
+      expect(records.map((r) => r.tenantId)).toEqual(requests[i]!.map((d) => d.tenantId));
+      expect(records.every((r) => !r.existing)).toBe(true);
+    });
+    expect(writes).toBeLessThan(requests.length / 4);
+    const seqs = answers.flat().map((r) => r.seq);
+    expect(new Set(seqs).size).toBe(seqs.length);
+  });
+
+  it('returns the existing record for a resubmission in the same group, and fails every waiter of a failed write', async () => {
+    const first = doc('acme');
+    await store.insertSubmissions('acme', [first]);
+    const group = new GroupCommit((documents) => store.insertTenantSubmissions(documents));
+    const [again, fresh] = await Promise.all([group.submit([first]), group.submit([doc('acme')])]);
+    expect(again[0]!.existing).toBe(true);
+    expect(fresh[0]!.existing).toBe(false);
+
+    const failing = new GroupCommit(async () => {
+      throw new Error('disk full');
+    });
+    const results = await Promise.allSettled([failing.submit([doc('a')]), failing.submit([doc('b')])]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+  });
+});
