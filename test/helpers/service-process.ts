@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll } from 'vitest';
 import { findFreePort } from '../../src/chain/embedded-anvil';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -21,8 +22,19 @@ export interface ServiceProcess {
   kill(): Promise<void>;
 }
 
+const createdDirs: string[] = [];
+// A service's data directory holds a database and a chain (about 40 MB): remove them after the test
+// file (this hook, registered on import, runs after the file's own hooks have stopped the services),
+// so repeated runs do not fill the disk.
+afterAll(() => {
+  for (const dir of createdDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temporary directory, removed after the test file that made it. */
 export function makeTempDir(prefix = 'did-notary-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  createdDirs.push(dir);
+  return dir;
 }
 
 /** A free loopback port. */
