@@ -1,11 +1,12 @@
 // Benchmark building block: credentials issued/s and verified/s through the service code (real store,
 // status lists, warm DID cache) against raw did-jwt-vc create/verify on the same inputs.
+import { connectEmbeddedChain } from '../src/chain/embedded-provider';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createVerifiableCredentialJwt, verifyCredential } from 'did-jwt-vc';
-import { JsonRpcProvider, Wallet } from 'ethers';
+import { Wallet } from 'ethers';
 import { ensureEmbeddedDeployment } from '../src/chain/deployment';
 import { ANVIL_DEV_FUNDER_KEY, startEmbeddedAnvil } from '../src/chain/embedded-anvil';
 import { createIdentityServices } from '../src/credentials/identity-services';
@@ -41,7 +42,7 @@ export async function benchCredentials(options: BenchCredentialsOptions = {}): P
   const durationMs = options.durationMs ?? 3_000;
   const dataDir = fs.mkdtempSync(path.join(options.tmpDir ?? os.tmpdir(), 'did-notary-bench-credentials-'));
   const anvil = await startEmbeddedAnvil({ dataDir });
-  const provider = new JsonRpcProvider(anvil.rpcUrl, anvil.chainId, { staticNetwork: true });
+  const provider = connectEmbeddedChain(anvil);
   const store = await openStore({ dataDir }).catch(async (error: unknown) => {
     await anvil.stop();
     throw error;

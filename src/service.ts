@@ -1,4 +1,5 @@
 // The composition root: wires config, keys, chain, store, notary and HTTP into a running service.
+import { connectEmbeddedChain } from './chain/embedded-provider';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import http from 'node:http';
@@ -235,7 +236,7 @@ async function connectChain(config: Config, privateKey: string, logger: Logger, 
   if (config.rpcUrls.length === 0) {
     const anvil = await startEmbeddedAnvil({ dataDir: config.dataDir, logger: chainLogger(logger) });
     cleanups.push(() => anvil.stop());
-    const provider = new JsonRpcProvider(anvil.rpcUrl, anvil.chainId, { staticNetwork: true, pollingInterval: 250, cacheTimeout: -1, batchMaxCount: 1 });
+    const provider = connectEmbeddedChain(anvil);
     cleanups.push(async () => provider.destroy());
     const wallet = new Wallet(privateKey, provider);
     const funder = new Wallet(ANVIL_DEV_FUNDER_KEY, provider);

@@ -1,5 +1,6 @@
 // The embedded chain's lifecycle against real Anvil processes: persistence across restarts, stale
 // processes of crashed runs, a damaged state file. Needs `npm run compile` first.
+import { connectEmbeddedChain } from '../../src/chain/embedded-provider';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -41,7 +42,7 @@ async function start(options: EmbeddedAnvilOptions): Promise<EmbeddedAnvil> {
 
 function connect(anvil: EmbeddedAnvil): { provider: JsonRpcProvider; funder: Wallet } {
   // cacheTimeout -1: Anvil mines faster than ethers' 250 ms result cache, which would serve stale nonces.
-  const provider = new JsonRpcProvider(anvil.rpcUrl, anvil.chainId, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 50 });
+  const provider = connectEmbeddedChain(anvil, 50);
   providers.push(provider);
   return { provider, funder: new Wallet(ANVIL_DEV_FUNDER_KEY, provider) };
 }

@@ -1,5 +1,6 @@
 // DocumentAnchor on a real Anvil, through the hand-written bindings and through a plain ethers
 // Contract built from the compiled artifact. Needs `npm run compile` first.
+import { connectEmbeddedChain } from '../../src/chain/embedded-provider';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -48,7 +49,7 @@ async function startChain(extraArgs: string[] = []): Promise<TestChain> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'did-notary-anchor-'));
   const anvil = await startEmbeddedAnvil({ dataDir, extraArgs });
   // cacheTimeout -1: Anvil mines faster than ethers' 250 ms result cache, which would serve stale nonces.
-  const provider = new JsonRpcProvider(anvil.rpcUrl, anvil.chainId, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 50 });
+  const provider = connectEmbeddedChain(anvil, 50);
   return { anvil, provider, funder: new Wallet(ANVIL_DEV_FUNDER_KEY, provider), dataDir };
 }
 

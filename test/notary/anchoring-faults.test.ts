@@ -1,5 +1,6 @@
 // Anchoring under injected faults, on a real Anvil and a real store: stuck and dropped transactions,
 // a crash between recording and broadcasting, and a root someone else anchored first.
+import { connectEmbeddedChain } from '../../src/chain/embedded-provider';
 import { randomBytes } from 'node:crypto';
 import { JsonRpcProvider, Wallet } from 'ethers';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -28,7 +29,7 @@ describe('anchoring faults', () => {
 
   beforeAll(async () => {
     anvil = await startEmbeddedAnvil({ dataDir: makeTempDir('did-notary-faults-chain-') });
-    provider = new JsonRpcProvider(anvil.rpcUrl, anvil.chainId, { staticNetwork: true, cacheTimeout: -1, batchMaxCount: 1 });
+    provider = connectEmbeddedChain(anvil);
     const funder = new Wallet(ANVIL_DEV_FUNDER_KEY, provider);
     contract = (await deployContract(funder, loadDocumentAnchorArtifact())).address.toLowerCase();
     signer = new Wallet(DEV_KEY_1, provider);

@@ -1,5 +1,6 @@
 // A test-only composition of the identity feature: real Anvil with the ERC-1056 registry, a real
 // embedded store, the real routes behind the OpenAPI validator (responses validated too), real HTTP.
+import { connectEmbeddedChain } from '../../../src/chain/embedded-provider';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -45,7 +46,7 @@ export interface IdentityHarness {
 export async function startIdentityHarness(overrides: Partial<IdentityServicesOptions> = {}): Promise<IdentityHarness> {
   const dataDir = makeTempDir('did-notary-identity-');
   const anvil = await startEmbeddedAnvil({ dataDir });
-  const provider = new JsonRpcProvider(anvil.rpcUrl, anvil.chainId, { staticNetwork: true, pollingInterval: 100 });
+  const provider = connectEmbeddedChain(anvil, 100);
   const signerPrivateKey = Wallet.createRandom().privateKey;
   const deployment = await ensureEmbeddedDeployment({
     dataDir,
