@@ -12,6 +12,7 @@ export interface BatchTree {
 /** Bounded by total leaves, not by count: one huge batch should not pin many others. */
 export class BatchTreeCache {
   private readonly entries = new Map<string, BatchTree>();
+  private readonly loading = new Map<string, Promise<BatchTree>>();
   private leaves = 0;
 
   constructor(
@@ -53,6 +54,16 @@ export class BatchTreeCache {
       this.entries.set(batch.id, cached);
       return cached;
     }
+    // Concurrent misses on one batch share a single load: rebuilding a large batch costs seconds.
+    let loading = this.loading.get(batch.id);
+    if (!loading) {
+      loading = this.load(batch).finally(() => this.loading.delete(batch.id));
+      this.loading.set(batch.id, loading);
+    }
+    return loading;
+  }
+
+  private async load(batch: BatchRecord): Promise<BatchTree> {
     const entry = BatchTreeCache.build(await this.store.loadBatchLeaves(batch));
     if (entry.seqs.length !== batch.treeSize || !sameBytes(entry.tree.root, batch.root)) {
       throw new Error(`batch ${batch.id}: leaves in the store no longer hash to the sealed root`);

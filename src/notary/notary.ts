@@ -117,7 +117,15 @@ export class Notary {
     this.events.onSubmitted?.(records.length, fresh);
     this.unsealedEstimate += fresh;
     if (this.unsealedEstimate >= this.options.batchMaxSize) this.kick();
-    return Promise.all(records.map((record, i) => (record.existing ? this.receiptFor(record, documents[i]!) : pendingReceipt(record, documents[i]!, this.options.issuerDid))));
+    // Resubmitted documents may already be anchored: find their batches with one query, not one each.
+    const resubmitted = records.filter((r) => r.existing).map((r) => r.seq);
+    const batches = resubmitted.length === 0 ? [] : await this.store.findBatchesCovering(Math.min(...resubmitted), Math.max(...resubmitted));
+    const batchOf = (seq: number) => batches.find((b) => b.firstSeq <= seq && seq <= b.lastSeq) ?? null;
+    return Promise.all(
+      records.map((record, i) =>
+        record.existing ? this.receiptFor(record, documents[i]!, batchOf(record.seq)) : pendingReceipt(record, documents[i]!, this.options.issuerDid),
+      ),
+    );
   }
 
   /** The receipt of a document by any identifier form; DOCUMENT_NOT_FOUND when never submitted. */

@@ -340,6 +340,15 @@ export class SqlStore {
     return { submission: toSubmission(first, false), batch };
   }
 
+  /** Every batch overlapping the sequence range [minSeq, maxSeq], in order: one query for many documents. */
+  async findBatchesCovering(minSeq: number, maxSeq: number): Promise<BatchRecord[]> {
+    const rows = await this.db.query(
+      `SELECT ${BATCH_COLUMNS} FROM batches WHERE last_seq >= $1 AND first_seq <= $2 ORDER BY last_seq`,
+      [minSeq, maxSeq],
+    );
+    return rows.map(toBatch);
+  }
+
   async findBatchOfSeq(seq: number): Promise<BatchRecord | null> {
     const rows = await this.db.query(
       `SELECT ${BATCH_COLUMNS} FROM batches WHERE last_seq >= $1 AND first_seq <= $1 ORDER BY last_seq LIMIT 1`,
