@@ -12,6 +12,7 @@ import { ANVIL_DEV_FUNDER_KEY, startEmbeddedAnvil } from './chain/embedded-anvil
 import { redactUrl, type Config } from './config/config';
 import { documentIdFromDigest } from './core/document-id';
 import { createIdentityServices } from './credentials/identity-services';
+import { ethrDid } from './did/service-identity';
 import { loadSignerKey } from './did/signer-key';
 import { createApp } from './http/app';
 import type { HealthReport, ServiceInfo } from './http/routes/service';
@@ -63,7 +64,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
 
     const created = await bootstrapAdminKey(store, config.dataDir);
     const signer = chainSetup.wallet.address.toLowerCase();
-    const did = `did:ethr:0x${chainSetup.chainId.toString(16)}:${signer}`;
+    // The same did:ethr the credential services sign as: one function names it.
+    const did = ethrDid(chainSetup.chainId, signer);
     const anchorClient = new AnchorClient(chainSetup.provider, chainSetup.wallet, chainSetup.chainId, chainSetup.anchorContract);
     const metrics = new ServiceMetrics();
     const oldestSubmission = new Map<string, Date>();
