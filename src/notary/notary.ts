@@ -1,6 +1,7 @@
 // The notarization use cases: submit documents, seal and anchor batches, hand out and verify receipts.
 import { DomainError } from '../core/errors';
 import { parseDocumentId, type DocumentId } from '../core/document-id';
+import { bytesToHex } from '../core/hex';
 import { verifyInclusion, hashLeaf } from '../core/merkle';
 import { parseReceipt, type Receipt, type ReceiptAnchor, type ReceiptVerification } from '../core/receipt';
 import type { Logger } from '../observability/logger';
@@ -173,7 +174,7 @@ export class Notary {
   /** Re-queues recent batches whose anchoring the chain no longer holds. */
   private async reconcileAnchors(): Promise<void> {
     for (const batch of await this.store.listRecentAnchoredBatches(RECONCILE_DEPTH)) {
-      const rootHex = hex(batch.root);
+      const rootHex = bytesToHex(batch.root);
       const anchoring = await this.chain.readAnchoring(rootHex);
       if (anchoring && anchoring.blockNumber === batch.anchor?.blockNumber) continue;
       const reason = anchoring
@@ -299,8 +300,8 @@ export class Notary {
     return {
       ...receipt,
       status: 'anchored',
-      batch: { id: batch.id, root: hex(batch.root), treeSize: batch.treeSize },
-      proof: { type: 'rfc9162-sha256-inclusion', leafIndex, treeSize: batch.treeSize, auditPath: auditPath.map(hex) },
+      batch: { id: batch.id, root: bytesToHex(batch.root), treeSize: batch.treeSize },
+      proof: { type: 'rfc9162-sha256-inclusion', leafIndex, treeSize: batch.treeSize, auditPath: auditPath.map((node) => bytesToHex(node)) },
       anchor: receiptAnchor(batch.anchor),
     };
   }
@@ -319,7 +320,7 @@ function pendingReceipt(submission: SubmissionRecord, id: DocumentId, issuer: st
 function batchView(batch: BatchRecord): BatchView {
   return {
     id: batch.id,
-    root: hex(batch.root),
+    root: bytesToHex(batch.root),
     treeSize: batch.treeSize,
     status: batch.status,
     sealedAt: batch.sealedAt.toISOString(),
@@ -331,8 +332,4 @@ function batchView(batch: BatchRecord): BatchView {
 function receiptAnchor(anchor: AnchorRecordRow): ReceiptAnchor {
   const { chain, contract, transactionHash, blockNumber, blockHash, timestamp } = anchor;
   return { chain, contract, transactionHash, blockNumber, blockHash, timestamp };
-}
-
-function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
