@@ -1,5 +1,6 @@
 // Anchors one sealed batch, idempotently: the chain is asked about the root before anything is sent,
 // the signed transaction is recorded before it is broadcast, and a restart resumes where it stopped.
+import { bytesToHex } from '../core/hex';
 import type { Logger } from '../observability/logger';
 import type { BatchRecord, SqlStore } from '../store/store';
 import type { AnchoringChain } from './ports';
@@ -28,7 +29,7 @@ export async function anchorBatch(
   logger: Logger,
 ): Promise<BatchRecord> {
   if (batch.status === 'anchored') return batch;
-  const rootHex = Buffer.from(batch.root).toString('hex');
+  const rootHex = bytesToHex(batch.root);
   const log = logger.child({ batch: batch.id, root: rootHex });
 
   const alreadyAnchored = await chain.readAnchoring(rootHex);
