@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { hash } from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { createMerkleHasher, defaultMerkleHasher } from '../../src/core/merkle-hasher';
+import { createMerkleHasher, defaultMerkleHasher, scalarMerkleHasher } from '../../src/core/merkle-hasher';
+import { sha256Simd, sha256SimdModuleBytes } from '../../src/core/sha256-simd';
 import { DomainError } from '../../src/core/errors';
 
 const referenceLeafHash = (data: Uint8Array): Uint8Array => sha256(Uint8Array.of(0x00, ...data));
@@ -74,5 +75,86 @@ describe('createMerkleHasher', () => {
   it('rejects a hash function that does not return 32 bytes', () => {
     const broken = createMerkleHasher(() => new Uint8Array(20));
     expect(() => broken.hashLeaves([new Uint8Array(1)], new Uint8Array(32))).toThrow(DomainError);
+  });
+});
+
+describe('defaultMerkleHasher (WebAssembly SIMD, four messages at a time)', () => {
+  const random = (seed: number) => () => {
+    seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) | 0;
+    return (seed >>> 0) / 2 ** 32;
+  };
+  const bytes = (next: () => number, length: number): Uint8Array => Uint8Array.from({ length }, () => Math.floor(next() * 256));
+  const pairsOf = (next: () => number, count: number): Uint8Array => bytes(next, 64 * count);
+  const nodeHashes = (hasher: typeof defaultMerkleHasher, nodes: Uint8Array, count: number): Uint8Array => {
+    const out = new Uint8Array(32 * count);
+    hasher.hashNodePairs(nodes, count, out);
+    return out;
+  };
+
+  it('is available on this Node, so the tests below exercise it', () => {
+    expect(WebAssembly.validate(sha256SimdModuleBytes())).toBe(true);
+    expect(sha256Simd()).not.toBeNull();
+  });
+
+  it('hashes node pairs like the scalar hasher for counts around the lane and chunk sizes', () => {
+    const next = random(1);
+    for (const count of [15, 16, 17, 18, 19, 20, 63, 2047, 2048, 2049, 2050, 4096 + 3]) {
+      const nodes = pairsOf(next, count);
+      expect(nodeHashes(defaultMerkleHasher, nodes, count)).toEqual(nodeHashes(scalarMerkleHasher, nodes, count));
+    }
+  });
+
+  it('hashes node pairs like @noble/hashes, read from and written to unaligned subarrays', () => {
+    const next = random(2);
+    const count = 37;
+    const backing = bytes(next, 64 * count + 3);
+    const nodes = backing.subarray(3);
+    const outBacking = new Uint8Array(32 * count + 5);
+    defaultMerkleHasher.hashNodePairs(nodes, count, outBacking.subarray(1, 1 + 32 * count));
+    for (let p = 0; p < count; p++) {
+      expect(outBacking.slice(1 + 32 * p, 33 + 32 * p)).toEqual(referenceNodeHash(nodes.slice(64 * p, 64 * p + 64)));
+    }
+    expect([outBacking[0], ...outBacking.slice(1 + 32 * count)]).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it('hashes leaves of random lengths (one-block and longer, mixed) like @noble/hashes', () => {
+    const next = random(3);
+    for (const count of [16, 17, 19, 100, 2049, 4100]) {
+      const leaves = Array.from({ length: count }, () => bytes(next, Math.floor(next() * (next() < 0.9 ? 55 : 200))));
+      expect(leafHashes(defaultMerkleHasher, leaves)).toEqual(leaves.map(referenceLeafHash));
+    }
+  });
+
+  it('hashes leaves at the one-block boundary (54 and 55 bytes) and multihash-sized leaves', () => {
+    const next = random(4);
+    for (const length of [0, 1, 33, 34, 53, 54, 55, 56, 63, 64]) {
+      const leaves = Array.from({ length: 21 }, () => bytes(next, length));
+      expect(leafHashes(defaultMerkleHasher, leaves)).toEqual(leaves.map(referenceLeafHash));
+    }
+  });
+
+  it('keeps leaf padding right across calls of other lengths and node pair calls in between', () => {
+    const next = random(5);
+    const rounds: Array<() => void> = [];
+    for (const length of [34, 34, 10, 54, 34]) {
+      rounds.push(() => {
+        const leaves = Array.from({ length: 40 }, () => bytes(next, length));
+        expect(leafHashes(defaultMerkleHasher, leaves)).toEqual(leaves.map(referenceLeafHash));
+      });
+      rounds.push(() => {
+        const nodes = pairsOf(next, 40);
+        expect(nodeHashes(defaultMerkleHasher, nodes, 40)).toEqual(nodeHashes(scalarMerkleHasher, nodes, 40));
+      });
+    }
+    rounds.forEach((round) => round());
+  });
+
+  it('agrees with the scalar hasher on random leaf sets (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 80 }), { minLength: 16, maxLength: 60 }), (leaves) => {
+        expect(leafHashes(defaultMerkleHasher, leaves)).toEqual(leafHashes(scalarMerkleHasher, leaves));
+      }),
+      { numRuns: 50 },
+    );
   });
 });
