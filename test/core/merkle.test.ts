@@ -15,7 +15,7 @@ import {
   rootFromInclusionProof,
   verifyInclusion,
 } from '../../src/core/merkle';
-import { createMerkleHasher } from '../../src/core/merkle-hasher';
+import { createMerkleHasher, scalarMerkleHasher } from '../../src/core/merkle-hasher';
 
 interface InclusionVector {
   leafIndex: number;
@@ -317,6 +317,41 @@ describe('MerkleTree', () => {
       expect(hex(out.slice(7, 7 + 32 * count))).toBe(tree.inclusionProof(leafIndex).map(hex).join(''));
     }
     expect(() => tree.writeAuditPath(0, new Uint8Array(64))).toThrow(expect.objectContaining({ code: 'INVALID_MERKLE_ARGUMENT' }));
+  });
+
+  it('writeAuditPath fills exactly-sized, aligned and shared buffers, and leaves the rest untouched', () => {
+    const tree = buildMerkleTree(leafData(1025));
+    // Leaf 1024 of 1025 has a one-node path: a 32-byte buffer is enough although the longest path is 11.
+    const exact = new Uint8Array(32);
+    expect(tree.writeAuditPath(1024, exact)).toBe(1);
+    expect(hex(exact)).toBe(tree.inclusionProof(1024).map(hex).join(''));
+    expect(() => tree.writeAuditPath(1023, exact)).toThrow(expect.objectContaining({ code: 'INVALID_MERKLE_ARGUMENT' }));
+    for (const offset of [-4, 1.5, Number.NaN]) {
+      expect(() => tree.writeAuditPath(0, new Uint8Array(1024), offset)).toThrow(expect.objectContaining({ code: 'INVALID_MERKLE_ARGUMENT' }));
+    }
+    // One backing buffer, several views (as a caller serialising proofs back to back would use).
+    const backing = new ArrayBuffer(4096);
+    const other = buildMerkleTree(leafData(6, 1));
+    for (const [view, offset] of [[new Uint8Array(backing, 8, 1024), 32], [new Uint8Array(backing, 1000), 4], [new Uint8Array(backing), 2000]] as const) {
+      for (const [t, leafIndex] of [[tree, 77], [other, 5], [tree, 1024]] as const) {
+        const before = new Uint8Array(backing).slice();
+        const count = t.writeAuditPath(leafIndex, view, offset);
+        expect(hex(view.slice(offset, offset + 32 * count))).toBe(t.inclusionProof(leafIndex).map(hex).join(''));
+        const after = new Uint8Array(backing);
+        const start = view.byteOffset + offset;
+        expect(hex(after.slice(0, start)) + hex(after.slice(start + 32 * count))).toBe(hex(before.slice(0, start)) + hex(before.slice(start + 32 * count)));
+      }
+    }
+  });
+
+  it('builds the same tree with the SIMD default and the scalar hasher, at chunk-sized levels too', () => {
+    for (const n of [16, 17, 31, 2047, 2048, 2049, 4097]) {
+      const leaves = leafData(n, n);
+      const simdTree = buildMerkleTree(leaves);
+      const scalarTree = buildMerkleTree(leaves, scalarMerkleHasher);
+      expect(hex(simdTree.root)).toBe(hex(scalarTree.root));
+      for (const i of [0, n >> 1, n - 1]) expect(simdTree.inclusionProof(i).map(hex)).toEqual(scalarTree.inclusionProof(i).map(hex));
+    }
   });
 
   it('hashChildren rejects children that are not 32 bytes', () => {
