@@ -1,14 +1,13 @@
 // Issuing credentials as the service DID, and revoking, suspending and reinstating them. Each status
 // change publishes a new signed status list version whose hash goes to the notary after the commit.
 import { randomUUID } from 'node:crypto';
-import { createVerifiableCredentialJwt, normalizeCredential } from 'did-jwt-vc';
 import { DomainError } from '../core/errors';
 import type { ServiceIdentity } from '../did/service-identity';
-import type { SqlExecutor } from '../store/sql-client';
-import type { CredentialStore, CredentialWrite, CredentialWriteOutcome, IssuedCredentialRecord, OpenStatusList, StatusPurpose } from './credential-store';
+import type { CredentialStore, IssuedCredentialRecord, NewCredentialRecord, StatusPurpose } from './credential-store';
+import { normalizeSignedCredential, signCredentialJwt } from './credential-jwt';
 import { microBatcher } from './micro-batcher';
 import { canonicalJson, validateIdempotencyKey, validateIssueRequest, type ValidatedIssueRequest } from './issue-request';
-import { sha256Of, type AllocatedStatusEntry, type PublishedStatusListVersion, type StatusCandidate, type StatusLists } from './status-lists';
+import { sha256Of, type AllocatedStatusEntry, type ClaimedStatusIndex, type PublishedStatusListVersion, type StatusLists } from './status-lists';
 import { STATUS_LIST_CONTEXT, VC_CONTEXT_V1 } from './vc-payload';
 
 /** Where failures that must not fail a request (notarizing a list version, clean-ups) are reported. */
@@ -57,35 +56,21 @@ export interface CredentialIssuerOptions {
   idempotencyRetentionMs?: number;
 }
 
-/** The open list of a purpose filled up while issuing: retry with the next one. */
-class StatusListFullError extends Error {}
-
-const PURPOSES = ['revocation', 'suspension'] as const;
-
-/** The status indices a credential being issued has picked, and which of them it already holds. */
-interface Allocation {
-  chosen: Partial<Record<StatusPurpose, StatusCandidate>>;
-  held: Record<StatusPurpose, boolean>;
-}
-
-function newAllocation(): Allocation {
-  return { chosen: {}, held: { revocation: false, suspension: false } };
-}
-
 export class CredentialIssuer {
   private readonly now: () => number;
   private lastCleanup = 0;
   /** Concurrent issues share one statement (group commit). */
-  private readonly batchedWrite: (write: CredentialWrite) => Promise<CredentialWriteOutcome>;
+  private readonly recordBatched: (record: NewCredentialRecord) => Promise<boolean>;
 
   constructor(private readonly options: CredentialIssuerOptions) {
     this.now = options.now ?? Date.now;
-    this.batchedWrite = microBatcher((writes: CredentialWrite[]) => options.store.insertCredentialsClaimingIndices(options.store.db, writes));
+    this.recordBatched = microBatcher((records: NewCredentialRecord[]) => options.store.insertCredentials(options.store.db, records));
   }
 
   /**
    * Issues a credential for a tenant. With an idempotency key, a repeated request (same tenant, key
-   * and body) returns the first response (`replayed: true`); a different body is refused.
+   * and body) returns the first response (`replayed: true`); a different body is refused. A credential
+   * is returned only once it is recorded, so it can be revoked even after a crash.
    */
   async issue(tenantId: string, input: unknown, idempotencyKey?: string): Promise<{ result: IssuedCredential; replayed: boolean }> {
     const { store, statusLists } = this.options;
@@ -93,118 +78,80 @@ export class CredentialIssuer {
     const request = validateIssueRequest(input, nowMs);
     const key = idempotencyKey === undefined ? undefined : validateIdempotencyKey(idempotencyKey);
     this.cleanUpOccasionally(nowMs);
-    // Indices claimed outside a transaction stay claimed: keep them across rounds.
-    const allocation = newAllocation();
-    for (let round = 0; ; round++) {
-      // Outside any transaction: finding or creating the open lists uses the store's own connection.
-      const lists = await statusLists.openLists();
-      try {
-        if (key === undefined) return { result: await this.signAndRecord(store.db, tenantId, request, nowMs, lists, allocation), replayed: false };
-        const requestHash = sha256Of(canonicalJson(request));
-        return await store.transaction(async (tx) => {
-          const claim = await store.claimIdempotencyKey(tx, tenantId, key, requestHash);
-          if (!claim.claimed) {
-            if (Buffer.compare(Buffer.from(claim.requestSha256), Buffer.from(requestHash)) !== 0) {
-              throw new DomainError('IDEMPOTENCY_KEY_MISMATCH', 'this Idempotency-Key was used with a different request body');
-            }
-            if (!claim.response) throw new DomainError('IDEMPOTENCY_KEY_IN_USE', 'a request with this Idempotency-Key is still in progress');
-            return { result: claim.response as IssuedCredential, replayed: true };
-          }
-          // a rolled-back round holds nothing: start each one afresh
-          const result = await this.signAndRecord(tx, tenantId, request, nowMs, lists, newAllocation());
-          await store.saveIdempotentResponse(tx, tenantId, key, result);
-          return { result, replayed: false };
-        });
-      } catch (error) {
-        if (error instanceof StatusListFullError && round < 3) continue;
-        throw error;
-      }
+    if (key === undefined) {
+      if (request.id !== undefined && (await store.credentialExists(store.db, request.id))) throw alreadyExists(request.id);
+      const issued = await this.sign(tenantId, request, nowMs, await statusLists.allocate());
+      if (!(await this.recordBatched(issued.record))) throw alreadyExists(issued.record.id);
+      return { result: issued.result, replayed: false };
     }
+    const requestHash = sha256Of(canonicalJson(request));
+    // Before the transaction: claiming indices uses the store's own connection.
+    const status = await statusLists.allocate();
+    let recording = false;
+    let outcome: { result: IssuedCredential; replayed: boolean };
+    try {
+      outcome = await store.transaction(async (tx) => {
+        const claim = await store.claimIdempotencyKey(tx, tenantId, key, requestHash);
+        if (!claim.claimed) {
+          if (Buffer.compare(Buffer.from(claim.requestSha256), Buffer.from(requestHash)) !== 0) {
+            throw new DomainError('IDEMPOTENCY_KEY_MISMATCH', 'this Idempotency-Key was used with a different request body');
+          }
+          if (!claim.response) throw new DomainError('IDEMPOTENCY_KEY_IN_USE', 'a request with this Idempotency-Key is still in progress');
+          return { result: claim.response as IssuedCredential, replayed: true };
+        }
+        if (request.id !== undefined && (await store.credentialExists(tx, request.id))) throw alreadyExists(request.id);
+        const issued = await this.sign(tenantId, request, nowMs, status);
+        recording = true;
+        const [recorded] = await store.insertCredentials(tx, [issued.record]);
+        if (!recorded) throw alreadyExists(issued.record.id);
+        await store.saveIdempotentResponse(tx, tenantId, key, issued.result);
+        return { result: issued.result, replayed: false };
+      });
+    } catch (error) {
+      // Nothing holds the indices unless the credential's insert was sent: they can go to the next issue.
+      if (!recording) statusLists.release([status.revocation, status.suspension]);
+      throw error;
+    }
+    if (outcome.replayed) statusLists.release([status.revocation, status.suspension]);
+    return outcome;
   }
 
-  /**
-   * Picks random indices, signs, and records the credential claiming those indices in one statement
-   * (batched with concurrent issues when `executor` is the store itself). An index someone else holds
-   * is picked again and the credential signed again: rare while lists are far from full, and no lock
-   * is ever held.
-   */
-  private async signAndRecord(
-    executor: SqlExecutor,
+  /** Signs the credential with its claimed status indices: the JWT, its W3C form and the record to store. */
+  private async sign(
     tenantId: string,
     request: ValidatedIssueRequest,
     nowMs: number,
-    lists: Record<StatusPurpose, OpenStatusList>,
-    allocation: Allocation,
-  ): Promise<IssuedCredential> {
-    const { store, statusLists } = this.options;
+    status: Record<StatusPurpose, ClaimedStatusIndex>,
+  ): Promise<{ result: IssuedCredential; record: NewCredentialRecord }> {
     const id = request.id ?? `urn:uuid:${randomUUID()}`;
-    if (request.id !== undefined && (await store.credentialExists(executor, id))) {
-      throw new DomainError('CREDENTIAL_ALREADY_EXISTS', `a credential with id ${id} already exists`, { id });
-    }
-    // Only fresh UUIDs join a batch: a duplicate explicit id would fail everybody's statement.
-    const write = executor === store.db && request.id === undefined ? this.batchedWrite : (w: CredentialWrite) => store.insertCredentialsClaimingIndices(executor, [w]).then((o) => o[0]!);
-    const { held } = allocation;
-    for (const purpose of PURPOSES) {
-      if (allocation.chosen[purpose]?.listId === lists[purpose].id) continue;
-      allocation.chosen[purpose] = statusLists.candidate(lists[purpose]);
-      held[purpose] = false;
-    }
-    const chosen = allocation.chosen as Record<StatusPurpose, StatusCandidate>;
-    for (;;) {
-      const status = [chosen.revocation.entry, chosen.suspension.entry];
-      const jwt = await this.sign(id, request, nowMs, status);
-      const outcome = await write({
-        record: {
-          id,
-          tenantId,
-          subject: request.subject,
-          types: ['VerifiableCredential', ...request.types],
-          jwtSha256: sha256Of(jwt),
-          issuedAt: new Date(nowMs),
-          expiresAt: request.expiresAtSeconds === undefined ? null : new Date(request.expiresAtSeconds * 1000),
-          revocationList: chosen.revocation.listId,
-          revocationIndex: chosen.revocation.index,
-          suspensionList: chosen.suspension.listId,
-          suspensionIndex: chosen.suspension.index,
-        },
-        claimRevocation: !held.revocation,
-        claimSuspension: !held.suspension,
-      });
-      if (outcome.inserted) {
-        for (const purpose of PURPOSES) if (!held[purpose]) statusLists.noteClaimed(chosen[purpose].listId);
-        return { id, jwt, credential: normalizeCredential(jwt) as unknown as Record<string, unknown>, status };
-      }
-      // Indices claimed now are ours; pick again only where somebody else holds the index.
-      held.revocation = outcome.revocationHeld;
-      held.suspension = outcome.suspensionHeld;
-      if (held.revocation && held.suspension) throw new Error('the credential was not recorded although it holds both status indices');
-      for (const purpose of PURPOSES) {
-        if (held[purpose]) continue;
-        if (statusLists.noteCollision(lists[purpose])) throw new StatusListFullError(`the ${purpose} list ${lists[purpose].id} is full`);
-        chosen[purpose] = statusLists.candidate(lists[purpose]);
-      }
-    }
-  }
-
-  private sign(id: string, request: ValidatedIssueRequest, nowMs: number, status: AllocatedStatusEntry[]): Promise<string> {
-    const { identity } = this.options;
-    return createVerifiableCredentialJwt(
-      {
-        jti: id,
-        sub: request.subject,
-        nbf: request.validFromSeconds ?? Math.floor(nowMs / 1000),
-        ...(request.expiresAtSeconds !== undefined ? { exp: request.expiresAtSeconds } : {}),
-        vc: {
-          '@context': [VC_CONTEXT_V1, STATUS_LIST_CONTEXT],
-          type: ['VerifiableCredential', ...request.types],
-          // the id also in the subject (besides `sub`): did-jwt-vc refuses an empty credentialSubject
-          credentialSubject: { id: request.subject, ...request.claims },
-          // an array of entries (VCDM allows it; did-jwt-vc's type says one object)
-          credentialStatus: status as unknown as { id: string; type: string },
-        },
+    const entries = [status.revocation.entry, status.suspension.entry];
+    const types = ['VerifiableCredential', ...request.types];
+    const signed = await signCredentialJwt(this.options.identity, {
+      id,
+      subject: request.subject,
+      validFromSeconds: request.validFromSeconds ?? Math.floor(nowMs / 1000),
+      ...(request.expiresAtSeconds !== undefined ? { expiresAtSeconds: request.expiresAtSeconds } : {}),
+      context: [VC_CONTEXT_V1, STATUS_LIST_CONTEXT],
+      types,
+      claims: request.claims,
+      credentialStatus: entries,
+    });
+    return {
+      result: { id, jwt: signed.jwt, credential: normalizeSignedCredential(signed), status: entries },
+      record: {
+        id,
+        tenantId,
+        subject: request.subject,
+        types,
+        jwtSha256: sha256Of(signed.jwt),
+        issuedAt: new Date(nowMs),
+        expiresAt: request.expiresAtSeconds === undefined ? null : new Date(request.expiresAtSeconds * 1000),
+        revocationList: status.revocation.listId,
+        revocationIndex: status.revocation.index,
+        suspensionList: status.suspension.listId,
+        suspensionIndex: status.suspension.index,
       },
-      { did: identity.did, signer: identity.signer, alg: identity.alg },
-    );
+    };
   }
 
   /** Revokes (final), suspends or reinstates a credential; repeating a change is a no-op. */
@@ -259,6 +206,10 @@ export class CredentialIssuer {
       this.options.reporter?.error({ err: error }, 'could not delete old idempotency keys');
     });
   }
+}
+
+function alreadyExists(id: string): DomainError<'CREDENTIAL_ALREADY_EXISTS'> {
+  return new DomainError('CREDENTIAL_ALREADY_EXISTS', `a credential with id ${id} already exists`, { id });
 }
 
 function statusView(credential: IssuedCredentialRecord, statusList: CredentialStatusView['statusList']): CredentialStatusView {

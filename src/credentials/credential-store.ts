@@ -1,6 +1,5 @@
 // SQL of the credentials feature (migration 2): issued credentials, status lists and their versions,
 // idempotency keys and presentation challenges. Same SQL on PGlite and PostgreSQL.
-import { DomainError } from '../core/errors';
 import type { SqlClient, SqlExecutor, SqlRow } from '../store/sql-client';
 
 export type StatusPurpose = 'revocation' | 'suspension';
@@ -23,20 +22,8 @@ export interface OpenStatusList {
   length: number;
 }
 
-/** A credential to record, and which of its two status indices it has yet to claim. */
-export interface CredentialWrite {
-  record: Omit<IssuedCredentialRecord, 'revokedAt' | 'suspendedAt'>;
-  /** False when an earlier attempt already claimed (and so holds) the index. */
-  claimRevocation: boolean;
-  claimSuspension: boolean;
-}
-
-/** Whether the credential was recorded, and which of its indices it holds now. */
-export interface CredentialWriteOutcome {
-  inserted: boolean;
-  revocationHeld: boolean;
-  suspensionHeld: boolean;
-}
+/** What is recorded when a credential is issued (its status is recorded later, by status changes). */
+export type NewCredentialRecord = Omit<IssuedCredentialRecord, 'revokedAt' | 'suspendedAt'>;
 
 export interface IssuedCredentialRecord {
   id: string;
@@ -131,6 +118,20 @@ export class CredentialStore {
     await tx.query('INSERT INTO status_list_versions (list_id, version, jwt, sha256) VALUES ($1, 1, $2, $3)', [list.id, list.jwt, list.sha256]);
   }
 
+  /**
+   * Claims the given indices of a list for this process, in one statement; returns those nobody had
+   * claimed before (in any process, ever). Indices are never given back, so none is used twice.
+   */
+  async claimStatusIndices(listId: string, indices: readonly number[]): Promise<number[]> {
+    if (indices.length === 0) return [];
+    const rows = await this.db.query<{ i: number }>(
+      `INSERT INTO status_list_entries (list_id, entry_index) SELECT $1, i FROM unnest($2::int[]) AS t(i)
+       ON CONFLICT (list_id, entry_index) DO NOTHING RETURNING entry_index AS i`,
+      [listId, indices],
+    );
+    return rows.map((row) => Number(row.i));
+  }
+
   async markStatusListFull(executor: SqlExecutor, id: string): Promise<void> {
     await executor.query('UPDATE status_lists SET is_full = true WHERE id = $1', [id]);
   }
@@ -188,84 +189,44 @@ export class CredentialStore {
   }
 
   /**
-   * Records credentials, each together with the status indices it still has to claim, in one
-   * statement: an index someone already holds is skipped, and a credential is recorded only when it
-   * holds both of its indices. No lock outlives the statement and no index is ever reused. A
-   * duplicate credential id fails the whole statement (CREDENTIAL_ALREADY_EXISTS).
+   * Records credentials in one statement (a group commit for concurrent issues). Returns, for each,
+   * whether it was recorded: false when a credential with its id exists already (or comes earlier in
+   * `records`), so one duplicate explicit id does not fail the others.
    */
-  async insertCredentialsClaimingIndices(executor: SqlExecutor, writes: readonly CredentialWrite[]): Promise<CredentialWriteOutcome[]> {
-    // Two writes wanting one index in the same statement would both see it claimed: the later one loses.
-    const wanted = new Set<string>();
-    const sent: Array<{ write: CredentialWrite; position: number }> = [];
-    const outcomes: CredentialWriteOutcome[] = writes.map((write, position) => {
-      const claims = [write.claimRevocation && claimKey(write.record.revocationList, write.record.revocationIndex), write.claimSuspension && claimKey(write.record.suspensionList, write.record.suspensionIndex)];
-      if (claims.some((k) => k && wanted.has(k))) {
-        return {
-          inserted: false,
-          revocationHeld: !write.claimRevocation,
-          suspensionHeld: !write.claimSuspension,
-        };
-      }
-      for (const k of claims) if (k) wanted.add(k);
-      sent.push({ write, position });
-      return { inserted: false, revocationHeld: false, suspensionHeld: false };
-    });
-    if (sent.length === 0) return outcomes;
-    const column = <T>(pick: (w: CredentialWrite) => T) => sent.map(({ write }) => pick(write));
-    let rows: Array<{ ord: number; has_r: boolean; has_s: boolean; inserted: boolean }>;
-    try {
-      rows = await executor.query(
-        `WITH input AS (
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                                $8::text[], $9::int[], $10::text[], $11::int[], $12::bool[], $13::bool[])
-             WITH ORDINALITY AS t(id, tenant_id, subject, types, jwt_sha256, issued_at, expires_at, rl, ri, sl, si, claim_r, claim_s, ord)
-         ), claimed AS (
-           INSERT INTO status_list_entries (list_id, entry_index)
-           SELECT rl, ri FROM input WHERE claim_r UNION ALL SELECT sl, si FROM input WHERE claim_s
-           ON CONFLICT (list_id, entry_index) DO NOTHING
-           RETURNING list_id, entry_index
-         ), held AS (
-           SELECT i.*,
-                  NOT i.claim_r OR EXISTS (SELECT 1 FROM claimed c WHERE c.list_id = i.rl AND c.entry_index = i.ri) AS has_r,
-                  NOT i.claim_s OR EXISTS (SELECT 1 FROM claimed c WHERE c.list_id = i.sl AND c.entry_index = i.si) AS has_s
-           FROM input i
-         ), credential AS (
-           INSERT INTO issued_credentials (id, tenant_id, subject, types, jwt_sha256, issued_at, expires_at,
-             revocation_list, revocation_index, suspension_list, suspension_index)
-           SELECT id, tenant_id, subject, ARRAY(SELECT json_array_elements_text(types::json)), decode(jwt_sha256, 'hex'),
-                  issued_at::timestamptz, expires_at::timestamptz, rl, ri, sl, si
-           FROM held WHERE has_r AND has_s
-           RETURNING id
-         )
-         SELECT h.ord::int AS ord, h.has_r, h.has_s, EXISTS (SELECT 1 FROM credential c WHERE c.id = h.id) AS inserted
-         FROM held h ORDER BY h.ord`,
-        [
-          column((w) => w.record.id),
-          column((w) => w.record.tenantId),
-          column((w) => w.record.subject),
-          column((w) => JSON.stringify(w.record.types)),
-          column((w) => Buffer.from(w.record.jwtSha256).toString('hex')),
-          column((w) => w.record.issuedAt.toISOString()),
-          column((w) => w.record.expiresAt?.toISOString() ?? null),
-          column((w) => w.record.revocationList),
-          column((w) => w.record.revocationIndex),
-          column((w) => w.record.suspensionList),
-          column((w) => w.record.suspensionIndex),
-          column((w) => w.claimRevocation),
-          column((w) => w.claimSuspension),
-        ],
-      );
-    } catch (error) {
-      if ((error as { code?: string }).code === '23505' && /issued_credentials_pkey/.test((error as Error).message)) {
-        throw new DomainError('CREDENTIAL_ALREADY_EXISTS', 'a credential with this id already exists');
-      }
-      throw error;
-    }
-    for (const row of rows) {
-      const { position } = sent[Number(row.ord) - 1]!;
-      outcomes[position] = { inserted: Boolean(row.inserted), revocationHeld: Boolean(row.has_r), suspensionHeld: Boolean(row.has_s) };
-    }
-    return outcomes;
+  async insertCredentials(executor: SqlExecutor, records: readonly NewCredentialRecord[]): Promise<boolean[]> {
+    const ids = new Set<string>();
+    const sent = records.filter((record) => !ids.has(record.id) && ids.add(record.id));
+    if (sent.length === 0) return records.map(() => false);
+    const column = <T>(pick: (record: NewCredentialRecord) => T) => sent.map(pick);
+    const rows = await executor.query<{ id: string }>(
+      `INSERT INTO issued_credentials (id, tenant_id, subject, types, jwt_sha256, issued_at, expires_at,
+         revocation_list, revocation_index, suspension_list, suspension_index)
+       SELECT id, tenant_id, subject, types::text[], decode(jwt_sha256, 'hex'), issued_at::timestamptz, expires_at::timestamptz,
+              rl, ri, sl, si
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                   $8::text[], $9::int[], $10::text[], $11::int[])
+         AS t(id, tenant_id, subject, types, jwt_sha256, issued_at, expires_at, rl, ri, sl, si)
+       ON CONFLICT (id) DO NOTHING
+       RETURNING id`,
+      [
+        column((r) => r.id),
+        column((r) => r.tenantId),
+        column((r) => r.subject),
+        // each credential's types as one array literal: unnest cannot take arrays of varying length
+        column((r) => textArrayLiteral(r.types)),
+        // text columns, converted in SQL: both drivers send string arrays the same way
+        column((r) => Buffer.from(r.jwtSha256).toString('hex')),
+        column((r) => r.issuedAt.toISOString()),
+        column((r) => r.expiresAt?.toISOString() ?? null),
+        column((r) => r.revocationList),
+        column((r) => r.revocationIndex),
+        column((r) => r.suspensionList),
+        column((r) => r.suspensionIndex),
+      ],
+    );
+    const inserted = new Set(rows.map((row) => String(row.id)));
+    const counted = new Set<string>();
+    return records.map((record) => inserted.has(record.id) && !counted.has(record.id) && Boolean(counted.add(record.id)));
   }
 
   async findCredential(executor: SqlExecutor, id: string, options: { forUpdate?: boolean } = {}): Promise<IssuedCredentialRecord | undefined> {
@@ -311,8 +272,9 @@ export class CredentialStore {
   }
 }
 
-function claimKey(listId: string, index: number): string {
-  return `${listId}#${index}`;
+/** A PostgreSQL array literal of strings, each quoted. */
+function textArrayLiteral(values: readonly string[]): string {
+  return `{${values.map((value) => `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(',')}}`;
 }
 
 function toStatusList(row: SqlRow): StatusListRecord {

@@ -1,4 +1,4 @@
-// Our W3C Bitstring Status Lists: random index allocation without reuse, a new signed version on every
+// Our W3C Bitstring Status Lists: random index allocation without reuse (claimed in blocks), a new signed version on every
 // status change, and each version's SHA-256 handed to the notary so the revocation history is anchored.
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { DomainError } from '../core/errors';
@@ -21,14 +21,13 @@ export interface AllocatedStatusEntry {
   statusListCredential: string;
 }
 
-/** A random index in an open list, not yet claimed: the store claims it together with the credential. */
-export interface StatusCandidate {
+/** An index of an open list claimed in the store for one credential: nobody else is ever given it. */
+export interface ClaimedStatusIndex {
   listId: string;
   index: number;
   entry: AllocatedStatusEntry;
 }
 
-/** A newly signed list version; its SHA-256 is notarized once it is committed. */
 export interface PublishedStatusListVersion {
   listId: string;
   version: number;
@@ -51,19 +50,37 @@ export interface StatusListsOptions {
 }
 
 /**
- * Collisions in a row after which a list counts as full. A random pick collides with probability
- * "fill ratio", so 16 in a row means the list is about 85 % allocated or more.
+ * Indices are claimed in blocks: one statement claims a block of random indices for this process, which
+ * hands them out from memory. The first block of a list is small (a service issuing a few credentials a
+ * day wastes few indices on each restart) and the next ones grow as issuing goes on.
  */
-const COLLISIONS_BEFORE_FULL = 16;
+const FIRST_BLOCK = 16;
+const LARGEST_BLOCK = 512;
+/** A new block is claimed in the background when this share of the current one is left. */
+const REFILL_SHARE = 0.25;
+/**
+ * A block claimed fewer than one pick in this many: the list counts as full. A random pick is free with
+ * probability "1 − fill ratio", so a list is about 7/8 allocated when this happens.
+ */
+const FREE_PICKS_BEFORE_FULL = 8;
+
+/** The claimed indices of the open list of one purpose that no credential has been given yet. */
+interface IndexPool {
+  list: OpenStatusList;
+  free: number[];
+  nextBlock: number;
+  /** The claim of the next block, when one is running. */
+  refilling?: Promise<void>;
+  /** The list filled up: no more blocks from it. */
+  retired: boolean;
+}
 
 export class StatusLists {
   private readonly length: number;
   private readonly now: () => number;
   private readonly randomIndex: (length: number) => number;
-  /** The list of each purpose new credentials go to (committed state only). */
-  private readonly open = new Map<StatusPurpose, Promise<OpenStatusList>>();
-  private readonly collisions = new Map<string, number>();
-  private readonly full = new Set<string>();
+  /** The open list of each purpose with the indices this process holds in it. */
+  private readonly pools = new Map<StatusPurpose, Promise<IndexPool>>();
   /** Concurrent verifications share one status query. */
   private readonly statusLookup = microBatcher((lookups: Array<{ listId: string; index: number }>) => this.options.store.areStatusesSet(lookups));
 
@@ -77,48 +94,85 @@ export class StatusLists {
   }
 
   /**
-   * The open list of each purpose, creating (and publishing) one where none is open. Call it outside
-   * any transaction: it reads and writes through the store's own connection.
+   * One claimed index in the open list of each purpose, creating (and publishing) a list where none is
+   * open. The claims are committed before this resolves: after a crash an index given out here is never
+   * given out again, whether or not the credential holding it was recorded. Call it outside any
+   * transaction: it reads and writes through the store's own connection.
    */
-  async openLists(): Promise<Record<StatusPurpose, OpenStatusList>> {
-    for (const id of this.full) {
-      await this.options.store.markStatusListFull(this.options.store.db, id);
-      this.full.delete(id);
-    }
-    const [revocation, suspension] = await Promise.all([this.openList('revocation'), this.openList('suspension')]);
+  async allocate(): Promise<Record<StatusPurpose, ClaimedStatusIndex>> {
+    const [revocation, suspension] = await Promise.all([this.take('revocation'), this.take('suspension')]);
     return { revocation, suspension };
   }
 
-  /** A fresh random candidate index in `list`. */
-  candidate(list: OpenStatusList): StatusCandidate {
-    const index = this.randomIndex(list.length);
-    return {
-      listId: list.id,
-      index,
-      entry: {
-        id: `${list.url}#${index}`,
-        type: 'BitstringStatusListEntry',
-        statusPurpose: list.purpose,
-        statusListIndex: String(index),
-        statusListCredential: list.url,
-      },
-    };
+  /**
+   * Gives back indices from `allocate` that no credential holds: the caller knows the credential was
+   * not recorded (an idempotent replay, a refused request) and never will be.
+   */
+  release(indices: Iterable<ClaimedStatusIndex>): void {
+    for (const claimed of indices) {
+      const pool = this.pools.get(claimed.entry.statusPurpose);
+      // the pool's promise is settled when an index of it was handed out; a newer pool does not matter
+      void pool?.then((current) => {
+        if (current.list.id === claimed.listId && !current.retired) current.free.push(claimed.index);
+      }, () => undefined);
+    }
   }
 
-  /** Records that a candidate was taken; returns true when the list now counts as full. */
-  noteCollision(list: OpenStatusList): boolean {
-    const count = (this.collisions.get(list.id) ?? 0) + 1;
-    this.collisions.set(list.id, count);
-    if (count < COLLISIONS_BEFORE_FULL) return false;
-    this.collisions.delete(list.id);
-    this.full.add(list.id);
-    this.open.delete(list.purpose);
-    return true;
+  private async take(purpose: StatusPurpose): Promise<ClaimedStatusIndex> {
+    for (;;) {
+      const pool = await this.pool(purpose);
+      const index = pool.free.pop();
+      if (index !== undefined) {
+        // Claimed ahead so takers rarely wait; a failure here is the next empty-handed taker's to report.
+        if (pool.free.length < pool.nextBlock * REFILL_SHARE) void this.refill(pool).catch(() => undefined);
+        return claimedIndex(pool.list, index);
+      }
+      await this.refill(pool);
+    }
   }
 
-  /** Records that a candidate was claimed: collisions only count in a row. */
-  noteClaimed(listId: string): void {
-    this.collisions.delete(listId);
+  /** The pool of a purpose: the open list, found or created once, and its claimed indices. */
+  private async pool(purpose: StatusPurpose): Promise<IndexPool> {
+    for (;;) {
+      let pending = this.pools.get(purpose);
+      if (!pending) {
+        pending = this.findOrCreate(purpose).then((list) => ({ list, free: [], nextBlock: FIRST_BLOCK, retired: false }));
+        this.pools.set(purpose, pending);
+        const settled = pending;
+        settled.catch(() => {
+          if (this.pools.get(purpose) === settled) this.pools.delete(purpose);
+        });
+      }
+      const pool = await pending;
+      if (!pool.retired) return pool;
+      if (this.pools.get(purpose) === pending) this.pools.delete(purpose);
+    }
+  }
+
+  /** Claims the next block of `pool` (one claim at a time); a list found full is retired. */
+  private refill(pool: IndexPool): Promise<void> {
+    if (pool.retired) return Promise.resolve();
+    pool.refilling ??= this.claimBlock(pool).finally(() => {
+      pool.refilling = undefined;
+    });
+    return pool.refilling;
+  }
+
+  private async claimBlock(pool: IndexPool): Promise<void> {
+    const { store } = this.options;
+    const size = Math.min(pool.nextBlock, pool.list.length);
+    const picks = new Set<number>();
+    for (let draw = 0; draw < size * 4 && picks.size < size; draw++) picks.add(this.randomIndex(pool.list.length));
+    const claimed = await store.claimStatusIndices(pool.list.id, [...picks]);
+    pool.nextBlock = Math.min(pool.nextBlock * 2, LARGEST_BLOCK);
+    if (claimed.length * FREE_PICKS_BEFORE_FULL < picks.size) {
+      // Its few claimed indices stay unused: claimed but unused is harmless, used twice is not. Marked
+      // full before it is retired, so the next pool cannot find it open again.
+      await store.markStatusListFull(store.db, pool.list.id);
+      pool.retired = true;
+      return;
+    }
+    pool.free.push(...claimed);
   }
 
   /** Signs and records the next version of a locked list from the credentials' current state. */
@@ -160,16 +214,6 @@ export class StatusLists {
     return this.statusLookup({ listId: id, index });
   }
 
-  private openList(purpose: StatusPurpose): Promise<OpenStatusList> {
-    let list = this.open.get(purpose);
-    if (!list) {
-      list = this.findOrCreate(purpose);
-      this.open.set(purpose, list);
-      list.catch(() => this.open.delete(purpose));
-    }
-    return list;
-  }
-
   private async findOrCreate(purpose: StatusPurpose): Promise<OpenStatusList> {
     const { store } = this.options;
     const found = await store.openStatusList(store.db, purpose);
@@ -195,6 +239,20 @@ export class StatusLists {
     await this.options.store.insertStatusList(tx, { id, purpose, url, length: this.length, jwt, sha256 });
     return { list: { id, purpose, url, length: this.length }, published: { listId: id, version: 1, sha256 } };
   }
+}
+
+function claimedIndex(list: OpenStatusList, index: number): ClaimedStatusIndex {
+  return {
+    listId: list.id,
+    index,
+    entry: {
+      id: `${list.url}#${index}`,
+      type: 'BitstringStatusListEntry',
+      statusPurpose: list.purpose,
+      statusListIndex: String(index),
+      statusListCredential: list.url,
+    },
+  };
 }
 
 /** SHA-256 of the served JWT text: the "document" notarized for each list version. */

@@ -1,5 +1,5 @@
-// Random status index allocation on a real store: concurrent issues (batched into shared statements)
-// never share an index, a taken index is picked again, and a list that fills up is replaced.
+// Random status index allocation on a real store: indices are claimed in blocks held in memory, and
+// concurrent issues, replicas and restarts never share an index; a list that fills up is replaced.
 import fs from 'node:fs';
 import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +24,7 @@ afterAll(async () => {
 
 const request = { subject: 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK', type: 'T', claims: { n: 1 } };
 
-/** An issuer on the shared store whose random indices come from `randomIndex`. */
+/** An issuer on the shared store (a process of its own) whose random indices come from `randomIndex`. */
 function issuerWith(randomIndex?: (length: number) => number) {
   const store = new CredentialStore(sqlStore.db);
   const identity = createServiceIdentity(Wallet.createRandom().privateKey, 31337);
@@ -33,8 +33,27 @@ function issuerWith(randomIndex?: (length: number) => number) {
     published.push(version);
   };
   const statusLists = new StatusLists({ store, identity, baseUrl: () => 'https://notary.example', publish, ...(randomIndex ? { randomIndex } : {}) });
-  return { issuer: new CredentialIssuer({ store, statusLists, identity, publish }), published, store };
+  return { issuer: new CredentialIssuer({ store, statusLists, identity, publish }), statusLists, published, store };
 }
+
+/** A seeded pseudo-random index below `below` (mulberry32): repeatable runs, picks that overlap on purpose. */
+function seededIndices(seed: number, below: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) % below;
+  };
+}
+
+async function claimedIndices(listId: string): Promise<number[]> {
+  const rows = await sqlStore.db.query<{ i: number }>('SELECT entry_index AS i FROM status_list_entries WHERE list_id = $1', [listId]);
+  return rows.map((r) => Number(r.i));
+}
+
+const listIdOf = (url: string) => url.slice(url.lastIndexOf('/') + 1);
 
 async function retireAllLists(): Promise<void> {
   await sqlStore.db.query('UPDATE status_lists SET is_full = true');
@@ -52,15 +71,50 @@ describe('status index allocation', () => {
     expect(rows[0]!.n).toBe(40);
   });
 
-  it('picks again when an index is taken, keeping the one it already holds', async () => {
-    await retireAllLists(); // fresh, empty lists: the scripted picks below are all free
-    const picks = [1001, 2002, 1001, 2003, 1004];
-    const { issuer } = issuerWith(() => picks.shift() ?? 9999);
-    const first = await issuer.issue('acme', request);
-    const second = await issuer.issue('acme', request);
-    expect(first.result.status.map((s) => s.statusListIndex)).toEqual(['1001', '2002']);
-    // revocation 1001 is taken: picked again (1004); suspension 2003 was free and stays
-    expect(second.result.status.map((s) => s.statusListIndex)).toEqual(['1004', '2003']);
+  it('never gives out an index another replica or an earlier run of the service claimed, when their picks overlap', async () => {
+    await retireAllLists();
+    // Picks among 48 indices only: blocks of both issuers collide often, and the lists fill up and are replaced.
+    const first = issuerWith(seededIndices(1, 48));
+    const second = issuerWith(seededIndices(2, 48));
+    const issued = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? first : second).issuer.issue('acme', request)));
+    // a restart: a fresh process with the first one's seed repeats its picks, claimed or used
+    const restarted = issuerWith(seededIndices(1, 48));
+    for (let i = 0; i < 10; i++) issued.push(await restarted.issuer.issue('acme', request));
+    const all = issued.flatMap((r) => indicesOf(r.result.status));
+    expect(new Set(all).size).toBe(all.length);
+    const rows = await sqlStore.db.query<{ n: number }>('SELECT count(*)::int AS n FROM issued_credentials WHERE id = ANY($1::text[])', [issued.map((r) => r.result.id)]);
+    expect(rows[0]!.n).toBe(40);
+    // every index given out is claimed in the store (so no later process can pick it)
+    for (const { result } of issued) {
+      for (const entry of result.status) expect(await claimedIndices(listIdOf(entry.statusListCredential))).toContain(Number(entry.statusListIndex));
+    }
+  });
+
+  it('skips the indices a stopped process had claimed but not used', async () => {
+    await retireAllLists();
+    const crashed = issuerWith(seededIndices(3, 100_000));
+    const before = await crashed.issuer.issue('acme', request); // claims a first block per purpose, uses one index of each
+    const lists = before.result.status.map((s) => listIdOf(s.statusListCredential));
+    const unused = await Promise.all(lists.map(async (listId, i) => (await claimedIndices(listId)).filter((index) => index !== Number(before.result.status[i]!.statusListIndex))));
+    expect(unused[0]!.length).toBeGreaterThan(0);
+    // The next process's picks are those indices, each followed by a fresh one.
+    const picks = [...new Set(unused.flat())].flatMap((index, i) => [index, 120_000 + i]);
+    const next = issuerWith(() => picks.shift() ?? 130_000 + Math.floor(Math.random() * 1000));
+    const after = await Promise.all(Array.from({ length: 8 }, () => next.issuer.issue('acme', request)));
+    for (const { result } of after) {
+      expect(result.status.map((s) => listIdOf(s.statusListCredential))).toEqual(lists); // the same, still open, lists
+      for (const [i, entry] of result.status.entries()) expect(unused[i]).not.toContain(Number(entry.statusListIndex));
+    }
+  });
+
+  it('hands indices given back (an idempotent replay) to the next credential', async () => {
+    const { statusLists } = issuerWith();
+    const first = await statusLists.allocate();
+    statusLists.release([first.revocation, first.suspension]);
+    const again = await statusLists.allocate();
+    expect(again).toEqual(first);
+    const other = await statusLists.allocate();
+    expect(other.revocation.index === first.revocation.index && other.revocation.listId === first.revocation.listId).toBe(false);
   });
 
   it('starts a new list when one is full, and publishes its first version', async () => {
