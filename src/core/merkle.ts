@@ -33,6 +33,103 @@ export function hashChildren(left: Uint8Array, right: Uint8Array, hasher: Merkle
   return out;
 }
 
+/** Where each level of a tree sits in its node buffer: leaves first, the one-node root level last. */
+export interface MerkleTreeLayout {
+  /** Number of leaves. */
+  readonly size: number;
+  /** Index (in nodes) of the first node of each level. */
+  readonly levelStarts: readonly number[];
+  readonly levelSizes: readonly number[];
+  /** Nodes of all levels together; the buffer holds 32 bytes per node. */
+  readonly nodeCount: number;
+}
+
+/** The layout of a tree of `size` leaves: each level half the one below, rounded up. */
+export function merkleTreeLayout(size: number): MerkleTreeLayout {
+  const levelSizes: number[] = [];
+  const levelStarts: number[] = [];
+  let nodeCount = 0;
+  let levelSize = size;
+  while (levelSize > 0) {
+    levelStarts.push(nodeCount);
+    levelSizes.push(levelSize);
+    nodeCount += levelSize;
+    if (levelSize === 1) break;
+    levelSize = Math.ceil(levelSize / 2);
+  }
+  return { size, levelStarts, levelSizes, nodeCount };
+}
+
+/**
+ * Fills a tree's node buffer. `buildMerkleTree` hashes level by level on the calling thread; another
+ * builder may share the levels out (Node worker threads, say) as long as it writes the same bytes.
+ */
+export interface MerkleTreeBuilder {
+  /** The buffer for the nodes, 32 bytes each, zeroed. */
+  allocate(byteLength: number): Uint8Array;
+  /** Writes the leaf hashes of `leafData` to level 0 and every level's parents above it. */
+  fill(leafData: readonly Uint8Array[], nodes: Uint8Array, layout: MerkleTreeLayout): void;
+}
+
+/**
+ * Hashes the parents on levels fromLevel+1 .. toLevel of the nodes that cover leaves [firstLeaf,
+ * endLeaf), reading level fromLevel. firstLeaf must be a multiple of 2^toLevel and endLeaf too, or the
+ * tree size: then the range's pairs are the tree's pairs, and disjoint ranges can be hashed apart.
+ */
+export function hashMerkleLevels(
+  nodes: Uint8Array,
+  layout: MerkleTreeLayout,
+  hasher: MerkleHasher,
+  firstLeaf: number,
+  endLeaf: number,
+  fromLevel: number,
+  toLevel: number,
+): void {
+  const { levelStarts, levelSizes } = layout;
+  const span = 2 ** toLevel;
+  if (
+    toLevel >= levelSizes.length ||
+    fromLevel < 0 ||
+    firstLeaf % span !== 0 ||
+    (endLeaf % span !== 0 && endLeaf !== layout.size) ||
+    endLeaf > layout.size ||
+    firstLeaf > endLeaf
+  ) {
+    throw new InvalidMerkleArgumentError(
+      `leaves [${firstLeaf}, ${endLeaf}) on levels ${fromLevel}..${toLevel} do not cut a ${layout.size}-leaf tree between subtrees`,
+    );
+  }
+  for (let level = fromLevel; level < toLevel; level++) {
+    const first = firstLeaf / 2 ** level;
+    const count = Math.ceil(endLeaf / 2 ** level) - first;
+    const start = (levelStarts[level] + first) * NODE_BYTES;
+    const parentStart = (levelStarts[level + 1] + first / 2) * NODE_BYTES;
+    const pairCount = Math.floor(count / 2);
+    hasher.hashNodePairs(
+      nodes.subarray(start, start + 2 * pairCount * NODE_BYTES),
+      pairCount,
+      nodes.subarray(parentStart, parentStart + pairCount * NODE_BYTES),
+    );
+    if (count % 2 === 1) {
+      // Only the level's last node can be unpaired: it passes up unchanged (RFC 9162's split at the
+      // largest power of two below n).
+      const last = start + 2 * pairCount * NODE_BYTES;
+      nodes.copyWithin(parentStart + pairCount * NODE_BYTES, last, last + NODE_BYTES);
+    }
+  }
+}
+
+/** Level by level on the calling thread, with `hasher`. */
+function sequentialBuilder(hasher: MerkleHasher): MerkleTreeBuilder {
+  return {
+    allocate: (byteLength) => new Uint8Array(byteLength),
+    fill(leafData, nodes, layout) {
+      hasher.hashLeaves(leafData, nodes.subarray(0, layout.size * NODE_BYTES));
+      hashMerkleLevels(nodes, layout, hasher, 0, layout.size, 0, layout.levelSizes.length - 1);
+    },
+  };
+}
+
 /**
  * A built tree. Levels are stored bottom-up in one buffer; a level with an odd number of nodes passes
  * its last node up unchanged, which yields exactly RFC 9162's left-balanced tree (split at the largest
@@ -48,40 +145,18 @@ export class MerkleTree {
   private readonly levelStarts: readonly number[];
   private readonly levelSizes: readonly number[];
 
-  /** Use `buildMerkleTree`. */
-  constructor(leafData: readonly Uint8Array[], hasher: MerkleHasher) {
-    this.size = leafData.length;
-    const levelSizes: number[] = [];
-    const levelStarts: number[] = [];
-    let total = 0;
-    let size = this.size;
-    while (size > 0) {
-      levelStarts.push(total);
-      levelSizes.push(size);
-      total += size;
-      if (size === 1) break;
-      size = Math.ceil(size / 2);
+  /** Use `buildMerkleTree`. `builder` defaults to hashing level by level with `hasher`. */
+  constructor(leafData: readonly Uint8Array[], hasher: MerkleHasher, builder: MerkleTreeBuilder = sequentialBuilder(hasher)) {
+    const layout = merkleTreeLayout(leafData.length);
+    this.size = layout.size;
+    this.levelStarts = layout.levelStarts;
+    this.levelSizes = layout.levelSizes;
+    this.nodes = builder.allocate(layout.nodeCount * NODE_BYTES);
+    if (this.nodes.byteOffset % 4 !== 0 || this.nodes.length !== layout.nodeCount * NODE_BYTES) {
+      throw new InvalidMerkleArgumentError('a tree builder allocated a misaligned or wrongly sized node buffer');
     }
-    this.levelStarts = levelStarts;
-    this.levelSizes = levelSizes;
-    this.nodes = new Uint8Array(total * NODE_BYTES);
-    this.nodeWords = new Int32Array(this.nodes.buffer);
-    if (this.size === 0) return;
-    hasher.hashLeaves(leafData, this.nodes.subarray(0, this.size * NODE_BYTES));
-    for (let level = 0; level + 1 < levelSizes.length; level++) {
-      const start = levelStarts[level] * NODE_BYTES;
-      const parentStart = levelStarts[level + 1] * NODE_BYTES;
-      const pairCount = Math.floor(levelSizes[level] / 2);
-      hasher.hashNodePairs(
-        this.nodes.subarray(start, start + 2 * pairCount * NODE_BYTES),
-        pairCount,
-        this.nodes.subarray(parentStart, parentStart + pairCount * NODE_BYTES),
-      );
-      if (levelSizes[level] % 2 === 1) {
-        const last = start + 2 * pairCount * NODE_BYTES;
-        this.nodes.copyWithin(parentStart + pairCount * NODE_BYTES, last, last + NODE_BYTES);
-      }
-    }
+    this.nodeWords = new Int32Array(this.nodes.buffer, this.nodes.byteOffset, this.nodes.length / 4);
+    if (this.size > 0) builder.fill(leafData, this.nodes, layout);
   }
 
   /** The tree head MTH(D[n]); SHA-256('') for the empty tree. A fresh copy. */

@@ -10,12 +10,15 @@ import { bytesToHex, hexToBytes } from '../../src/core/hex';
 import {
   buildMerkleTree,
   hashChildren,
+  hashMerkleLevels,
+  MerkleTree,
+  merkleTreeLayout,
   hashLeaf,
   merkleRoot,
   rootFromInclusionProof,
   verifyInclusion,
 } from '../../src/core/merkle';
-import { createMerkleHasher, scalarMerkleHasher } from '../../src/core/merkle-hasher';
+import { createMerkleHasher, defaultMerkleHasher, scalarMerkleHasher } from '../../src/core/merkle-hasher';
 
 interface InclusionVector {
   leafIndex: number;
@@ -351,6 +354,36 @@ describe('MerkleTree', () => {
       const scalarTree = buildMerkleTree(leaves, scalarMerkleHasher);
       expect(hex(simdTree.root)).toBe(hex(scalarTree.root));
       for (const i of [0, n >> 1, n - 1]) expect(simdTree.inclusionProof(i).map(hex)).toEqual(scalarTree.inclusionProof(i).map(hex));
+    }
+  });
+
+  it('a custom builder filling the levels as two subtree ranges plus the top yields the same tree', () => {
+    for (const n of [64, 65, 100, 1000, 1023, 1025]) {
+      const leaves = leafData(n, 7);
+      const split = Math.max(8, Math.round(n / 2 / 8) * 8);
+      const twoParts = new MerkleTree(leaves, defaultMerkleHasher, {
+        allocate: (byteLength) => new Uint8Array(byteLength),
+        fill(data, nodes, layout) {
+          defaultMerkleHasher.hashLeaves(data.slice(split), nodes.subarray(32 * split, 32 * n));
+          hashMerkleLevels(nodes, layout, defaultMerkleHasher, split, n, 0, 3);
+          defaultMerkleHasher.hashLeaves(data.slice(0, split), nodes.subarray(0, 32 * split));
+          hashMerkleLevels(nodes, layout, defaultMerkleHasher, 0, split, 0, 3);
+          hashMerkleLevels(nodes, layout, defaultMerkleHasher, 0, n, 3, layout.levelSizes.length - 1);
+        },
+      });
+      const whole = buildMerkleTree(leaves);
+      expect(hex(twoParts.root)).toBe(hex(whole.root));
+      for (let i = 0; i < n; i += 7) expect(twoParts.inclusionProof(i).map(hex)).toEqual(whole.inclusionProof(i).map(hex));
+    }
+  });
+
+  it('hashMerkleLevels refuses ranges that do not cut the tree between subtrees', () => {
+    const layout = merkleTreeLayout(100);
+    const nodes = new Uint8Array(32 * layout.nodeCount);
+    for (const [first, end, from, to] of [[4, 100, 0, 3], [0, 12, 0, 3], [0, 101, 0, 1], [0, 100, 0, 8], [8, 4, 0, 2]]) {
+      expect(() => hashMerkleLevels(nodes, layout, defaultMerkleHasher, first, end, from, to)).toThrow(
+        expect.objectContaining({ code: 'INVALID_MERKLE_ARGUMENT' }),
+      );
     }
   });
 
