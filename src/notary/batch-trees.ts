@@ -1,7 +1,8 @@
 // Merkle trees of sealed batches, rebuilt from the store on demand and kept in a small LRU,
 // so a receipt's inclusion proof costs a lookup, not a rebuild.
-import { buildMerkleTree, type MerkleTree } from '../core/merkle';
+import type { MerkleTree } from '../core/merkle';
 import type { BatchLeaves, BatchRecord, SqlStore } from '../store/store';
+import { buildMerkleTreeInParallel } from './parallel-merkle';
 
 export interface BatchTree {
   tree: MerkleTree;
@@ -22,10 +23,11 @@ export class BatchTreeCache {
 
   /**
    * Builds the tree over a batch's leaves (sealing and cache misses share this). The core's default
-   * hasher hashes whole levels in flat buffers: 3-4x faster here than per-node calls into node:crypto.
+   * hasher hashes whole levels in flat buffers (WebAssembly SIMD where available), and large batches
+   * are split with a helper thread.
    */
   static build(leaves: BatchLeaves): BatchTree {
-    return { tree: buildMerkleTree(leaves.multihashes), seqs: leaves.seqs };
+    return { tree: buildMerkleTreeInParallel(leaves.multihashes), seqs: leaves.seqs };
   }
 
   remember(batchId: string, entry: BatchTree): void {
