@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { hash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { createMerkleHasher, defaultMerkleHasher, scalarMerkleHasher } from '../../src/core/merkle-hasher';
 import { sha256Simd, sha256SimdModuleBytes } from '../../src/core/sha256-simd';
@@ -156,5 +158,30 @@ describe('defaultMerkleHasher (WebAssembly SIMD, four messages at a time)', () =
       }),
       { numRuns: 50 },
     );
+  });
+});
+
+describe('defaultMerkleHasher without WebAssembly', () => {
+  it('falls back to the scalar code and hashes the same (node --jitless has no WebAssembly)', () => {
+    const script = `
+      require('tsx/cjs/api').register();
+      const { defaultMerkleHasher } = require('./src/core/merkle-hasher.ts');
+      const { sha256Simd } = require('./src/core/sha256-simd.ts');
+      const leaves = Array.from({ length: 40 }, (_, i) => new Uint8Array(i + 20).fill(i));
+      const out = new Uint8Array(32 * 40);
+      defaultMerkleHasher.hashLeaves(leaves, out);
+      const parents = new Uint8Array(32 * 20);
+      defaultMerkleHasher.hashNodePairs(out, 20, parents);
+      process.stdout.write(JSON.stringify({ simd: sha256Simd(), leaves: Buffer.from(out).toString('hex'), parents: Buffer.from(parents).toString('hex') }));
+    `;
+    const child = spawnSync(process.execPath, ['--jitless', '-e', script], { cwd: path.join(__dirname, '../..'), encoding: 'utf8' });
+    expect(child.status, child.stderr).toBe(0);
+    const result = JSON.parse(child.stdout) as { simd: null; leaves: string; parents: string };
+    expect(result.simd).toBeNull();
+    const leaves = Array.from({ length: 40 }, (_, i) => new Uint8Array(i + 20).fill(i));
+    const expectedLeaves = Buffer.concat(leaves.map(referenceLeafHash));
+    expect(result.leaves).toBe(expectedLeaves.toString('hex'));
+    const expectedParents = Buffer.concat(Array.from({ length: 20 }, (_, p) => referenceNodeHash(expectedLeaves.subarray(64 * p, 64 * p + 64))));
+    expect(result.parents).toBe(expectedParents.toString('hex'));
   });
 });
