@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { acquireDirectoryLock } from './directory-lock';
+import { openPGliteThread, type PGliteThread } from './pglite-thread';
 
 export type SqlRow = Record<string, unknown>;
 
@@ -25,38 +26,27 @@ export interface SqlClient extends SqlExecutor {
   close(): Promise<void>;
 }
 
-/** Opens the embedded PGlite database kept in `<dataDir>/db`. Single process: guarded by a lock file. */
+/**
+ * Opens the embedded PGlite database kept in `<dataDir>/db`, run in a worker thread so that its
+ * WebAssembly never blocks the event loop. Single process: guarded by a lock file.
+ */
 export async function openEmbeddedDatabase(dataDir: string): Promise<SqlClient> {
-  const { PGlite } = await import('@electric-sql/pglite');
   const dbDir = path.join(dataDir, 'db');
   fs.mkdirSync(dbDir, { recursive: true });
   // PGlite is one process's database: a second process opening the same directory would corrupt it.
   const releaseLock = acquireDirectoryLock(path.join(dataDir, 'db.lock'), 'the embedded database');
-  let db: InstanceType<typeof PGlite>;
+  let db: PGliteThread;
   try {
-    db = new PGlite(dbDir);
-    await db.waitReady;
+    db = await openPGliteThread(dbDir);
   } catch (error) {
     releaseLock();
     throw error;
   }
   return {
     kind: 'pglite',
-    async query<Row extends SqlRow>(sql: string, params?: unknown[]) {
-      return (await db.query<Row>(sql, params)).rows;
-    },
-    async transaction<T>(work: (tx: SqlExecutor) => Promise<T>) {
-      return db.transaction(async (tx) =>
-        work({
-          async query<Row extends SqlRow>(sql: string, params?: unknown[]) {
-            return (await tx.query<Row>(sql, params)).rows;
-          },
-        }),
-      );
-    },
-    async exec(sql: string) {
-      await db.exec(sql);
-    },
+    query: (sql, params) => db.query(sql, params),
+    transaction: (work) => db.transaction(work),
+    exec: (sql) => db.exec(sql),
     async tryLeadership() {
       return true;
     },

@@ -1,0 +1,88 @@
+// PGlite in its worker thread behaves like PGlite in-process: exclusive transactions, rollback on
+// error, database errors with their fields, and a closed client that refuses work.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPGliteThread, type PGliteThread } from '../../src/store/pglite-thread';
+
+describe('PGlite in a worker thread', () => {
+  let dir: string;
+  let db: PGliteThread;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'did-notary-pglite-thread-'));
+    db = await openPGliteThread(dir);
+    await db.exec('CREATE TABLE items (id INT PRIMARY KEY, payload BYTEA, at TIMESTAMPTZ DEFAULT now())');
+  }, 60_000);
+
+  afterAll(async () => {
+    await db?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('round-trips parameters and typed results', async () => {
+    const payload = new Uint8Array([0, 1, 2, 255]);
+    await db.query('INSERT INTO items (id, payload) VALUES ($1, $2)', [1, payload]);
+    const rows = await db.query<{ id: number; payload: Uint8Array; at: Date }>('SELECT id, payload, at FROM items WHERE id = $1', [1]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.id).toBe(1);
+    expect([...rows[0]!.payload]).toEqual([0, 1, 2, 255]);
+    expect(rows[0]!.at).toBeInstanceOf(Date);
+  });
+
+  it('passes database errors on with their SQLSTATE and constraint', async () => {
+    const error = await db.query('INSERT INTO items (id) VALUES (1)').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as { code?: string }).code).toBe('23505');
+    expect((error as { constraint?: string }).constraint).toBe('items_pkey');
+    expect((error as Error).message).toMatch(/duplicate key/);
+  });
+
+  it('rolls a failed transaction back and keeps the connection usable', async () => {
+    const failure = await db
+      .transaction(async (tx) => {
+        await tx.query('INSERT INTO items (id) VALUES (2)');
+        throw new Error('changed my mind');
+      })
+      .catch((e: unknown) => e);
+    expect((failure as Error).message).toBe('changed my mind');
+    expect(await db.query('SELECT id FROM items WHERE id = 2')).toEqual([]);
+    expect(await db.query<{ one: number }>('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+  });
+
+  it('keeps statements sent outside a transaction out of it, in call order', async () => {
+    const order: string[] = [];
+    let releaseTransaction!: () => void;
+    const held = new Promise<void>((resolve) => {
+      releaseTransaction = resolve;
+    });
+    const first = db.transaction(async (tx) => {
+      await tx.query('INSERT INTO items (id) VALUES (10)');
+      order.push('tx1 inserted');
+      await held;
+      // Had the outside insert of 11 run inside this transaction, the rollback would undo it too.
+      throw new Error('roll back 10');
+    });
+    // Queued while the first transaction is open: must run after it, not inside it.
+    const outside = db.query('INSERT INTO items (id) VALUES (11)').then(() => order.push('outside inserted'));
+    const second = db.transaction(async (tx) => {
+      order.push('tx2 started');
+      return (await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM items WHERE id IN (10, 11)'))[0]!.n;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(order).toEqual(['tx1 inserted']);
+    releaseTransaction();
+    await expect(first).rejects.toThrow('roll back 10');
+    await outside;
+    expect(await second).toBe(1);
+    expect(order).toEqual(['tx1 inserted', 'outside inserted', 'tx2 started']);
+    expect(await db.query<{ id: number }>('SELECT id FROM items WHERE id IN (10, 11) ORDER BY id')).toEqual([{ id: 11 }]);
+  });
+
+  it('refuses queries after close', async () => {
+    const other = await openPGliteThread(fs.mkdtempSync(path.join(dir, 'second-')));
+    await other.close();
+    await expect(other.query('SELECT 1')).rejects.toThrow(/exited|closed/);
+  });
+});
