@@ -45,6 +45,27 @@ describe.each([
     const other = await store.insertSubmissions('globex', [{ multihash: a }]);
     expect(other[0]!.existing).toBe(false);
     expect((await store.findSubmission(a))!.submission.tenantId).toBe('acme');
+    // A group commit mixes tenants, labels and references, new and known documents, in one call.
+    const c = multihash();
+    const mixed = await store.insertTenantSubmissions([
+      { tenantId: 'initech', multihash: c, label: 'c for initech', externalRef: 'ref-1' },
+      { tenantId: 'acme', multihash: a },
+      { tenantId: 'globex', multihash: c },
+      { tenantId: 'initech', multihash: c },
+    ]);
+    expect(mixed.map((r) => [r.tenantId, r.existing])).toEqual([
+      ['initech', false],
+      ['acme', true],
+      ['globex', false],
+      ['initech', false],
+    ]);
+    expect(mixed[0]!.label).toBe('c for initech');
+    expect(mixed[0]!.externalRef).toBe('ref-1');
+    expect(mixed[2]!.label).toBeNull();
+    expect(mixed[3]!.seq).toBe(mixed[0]!.seq);
+    expect(mixed[1]!.seq).toBe(first[0]!.seq);
+    expect(new Set(mixed.map((r) => r.seq)).size).toBe(3);
+    expect(Buffer.from(mixed[2]!.multihash).equals(Buffer.from(c))).toBe(true);
   });
 
   it.skipIf(skip)('seals contiguous ranges in order, never empty, never skipping a committed document', async () => {
