@@ -144,6 +144,9 @@ export class MerkleTree {
   /** Index (in nodes) of the first node of each level, leaves first; the root level has one node. */
   private readonly levelStarts: readonly number[];
   private readonly levelSizes: readonly number[];
+  /** For writeAuditPath: the same sizes, and each level's start in words of `nodeWords`. */
+  private readonly levelSizeTable: Int32Array;
+  private readonly levelWordStarts: Int32Array;
 
   /** Use `buildMerkleTree`. `builder` defaults to hashing level by level with `hasher`. */
   constructor(leafData: readonly Uint8Array[], hasher: MerkleHasher, builder: MerkleTreeBuilder = sequentialBuilder(hasher)) {
@@ -151,6 +154,8 @@ export class MerkleTree {
     this.size = layout.size;
     this.levelStarts = layout.levelStarts;
     this.levelSizes = layout.levelSizes;
+    this.levelSizeTable = Int32Array.from(layout.levelSizes);
+    this.levelWordStarts = Int32Array.from(layout.levelStarts, (start) => start * WORDS_PER_NODE);
     this.nodes = builder.allocate(layout.nodeCount * NODE_BYTES);
     if (this.nodes.byteOffset % 4 !== 0 || this.nodes.length !== layout.nodeCount * NODE_BYTES) {
       throw new InvalidMerkleArgumentError('a tree builder allocated a misaligned or wrongly sized node buffer');
@@ -199,12 +204,10 @@ export class MerkleTree {
    * whole words are copied when `out` is 4-byte aligned there.
    */
   writeAuditPath(leafIndex: number, out: Uint8Array, offset = 0): number {
-    this.checkLeafIndex(leafIndex);
-    const levelSizes = this.levelSizes;
-    const levelStarts = this.levelStarts;
-    const levels = levelSizes.length - 1;
-    // The longest path fits in the common case; only otherwise is the exact length worth counting.
-    if (!Number.isInteger(offset) || offset < 0 || offset + levels * NODE_BYTES > out.length) {
+    const levels = this.levelSizes.length - 1;
+    // Fast checks first (integers within int32, the longest path fits); the exact ones only otherwise.
+    if (!(leafIndex >= 0 && leafIndex < this.size && (leafIndex | 0) === leafIndex)) this.checkLeafIndex(leafIndex);
+    if (!(offset >= 0 && (offset | 0) === offset && offset + levels * NODE_BYTES <= out.length)) {
       const needed = this.auditPathLength(leafIndex) * NODE_BYTES;
       if (!Number.isInteger(offset) || offset < 0 || offset + needed > out.length) {
         throw new InvalidMerkleArgumentError(
@@ -213,18 +216,20 @@ export class MerkleTree {
         );
       }
     }
-    const byteStart = out.byteOffset + offset;
-    const outWords = byteStart % 4 === 0 ? wordsOf(out.buffer) : undefined;
+    const sizes = this.levelSizeTable;
     let written = 0;
     let index = leafIndex;
-    if (outWords !== undefined) {
+    const byteStart = out.byteOffset + offset;
+    if (byteStart % 4 === 0) {
+      const outWords = wordsOf(out.buffer);
       const words = this.nodeWords;
+      const wordStarts = this.levelWordStarts;
       let to = byteStart >> 2;
       for (let level = 0; level < levels; level++) {
         const sibling = index ^ 1;
-        if (sibling < levelSizes[level]) {
+        if (sibling < sizes[level]) {
           // Unrolled: twice as fast as the loop on V8, and this is the inner loop of "every proof".
-          const from = (levelStarts[level] + sibling) * WORDS_PER_NODE;
+          const from = wordStarts[level] + sibling * WORDS_PER_NODE;
           outWords[to] = words[from];
           outWords[to + 1] = words[from + 1];
           outWords[to + 2] = words[from + 2];
@@ -242,8 +247,8 @@ export class MerkleTree {
     }
     for (let level = 0; level < levels; level++) {
       const sibling = index ^ 1;
-      if (sibling < levelSizes[level]) {
-        const from = (levelStarts[level] + sibling) * NODE_BYTES;
+      if (sibling < sizes[level]) {
+        const from = (this.levelStarts[level] + sibling) * NODE_BYTES;
         const to = offset + written * NODE_BYTES;
         for (let i = 0; i < NODE_BYTES; i++) out[to + i] = this.nodes[from + i];
         written++;
