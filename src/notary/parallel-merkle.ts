@@ -12,6 +12,11 @@ import { defaultMerkleHasher } from '../core/merkle-hasher';
 const PARALLEL_MIN_LEAVES = 1 << 15;
 /** The split keeps at least this many nodes on the first level the caller hashes alone. */
 const TOP_LEVEL_MIN_NODES = 2048;
+/**
+ * The helper's part of the leaves: a little under half, since it starts after the caller has copied
+ * them to shared memory and it makes views of them again before hashing.
+ */
+const HELPER_SHARE = 0.48;
 /** How long the caller waits for the helper before it hashes the helper's part itself. */
 const HELPER_TIMEOUT_MS = 60_000;
 
@@ -138,11 +143,12 @@ const parallelBuilder: MerkleTreeBuilder = {
     const thread = helperThread();
     if (thread === null || !thread.ready) return fillRange(leafData, nodes, layout, 0, layout.size, levels);
     // The largest subtree height whose level still has TOP_LEVEL_MIN_NODES nodes, and a split point on
-    // a multiple of its width near the middle: both parts then hash the same subtrees as one thread.
+    // a multiple of its width near the middle: both parts then hash the same subtrees as one thread
+    // would.
     let height = levels;
     while (height > 0 && layout.size / 2 ** height < TOP_LEVEL_MIN_NODES) height--;
     const width = 2 ** height;
-    const split = Math.max(width, Math.round(layout.size / 2 / width) * width);
+    const split = Math.max(width, Math.round((layout.size * (1 - HELPER_SHARE)) / width) * width);
     const job: SubtreeJob = {
       control: new Int32Array(new SharedArrayBuffer(4)),
       nodes,
