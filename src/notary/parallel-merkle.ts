@@ -1,41 +1,52 @@
-// Node only: large Merkle trees built on two threads. The leaves split at a subtree boundary near the
-// middle; a persistent helper thread (merkle-worker.ts) hashes the right part's lower levels into the
-// tree's SharedArrayBuffer while the caller hashes the left part's, then the caller hashes the few top
-// levels. The call stays synchronous (the caller waits with Atomics.wait), so sealing code is unchanged.
+// Node only: large Merkle trees built on two threads. The leaves are cut into chunks at subtree
+// boundaries; the caller hashes chunks (leaves and the levels above them) from the first upwards, a
+// persistent helper thread (merkle-worker.ts) from the last downwards, both into the tree's
+// SharedArrayBuffer, each claiming a chunk with an atomic flag until they meet. So a helper that gets
+// less CPU (a busy machine) simply does fewer chunks. The caller then hashes the few top levels. The
+// call stays synchronous (the caller waits with Atomics.wait), so sealing code is unchanged.
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { hashMerkleLevels, MerkleTree, type MerkleTreeBuilder, type MerkleTreeLayout } from '../core/merkle';
 import { defaultMerkleHasher } from '../core/merkle-hasher';
 
-/** Below this, a tree takes a few milliseconds and handing half of it over is not worth it. */
+/** Below this, a tree takes a few milliseconds and handing part of it over is not worth it. */
 const PARALLEL_MIN_LEAVES = 1 << 15;
-/** The split keeps at least this many nodes on the first level the caller hashes alone. */
+/** Chunks are whole subtrees whose roots form a level of at least this many nodes. */
 const TOP_LEVEL_MIN_NODES = 2048;
+/** About this many chunks per tree: enough to share the work out evenly, few enough to cost nothing. */
+const CHUNKS_PER_TREE = 32;
 /**
- * The helper's part of the leaves: a little under half, since it starts after the caller has copied
- * them to shared memory and it makes views of them again before hashing.
+ * The share of chunks (the last ones) whose leaves are copied to shared memory, i.e. the most the
+ * helper can take. The copy delays the helper's start, so it is not all of them.
  */
-const HELPER_SHARE = 0.48;
-/** How long the caller waits for the helper before it hashes the helper's part itself. */
-const HELPER_TIMEOUT_MS = 60_000;
+const HELPER_MAX_SHARE = 0.625;
+/** How long the caller waits for the helper's last chunk before it hashes the helper's chunks itself. */
+const HELPER_TIMEOUT_MS = 30_000;
 
-/** Values of a job's control word. */
-export const JOB_PENDING = 0;
-export const JOB_DONE = 1;
-export const JOB_FAILED = 2;
+/** Chunk flags in a job's control array: who claimed the chunk. */
+export const CHUNK_FREE = 0;
+export const CHUNK_CALLER = 1;
+export const CHUNK_HELPER = 2;
+/** The helper's state word (the control array's last entry). */
+export const HELPER_WORKING = 0;
+export const HELPER_DONE = 1;
+export const HELPER_FAILED = 2;
 
 /** What the caller posts to the helper; every buffer is shared, so nothing is copied. */
-export interface SubtreeJob {
-  /** One Int32: JOB_PENDING until the helper stores JOB_DONE or JOB_FAILED and notifies. */
+export interface ChunkedTreeJob {
+  /** One claim flag per chunk, then the helper's state word (notified when it leaves HELPER_WORKING). */
   control: Int32Array;
   nodes: Uint8Array;
   size: number;
-  firstLeaf: number;
-  endLeaf: number;
-  /** Levels 1..levels above the leaves are hashed for the range. */
-  levels: number;
-  /** The range's leaf data back to back; leaf i is bytes [offsets[i], offsets[i + 1]). */
+  /** Chunk c is leaves [c · chunkLeaves, min((c + 1) · chunkLeaves, size)). */
+  chunkLeaves: number;
+  chunkCount: number;
+  /** Levels 1..height above the leaves are hashed within each chunk. */
+  height: number;
+  /** The first chunk whose leaves are in leafBytes: the helper stops there. */
+  firstPackedChunk: number;
+  /** Leaves from firstPackedChunk on, back to back; leaf i (counted from there) is bytes [offsets[i], offsets[i + 1]). */
   leafBytes: Uint8Array;
   leafOffsets: Int32Array;
 }
@@ -77,21 +88,12 @@ class HelperThread {
     return this.ready;
   }
 
-  /** Posts the job; `finish` then waits for it, true when the helper did it. */
-  start(job: SubtreeJob): { finish: () => boolean } {
+  post(job: ChunkedTreeJob): void {
     this.worker.postMessage(job);
-    return {
-      finish: () => {
-        const outcome = Atomics.wait(job.control, 0, JOB_PENDING, HELPER_TIMEOUT_MS);
-        if (outcome !== 'timed-out' && Atomics.load(job.control, 0) === JOB_DONE) return true;
-        // A helper that failed or hangs is not trusted again; it may still write the same bytes.
-        this.retire();
-        return false;
-      },
-    };
   }
 
-  private retire(): void {
+  /** After a failed or hung job: the helper is not trusted again (it may still write the same bytes). */
+  retire(): void {
     if (this.broken) return;
     this.broken = true;
     void this.worker.terminate();
@@ -115,11 +117,11 @@ export function startMerkleHelper(): Promise<boolean> {
   return helperThread()?.whenReady() ?? Promise.resolve(false);
 }
 
-/** The leaves of [firstLeaf, endLeaf) copied back to back into shared memory for the helper. */
-function packLeaves(leafData: readonly Uint8Array[], firstLeaf: number, endLeaf: number): { leafBytes: Uint8Array; leafOffsets: Int32Array } {
-  const count = endLeaf - firstLeaf;
+/** The leaves from `firstLeaf` on, copied back to back into shared memory for the helper. */
+function packLeaves(leafData: readonly Uint8Array[], firstLeaf: number): { leafBytes: Uint8Array; leafOffsets: Int32Array } {
+  const count = leafData.length - firstLeaf;
   let total = 0;
-  for (let i = firstLeaf; i < endLeaf; i++) total += leafData[i].length;
+  for (let i = firstLeaf; i < leafData.length; i++) total += leafData[i].length;
   const leafOffsets = new Int32Array(new SharedArrayBuffer(4 * (count + 1)));
   const leafBytes = new Uint8Array(new SharedArrayBuffer(total));
   let offset = 0;
@@ -138,36 +140,70 @@ const parallelBuilder: MerkleTreeBuilder = {
     return new Uint8Array(new SharedArrayBuffer(byteLength));
   },
   fill(leafData, nodes, layout) {
-    const hasher = defaultMerkleHasher;
     const levels = layout.levelSizes.length - 1;
     const thread = helperThread();
-    if (thread === null || !thread.ready) return fillRange(leafData, nodes, layout, 0, layout.size, levels);
-    // The largest subtree height whose level still has TOP_LEVEL_MIN_NODES nodes, and a split point on
-    // a multiple of its width near the middle: both parts then hash the same subtrees as one thread
-    // would.
+    if (thread === null || !thread.ready) return hashChunk(leafData, 0, nodes, layout, 0, layout.size, levels);
+    // The tallest subtrees whose roots still make a level of TOP_LEVEL_MIN_NODES, grouped into chunks:
+    // every chunk then hashes exactly the nodes one thread would.
     let height = levels;
     while (height > 0 && layout.size / 2 ** height < TOP_LEVEL_MIN_NODES) height--;
     const width = 2 ** height;
-    const split = Math.max(width, Math.round((layout.size * (1 - HELPER_SHARE)) / width) * width);
-    const job: SubtreeJob = {
-      control: new Int32Array(new SharedArrayBuffer(4)),
+    const chunkLeaves = width * Math.max(1, Math.round(layout.size / CHUNKS_PER_TREE / width));
+    const chunkCount = Math.ceil(layout.size / chunkLeaves);
+    const firstPackedChunk = Math.floor(chunkCount * (1 - HELPER_MAX_SHARE));
+    const control = new Int32Array(new SharedArrayBuffer(4 * (chunkCount + 1)));
+    const job: ChunkedTreeJob = {
+      control,
       nodes,
       size: layout.size,
-      firstLeaf: split,
-      endLeaf: layout.size,
-      levels: height,
-      ...packLeaves(leafData, split, layout.size),
+      chunkLeaves,
+      chunkCount,
+      height,
+      firstPackedChunk,
+      ...packLeaves(leafData, firstPackedChunk * chunkLeaves),
     };
-    const helperJob = thread.start(job);
-    fillRange(leafData, nodes, layout, 0, split, height);
-    if (!helperJob.finish()) fillRange(leafData, nodes, layout, split, layout.size, height);
-    hashMerkleLevels(nodes, layout, hasher, 0, layout.size, height, levels);
+    thread.post(job);
+    // Claim chunks upwards until one is the helper's: it works downwards, so the rest are too.
+    let helperTookSome = false;
+    for (let chunk = 0; chunk < chunkCount; chunk++) {
+      if (Atomics.compareExchange(control, chunk, CHUNK_FREE, CHUNK_CALLER) !== CHUNK_FREE) {
+        helperTookSome = true;
+        break;
+      }
+      const first = chunk * chunkLeaves;
+      hashChunk(leafData, 0, nodes, layout, first, Math.min(layout.size, first + chunkLeaves), height);
+    }
+    if (helperTookSome) {
+      const state = chunkCount;
+      Atomics.wait(control, state, HELPER_WORKING, HELPER_TIMEOUT_MS);
+      if (Atomics.load(control, state) !== HELPER_DONE) {
+        thread.retire();
+        for (let chunk = 0; chunk < chunkCount; chunk++) {
+          if (Atomics.load(control, chunk) !== CHUNK_HELPER) continue;
+          const first = chunk * chunkLeaves;
+          hashChunk(leafData, 0, nodes, layout, first, Math.min(layout.size, first + chunkLeaves), height);
+        }
+      }
+    }
+    hashMerkleLevels(nodes, layout, defaultMerkleHasher, 0, layout.size, height, levels);
   },
 };
 
-/** Leaf hashes of [firstLeaf, endLeaf) and their parents up to level `height`, on this thread. */
-function fillRange(leafData: readonly Uint8Array[], nodes: Uint8Array, layout: MerkleTreeLayout, firstLeaf: number, endLeaf: number, height: number): void {
-  const leaves = firstLeaf === 0 && endLeaf === leafData.length ? leafData : leafData.slice(firstLeaf, endLeaf);
+/**
+ * Leaf hashes of [firstLeaf, endLeaf) and their parents up to level `height`. `leafData[i - leafBase]`
+ * is leaf i; the helper thread hashes through this function too.
+ */
+export function hashChunk(
+  leafData: readonly Uint8Array[],
+  leafBase: number,
+  nodes: Uint8Array,
+  layout: MerkleTreeLayout,
+  firstLeaf: number,
+  endLeaf: number,
+  height: number,
+): void {
+  const leaves =
+    firstLeaf - leafBase === 0 && endLeaf - leafBase === leafData.length ? leafData : leafData.slice(firstLeaf - leafBase, endLeaf - leafBase);
   defaultMerkleHasher.hashLeaves(leaves, nodes.subarray(32 * firstLeaf, 32 * endLeaf));
   hashMerkleLevels(nodes, layout, defaultMerkleHasher, firstLeaf, endLeaf, 0, height);
 }
