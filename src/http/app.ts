@@ -15,6 +15,7 @@ import { requireScope } from './auth';
 import { HttpProblem, problemErrorHandler } from './problems';
 import { publicCors } from './public-cors';
 import { createRateLimiter } from './rate-limit';
+import { memoizeRoutePatterns } from './route-regexp-cache';
 import { credentialRoutes } from './routes/credentials';
 import { didRoutes } from './routes/dids';
 import { docsRoutes } from './routes/docs';
@@ -88,6 +89,7 @@ export function createApp(deps: AppDependencies): Express {
     const { contentType, body } = await deps.metrics.render();
     res.type(contentType).send(body);
   });
+  memoizeRoutePatterns();
   app.use(
     OpenApiValidator.middleware({
       apiSpec: OPENAPI_PATH,
