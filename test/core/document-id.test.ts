@@ -94,6 +94,17 @@ describe('parseDocumentId', () => {
     );
   });
 
+  it('writes the same CID text as multiformats for sha2-256 and sha2-512 (property)', () => {
+    fc.assert(
+      fc.property(fc.boolean(), fc.uint8Array({ minLength: 64, maxLength: 64 }), (long, bytes) => {
+        const id = documentIdFromMultihash(Uint8Array.from([long ? 0x13 : 0x12, long ? 64 : 32, ...bytes.subarray(0, long ? 64 : 32)]));
+        const digest = createDigest(long ? 0x13 : 0x12, bytes.subarray(0, long ? 64 : 32));
+        expect(id.cid).toBe(CID.createV1(0x55, digest).toString());
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('accepts sha2-512 multihashes and CIDs', () => {
     const bytes = new TextEncoder().encode('hello');
     const id = hashDocument(bytes, SHA2_512);
