@@ -49,4 +49,28 @@ describe('group commit', () => {
     const results = await Promise.allSettled([failing.submit([doc('a')]), failing.submit([doc('b')])]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
   });
+
+  it('lets submissions that arrive as the write ends join the next group instead of a third write', async () => {
+    const sizes: number[] = [];
+    let finishWrite!: () => void;
+    const group = new GroupCommit(async (documents) => {
+      sizes.push(documents.length);
+      const records = await store.insertTenantSubmissions(documents);
+      if (sizes.length === 1) await new Promise<void>((resolve) => (finishWrite = resolve));
+      return records;
+    });
+    const first = group.submit([doc('acme')]);
+    const second = group.submit([doc('acme')]); // queued behind the first write
+    let third: Promise<unknown> | undefined;
+    // Like I/O handled in the same loop turn as the end of the write (a request parsed just then).
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the first write is now waiting to end
+    setTimeout(() => finishWrite(), 1);
+    setTimeout(() => {
+      third = group.submit([doc('acme')]);
+    }, 1);
+    await first;
+    await second;
+    await third;
+    expect(sizes).toEqual([1, 2]);
+  });
 });
