@@ -10,6 +10,17 @@ import { sleep } from './stats';
 const PROJECT_ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(PROJECT_ROOT, 'bin', 'did-notary.js');
 
+/**
+ * The Node flags `npm start` gives the service (package.json "start": `node <flags> bin/did-notary.js
+ * serve`), so the bench measures the service as the README starts it.
+ */
+export function startScriptNodeFlags(): string[] {
+  const scripts = (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const match = /^node\s+(.*?)\s*bin\/did-notary\.js\s+serve\b/.exec(scripts.start ?? '');
+  if (!match) throw new Error(`package.json "start" is not "node [flags] bin/did-notary.js serve": ${scripts.start}`);
+  return match[1]!.split(/\s+/).filter((flag) => flag.length > 0);
+}
+
 export interface BenchService {
   url: string;
   adminKey: string;
@@ -27,7 +38,7 @@ export async function startBenchService(
   const logDir = scope.tempDir('service-log');
   const logFile = path.join(logDir, 'service.log');
   const logFd = fs.openSync(logFile, 'a');
-  const { child, stop } = scope.spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, 'serve'], {
+  const { child, stop } = scope.spawn(process.execPath, [...startScriptNodeFlags(), ...(options.nodeArgs ?? []), CLI, 'serve'], {
     cwd: PROJECT_ROOT,
     env: {
       PATH: process.env.PATH ?? '',

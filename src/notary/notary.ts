@@ -312,9 +312,21 @@ function pendingReceipt(submission: SubmissionRecord, id: DocumentId, issuer: st
     version: 'did-notary/receipt/1',
     status: 'pending',
     document: { cid: id.cid, multihash: id.multihashHex },
-    submittedAt: submission.submittedAt.toISOString(),
+    submittedAt: isoTime(submission.submittedAt),
     issuer,
   };
+}
+
+let lastIsoDate: Date | undefined;
+let lastIsoText = '';
+
+/** `date.toISOString()`, remembered for the last Date: the documents of one insert share theirs. */
+function isoTime(date: Date): string {
+  if (date !== lastIsoDate) {
+    lastIsoText = date.toISOString();
+    lastIsoDate = date;
+  }
+  return lastIsoText;
 }
 
 function batchView(batch: BatchRecord): BatchView {
