@@ -8,11 +8,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PGliteRequest, PGliteResponse, SerializedDatabaseError } from './pglite-thread';
 
+/** The store has a few dozen distinct statements; past this bound (a bug), statements are not kept. */
+const MAX_PREPARED_STATEMENTS = 500;
+
 async function main(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('pglite-worker must run as a worker thread');
   const { dbDir } = workerData as { dbDir: string };
-  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGlite, protocol, parse } = await import('@electric-sql/pglite');
   let db: InstanceType<typeof PGlite>;
   try {
     db = new PGlite(dbDir);
@@ -22,6 +25,53 @@ async function main(): Promise<void> {
     return;
   }
   port.postMessage({ id: 0, ok: true, rows: [] } satisfies PGliteResponse);
+
+  // Named prepared statements, one per SQL text. PGlite's query() parses and plans every statement
+  // anew in five protocol round trips into the WebAssembly; a prepared one is bound and executed in
+  // one, with its plan cached by Postgres. That halves the cost of the store's hot statements.
+  const statements = new Map<string, { name: string; parameterTypes: number[] }>();
+  let preparedCount = 0;
+  const { serialize } = protocol;
+  const concat = (parts: Uint8Array[]) => {
+    const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+    let offset = 0;
+    for (const part of parts) {
+      out.set(part, offset);
+      offset += part.length;
+    }
+    return out;
+  };
+  async function preparedQuery(sql: string, params: unknown[], retried = false): Promise<Record<string, unknown>[]> {
+    let statement = statements.get(sql);
+    if (!statement) {
+      if (statements.size >= MAX_PREPARED_STATEMENTS) return (await db.query(sql, params)).rows as Record<string, unknown>[];
+      const name = `did_notary_${++preparedCount}`;
+      const described = await db.execProtocol(concat([serialize.parse({ name, text: sql }), serialize.describe({ type: 'S', name }), serialize.sync()]));
+      statement = { name, parameterTypes: parse.parseDescribeStatementResults(described.messages) };
+      statements.set(sql, statement);
+    }
+    const { parameterTypes } = statement;
+    const values = params.map((value, i) => {
+      if (value === null || value === undefined) return null;
+      const serializer = db.serializers[parameterTypes[i]!];
+      return serializer ? serializer(value) : String(value);
+    });
+    let executed;
+    try {
+      executed = await db.execProtocol(
+        concat([serialize.bind({ statement: statement.name, values }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync()]),
+      );
+    } catch (error) {
+      // A table changed under a kept plan (a migration): forget the statement and prepare it again.
+      if ((error as { code?: string }).code === '0A000' && /cached plan/.test((error as Error).message) && !retried) {
+        statements.delete(sql);
+        await db.execProtocol(concat([serialize.close({ type: 'S', name: statement.name }), serialize.sync()]));
+        return preparedQuery(sql, params, true);
+      }
+      throw error;
+    }
+    return (parse.parseResults(executed.messages, db.parsers)[0]?.rows ?? []) as Record<string, unknown>[];
+  }
 
   // Statements run strictly one after another, in arrival order.
   let previous: Promise<void> = Promise.resolve();
@@ -34,7 +84,7 @@ async function main(): Promise<void> {
     try {
       switch (request.kind) {
         case 'query':
-          response = { id: request.id, ok: true, rows: (await db.query(request.sql, request.params)).rows as Record<string, unknown>[] };
+          response = { id: request.id, ok: true, rows: await preparedQuery(request.sql, request.params ?? []) };
           break;
         case 'exec':
           await db.exec(request.sql);

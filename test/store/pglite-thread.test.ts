@@ -80,6 +80,23 @@ describe('PGlite in a worker thread', () => {
     expect(await db.query<{ id: number }>('SELECT id FROM items WHERE id IN (10, 11) ORDER BY id')).toEqual([{ id: 11 }]);
   });
 
+  it('keeps prepared statements across rollbacks and re-prepares them after the table changes', async () => {
+    const select = 'SELECT * FROM items WHERE id = $1';
+    await db
+      .transaction(async (tx) => {
+        await tx.query(select, [1]); // first use: prepared inside a transaction that is rolled back
+        throw new Error('roll back');
+      })
+      .catch(() => undefined);
+    expect((await db.query<{ id: number }>(select, [1]))[0]!.id).toBe(1);
+    await db.exec('ALTER TABLE items ADD COLUMN note TEXT');
+    const rows = await db.query<{ id: number; note: string | null }>(select, [1]);
+    expect(rows[0]).toMatchObject({ id: 1, note: null });
+    // A statement with a syntax error is reported and not kept.
+    await expect(db.query('SELECT FROM WHERE $1', [1])).rejects.toMatchObject({ code: '42601' });
+    await expect(db.query('SELECT FROM WHERE $1', [1])).rejects.toMatchObject({ code: '42601' });
+  });
+
   it('refuses queries after close', async () => {
     const other = await openPGliteThread(fs.mkdtempSync(path.join(dir, 'second-')));
     await other.close();
