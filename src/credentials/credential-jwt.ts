@@ -59,8 +59,31 @@ export async function signCredentialJwt(identity: ServiceIdentity, credential: C
   return { jwt: `${signingInput}.${signature}`, payload };
 }
 
-/** The W3C form of a credential signed here: what did-jwt-vc's normalizeCredential(jwt) returns. */
+/**
+ * The W3C form of a credential signed here: what did-jwt-vc's normalizeCredential(jwt) returns, keys in
+ * its order, built from the payload at hand instead of decoding and deep-copying it.
+ */
 export function normalizeSignedCredential(signed: SignedCredential): Record<string, unknown> {
+  const { payload, jwt } = signed;
+  const vc = payload.vc as Record<string, unknown>;
+  const nbf = payload.nbf as number;
+  // did-jwt-vc keeps a zero `nbf` as it is: leave that rarity to it
+  if (!nbf) return normalizeWithDidJwtVc(signed);
+  const credential: Record<string, unknown> = {
+    credentialSubject: { ...(vc.credentialSubject as object), id: payload.sub },
+    issuer: { id: payload.iss },
+    id: payload.jti,
+    type: [...new Set(vc.type as string[])],
+  };
+  if (vc.credentialStatus) credential.credentialStatus = vc.credentialStatus;
+  credential['@context'] = [...new Set(vc['@context'] as string[])];
+  credential.issuanceDate = new Date(nbf * 1000).toISOString();
+  if (payload.exp) credential.expirationDate = new Date((payload.exp as number) * 1000).toISOString();
+  credential.proof = { type: JWT_PROOF_TYPE, jwt };
+  return credential;
+}
+
+function normalizeWithDidJwtVc(signed: SignedCredential): Record<string, unknown> {
   const { proof: _none, ...credential } = normalizeCredential(signed.payload as Parameters<typeof normalizeCredential>[0]) as unknown as Record<string, unknown>;
   return { ...credential, proof: { type: JWT_PROOF_TYPE, jwt: signed.jwt } };
 }

@@ -4,15 +4,38 @@
 /** Runs a batch; must return one result per item, in order. */
 export type BatchRunner<Item, Result> = (items: Item[]) => Promise<Result[]>;
 
+export interface MicroBatcherOptions {
+  /** Most items in one batch (default 64). */
+  maxBatch?: number;
+  /**
+   * A batch leaves as soon as it holds this many items, without waiting for the end of the event-loop
+   * turn (default: maxBatch). Below the number of concurrent callers, they split into groups: one
+   * group's batch is written while the next group is still computing its items.
+   */
+  flushAt?: number;
+  /** Batches running at once (default 1). */
+  maxInFlight?: number;
+  /**
+   * While this says more items are on their way, a batch short of `flushAt` waits for them instead of
+   * leaving at the end of the event-loop turn (default: never waits).
+   */
+  moreComing?: () => boolean;
+}
+
 /**
- * Returns a function that queues `item` and resolves with its result. One batch runs at a time;
- * calls arriving meanwhile form the next one (up to `maxBatch` items). A failing batch rejects
- * every call in it.
+ * Returns a function that queues `item` and resolves with its result. Calls arriving while batches
+ * run form the next one. A failing batch rejects every call in it.
  */
-export function microBatcher<Item, Result>(run: BatchRunner<Item, Result>, maxBatch = 64): (item: Item) => Promise<Result> {
+export function microBatcher<Item, Result>(run: BatchRunner<Item, Result>, options: MicroBatcherOptions = {}): (item: Item) => Promise<Result> {
+  const maxBatch = options.maxBatch ?? 64;
+  const flushAt = Math.min(options.flushAt ?? maxBatch, maxBatch);
+  const maxInFlight = options.maxInFlight ?? 1;
+  const moreComing = options.moreComing ?? (() => false);
   const queue: Array<{ item: Item; resolve: (result: Result) => void; reject: (error: unknown) => void }> = [];
-  let busy = false;
+  let inFlight = 0;
+  let scheduled = false;
   const flush = async () => {
+    inFlight++;
     const batch = queue.splice(0, maxBatch);
     try {
       const results = await run(batch.map((entry) => entry.item));
@@ -20,15 +43,24 @@ export function microBatcher<Item, Result>(run: BatchRunner<Item, Result>, maxBa
     } catch (error) {
       for (const entry of batch) entry.reject(error);
     } finally {
-      if (queue.length > 0) setImmediate(() => void flush());
-      else busy = false;
+      inFlight--;
+      if (queue.length > 0) schedule();
     }
+  };
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      if (queue.length === 0 || inFlight >= maxInFlight) return; // a batch ending schedules the next
+      if (queue.length < flushAt && moreComing()) schedule();
+      else void flush();
+    });
   };
   return (item) =>
     new Promise<Result>((resolve, reject) => {
       queue.push({ item, resolve, reject });
-      if (busy) return;
-      busy = true;
-      setImmediate(() => void flush());
+      if (queue.length >= flushAt && inFlight < maxInFlight) void flush();
+      else if (inFlight < maxInFlight) schedule();
     });
 }

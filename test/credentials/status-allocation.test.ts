@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CredentialIssuer } from '../../src/credentials/credential-issuer';
-import { CredentialStore } from '../../src/credentials/credential-store';
+import { CredentialStore, type NewCredentialRecord } from '../../src/credentials/credential-store';
 import { StatusLists, type PublishedStatusListVersion } from '../../src/credentials/status-lists';
 import { createServiceIdentity } from '../../src/did/service-identity';
 import type { SqlStore } from '../../src/store/store';
@@ -69,6 +69,33 @@ describe('status index allocation', () => {
     expect(new Set(all).size).toBe(80);
     const rows = await sqlStore.db.query<{ n: number }>('SELECT count(*)::int AS n FROM issued_credentials WHERE id = ANY($1::text[])', [results.map((r) => r.result.id)]);
     expect(rows[0]!.n).toBe(40);
+  });
+
+  it('records concurrent issues in groups, the first written while the last are still being signed', async () => {
+    const events: string[] = [];
+    class RecordingStore extends CredentialStore {
+      override insertCredentials(executor: Parameters<CredentialStore['insertCredentials']>[0], records: readonly NewCredentialRecord[]) {
+        events.push(`write ${records.length}`);
+        return super.insertCredentials(executor, records);
+      }
+    }
+    const store = new RecordingStore(sqlStore.db);
+    const identity = createServiceIdentity(Wallet.createRandom().privateKey, 31337);
+    const signer = identity.signer;
+    const signing = { ...identity, signer: (data: string | Uint8Array) => (events.push('sign'), signer(data)) };
+    const publish = async () => undefined;
+    const statusLists = new StatusLists({ store, identity: signing, baseUrl: () => 'https://notary.example', publish });
+    const issuer = new CredentialIssuer({ store, statusLists, identity: signing, publish });
+    // lists exist, and enough indices are claimed that no issue below waits for a block
+    for (let i = 0; i < 24; i++) await issuer.issue('acme', request);
+    events.length = 0;
+    const results = await Promise.all(Array.from({ length: 16 }, () => issuer.issue('acme', request)));
+    const writes = events.filter((e) => e.startsWith('write')).map((e) => Number(e.split(' ')[1]));
+    expect(writes.reduce((a, b) => a + b, 0)).toBe(16);
+    expect(Math.max(...writes)).toBeLessThanOrEqual(8);
+    expect(events.indexOf('write 8')).toBeLessThan(events.lastIndexOf('sign'));
+    const rows = await sqlStore.db.query<{ n: number }>('SELECT count(*)::int AS n FROM issued_credentials WHERE id = ANY($1::text[])', [results.map((r) => r.result.id)]);
+    expect(rows[0]!.n).toBe(16);
   });
 
   it('never gives out an index another replica or an earlier run of the service claimed, when their picks overlap', async () => {
