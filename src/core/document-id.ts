@@ -110,7 +110,7 @@ function documentIdFromParts(algorithm: MultihashAlgorithm, digest: Uint8Array):
   };
 }
 
-const BASE32_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
+const BASE32_CODES = Uint8Array.from('abcdefghijklmnopqrstuvwxyz234567', (c) => c.charCodeAt(0));
 
 /**
  * 'b' + RFC 4648 base32 (lower case, unpadded) of the CIDv1 bytes 0x01 0x55 ‖ multihash: the same text
@@ -118,18 +118,20 @@ const BASE32_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
  * for bulk submissions (a CID per document, a thousand per request).
  */
 function rawCidBase32(multihash: Uint8Array): string {
-  let text = 'b';
+  const length = multihash.length + 2;
+  const codes = new Array<number>(1 + Math.ceil((length * 8) / 5));
+  codes[0] = 0x62; // 'b'
+  let out = 1;
   let buffer = 0;
   let bits = 0;
-  const length = multihash.length + 2;
   for (let i = 0; i < length; i++) {
     buffer = ((buffer << 8) | (i === 0 ? CID_VERSION_1 : i === 1 ? RAW_CODEC : multihash[i - 2]!)) & 0xfff;
     bits += 8;
     while (bits >= 5) {
       bits -= 5;
-      text += BASE32_ALPHABET[(buffer >>> bits) & 31];
+      codes[out++] = BASE32_CODES[(buffer >>> bits) & 31]!;
     }
   }
-  if (bits > 0) text += BASE32_ALPHABET[(buffer << (5 - bits)) & 31];
-  return text;
+  if (bits > 0) codes[out++] = BASE32_CODES[(buffer << (5 - bits)) & 31]!;
+  return String.fromCharCode.apply(null, codes);
 }

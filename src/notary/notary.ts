@@ -112,7 +112,7 @@ export class Notary {
   /** Commits documents for a tenant and returns their receipts in input order (202 semantics). */
   async submit(tenantId: string, documents: DocumentId[], metadata: SubmissionMetadata = {}): Promise<Receipt[]> {
     const records = await this.submissions.submit(
-      documents.map((d) => ({ tenantId, multihash: d.multihash, label: metadata.label, externalRef: metadata.externalRef })),
+      documents.map((d) => ({ tenantId, multihash: d.multihash, multihashHex: d.multihashHex, label: metadata.label, externalRef: metadata.externalRef })),
     );
     const fresh = records.filter((r) => !r.existing).length;
     this.events.onSubmitted?.(records.length, fresh);
