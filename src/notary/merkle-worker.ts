@@ -1,6 +1,6 @@
 // The helper thread of parallel-merkle.ts: claims a tree's chunks from the last one downwards and
 // hashes each (leaves and the levels above them) straight into the tree's shared buffer, until it
-// meets the caller; then it flips the job's state word.
+// meets the caller, raising each chunk's done flag as it finishes it.
 import { parentPort, workerData } from 'node:worker_threads';
 import { merkleTreeLayout } from '../core/merkle';
 import { defaultMerkleHasher } from '../core/merkle-hasher';
@@ -20,6 +20,8 @@ function runJob(job: ChunkedTreeJob): void {
       views[i - first] = job.leafBytes.subarray(job.leafOffsets[packed], job.leafOffsets[packed + 1]);
     }
     hashChunk(views, first, job.nodes, layout, first, end, job.height);
+    Atomics.store(job.control, job.chunkCount + chunk, 1);
+    Atomics.notify(job.control, job.chunkCount + chunk);
   }
 }
 
@@ -34,8 +36,6 @@ parentPort!.on('message', (job: ChunkedTreeJob) => {
   } catch {
     outcome = HELPER_FAILED;
   }
-  const state = job.chunkCount;
-  Atomics.store(job.control, state, outcome);
-  Atomics.notify(job.control, state);
+  Atomics.store(job.control, 2 * job.chunkCount, outcome);
 });
 Atomics.store((workerData as { ready: Int32Array }).ready, 0, 1);

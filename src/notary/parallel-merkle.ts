@@ -2,8 +2,9 @@
 // boundaries; the caller hashes chunks (leaves and the levels above them) from the first upwards, a
 // persistent helper thread (merkle-worker.ts) from the last downwards, both into the tree's
 // SharedArrayBuffer, each claiming a chunk with an atomic flag until they meet. So a helper that gets
-// less CPU (a busy machine) simply does fewer chunks. The caller then hashes the few top levels. The
-// call stays synchronous (the caller waits with Atomics.wait), so sealing code is unchanged.
+// less CPU (a busy machine) simply does fewer chunks, and one that gets none is overtaken. The caller
+// then hashes the few top levels. The call stays synchronous (the caller waits for the helper's last
+// chunk with Atomics.wait), so sealing code is unchanged.
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -21,21 +22,21 @@ const CHUNKS_PER_TREE = 32;
  * helper can take. The copy delays the helper's start, so it is not all of them.
  */
 const HELPER_MAX_SHARE = 0.625;
-/** How long the caller waits for the helper's last chunk before it hashes the helper's chunks itself. */
-const HELPER_TIMEOUT_MS = 30_000;
 
 /** Chunk flags in a job's control array: who claimed the chunk. */
 export const CHUNK_FREE = 0;
 export const CHUNK_CALLER = 1;
 export const CHUNK_HELPER = 2;
-/** The helper's state word (the control array's last entry). */
-export const HELPER_WORKING = 0;
+/** The helper's state word (the control array's last entry; 0 while it works), for the caller to retire a failing helper. */
 export const HELPER_DONE = 1;
 export const HELPER_FAILED = 2;
 
 /** What the caller posts to the helper; every buffer is shared, so nothing is copied. */
 export interface ChunkedTreeJob {
-  /** One claim flag per chunk, then the helper's state word (notified when it leaves HELPER_WORKING). */
+  /**
+   * One claim flag per chunk, then one done flag per chunk (1 once its nodes are written; notified),
+   * then the helper's state word.
+   */
   control: Int32Array;
   nodes: Uint8Array;
   size: number;
@@ -92,7 +93,7 @@ class HelperThread {
     this.worker.postMessage(job);
   }
 
-  /** After a failed or hung job: the helper is not trusted again (it may still write the same bytes). */
+  /** After a failed job: the helper is not trusted again. */
   retire(): void {
     if (this.broken) return;
     this.broken = true;
@@ -151,7 +152,7 @@ const parallelBuilder: MerkleTreeBuilder = {
     const chunkLeaves = width * Math.max(1, Math.round(layout.size / CHUNKS_PER_TREE / width));
     const chunkCount = Math.ceil(layout.size / chunkLeaves);
     const firstPackedChunk = Math.floor(chunkCount * (1 - HELPER_MAX_SHARE));
-    const control = new Int32Array(new SharedArrayBuffer(4 * (chunkCount + 1)));
+    const control = new Int32Array(new SharedArrayBuffer(4 * (2 * chunkCount + 1)));
     const job: ChunkedTreeJob = {
       control,
       nodes,
@@ -163,28 +164,29 @@ const parallelBuilder: MerkleTreeBuilder = {
       ...packLeaves(leafData, firstPackedChunk * chunkLeaves),
     };
     thread.post(job);
-    // Claim chunks upwards until one is the helper's: it works downwards, so the rest are too.
-    let helperTookSome = false;
-    for (let chunk = 0; chunk < chunkCount; chunk++) {
-      if (Atomics.compareExchange(control, chunk, CHUNK_FREE, CHUNK_CALLER) !== CHUNK_FREE) {
-        helperTookSome = true;
-        break;
-      }
+    const done = chunkCount;
+    const hash = (chunk: number): void => {
       const first = chunk * chunkLeaves;
       hashChunk(leafData, 0, nodes, layout, first, Math.min(layout.size, first + chunkLeaves), height);
+      Atomics.store(control, done + chunk, 1);
+    };
+    // Claim chunks upwards until one is the helper's: it works downwards, so the rest are too.
+    const started = performance.now();
+    let chunk = 0;
+    for (; chunk < chunkCount; chunk++) {
+      if (Atomics.compareExchange(control, chunk, CHUNK_FREE, CHUNK_CALLER) !== CHUNK_FREE) break;
+      hash(chunk);
     }
-    if (helperTookSome) {
-      const state = chunkCount;
-      Atomics.wait(control, state, HELPER_WORKING, HELPER_TIMEOUT_MS);
-      if (Atomics.load(control, state) !== HELPER_DONE) {
-        thread.retire();
-        for (let chunk = 0; chunk < chunkCount; chunk++) {
-          if (Atomics.load(control, chunk) !== CHUNK_HELPER) continue;
-          const first = chunk * chunkLeaves;
-          hashChunk(leafData, 0, nodes, layout, first, Math.min(layout.size, first + chunkLeaves), height);
-        }
-      }
+    // The helper finishes a chunk before it claims the next, so only its last claim can be unfinished.
+    // Give it about the time a chunk takes here; a helper that got no CPU meanwhile is overtaken (it
+    // may still write that chunk later: the same bytes).
+    const chunkMs = chunk > 0 ? (performance.now() - started) / chunk : 10;
+    for (; chunk < chunkCount; chunk++) {
+      if (Atomics.load(control, done + chunk) === 1) continue;
+      Atomics.wait(control, done + chunk, 0, Math.max(2, 1.5 * chunkMs));
+      if (Atomics.load(control, done + chunk) !== 1) hash(chunk);
     }
+    if (Atomics.load(control, 2 * chunkCount) === HELPER_FAILED) thread.retire();
     hashMerkleLevels(nodes, layout, defaultMerkleHasher, 0, layout.size, height, levels);
   },
 };
