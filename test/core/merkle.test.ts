@@ -377,6 +377,41 @@ describe('MerkleTree', () => {
     }
   });
 
+  it('writeAuditPath copies NaN, -0, subnormal and infinity bit patterns exactly (8-byte moves)', () => {
+    // Node bytes chosen so that 8-byte groups are NaNs of every kind and other special doubles; a
+    // builder writes them straight into the tree, so the copies can be checked byte for byte.
+    const specials = ['7ff0000000000001', '7ff8000000000000', 'fff8000000000000', '7fffffffffffffff', 'ffffffffffffffff', '7ff4000000000000', '8000000000000000', '0000000000000001', '7ff0000000000000', 'fff0000000000000'];
+    const n = 300;
+    const layout = merkleTreeLayout(n);
+    const pattern = (i: number): number[] => Array.from(hexToBytes(specials[(i * 7) % specials.length]!));
+    const tree = new MerkleTree(leafData(n), defaultMerkleHasher, {
+      allocate: (byteLength) => new Uint8Array(byteLength),
+      fill(_data, nodes) {
+        for (let k = 0; k < nodes.length / 8; k++) {
+          // Mostly specials, some random words in between, so nodes mix NaN and ordinary doubles.
+          nodes.set(k % 5 === 4 ? Array.from({ length: 8 }, (_, j) => (k * 31 + j * 17) & 0xff) : pattern(k), 8 * k);
+        }
+      },
+    });
+    const nodes = (tree as unknown as { nodes: Uint8Array }).nodes;
+    const backing = new ArrayBuffer(32 * 16 + 16);
+    for (let leafIndex = 0; leafIndex < n; leafIndex++) {
+      const expected: string[] = [];
+      for (let level = 0, index = leafIndex; level + 1 < layout.levelSizes.length; level++, index >>>= 1) {
+        const sibling = index ^ 1;
+        if (sibling < layout.levelSizes[level]!) {
+          const start = 32 * (layout.levelStarts[level]! + sibling);
+          expected.push(hex(nodes.subarray(start, start + 32)));
+        }
+      }
+      for (const offset of [0, 8, 4, 1]) {
+        const out = new Uint8Array(backing, offset);
+        const count = tree.writeAuditPath(leafIndex, out);
+        expect(hex(out.subarray(0, 32 * count)), `leaf ${leafIndex} at offset ${offset}`).toBe(expected.join(''));
+      }
+    }
+  });
+
   it('hashMerkleLevels refuses ranges that do not cut the tree between subtrees', () => {
     const layout = merkleTreeLayout(100);
     const nodes = new Uint8Array(32 * layout.nodeCount);
