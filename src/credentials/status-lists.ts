@@ -1,5 +1,6 @@
-// Our W3C Bitstring Status Lists: random index allocation without reuse (claimed in blocks), a new signed version on every
-// status change, and each version's SHA-256 handed to the notary so the revocation history is anchored.
+// Our W3C Bitstring Status Lists: random index allocation without reuse (indices claimed in blocks), a
+// new signed version on every status change, and each version's SHA-256 handed to the notary so the
+// revocation history is anchored.
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { DomainError } from '../core/errors';
 import type { ServiceIdentity } from '../did/service-identity';
@@ -28,6 +29,7 @@ export interface ClaimedStatusIndex {
   entry: AllocatedStatusEntry;
 }
 
+/** A newly signed list version; its SHA-256 is notarized once it is committed. */
 export interface PublishedStatusListVersion {
   listId: string;
   version: number;

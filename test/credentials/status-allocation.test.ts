@@ -98,6 +98,23 @@ describe('status index allocation', () => {
     expect(rows[0]!.n).toBe(16);
   });
 
+  it('refuses a second credential with the same explicit id, also when both arrive together, without failing the others', async () => {
+    const { issuer } = issuerWith();
+    const id = `urn:example:${Wallet.createRandom().address}`;
+    const outcomes = await Promise.allSettled([
+      issuer.issue('acme', { ...request, id }),
+      issuer.issue('acme', request),
+      issuer.issue('acme', { ...request, id }),
+      issuer.issue('acme', request),
+    ]);
+    const codes = outcomes.map((o) => (o.status === 'fulfilled' ? 'issued' : (o.reason as { code?: string }).code));
+    expect(codes.filter((c) => c === 'issued')).toHaveLength(3);
+    expect(codes.filter((c) => c === 'CREDENTIAL_ALREADY_EXISTS')).toHaveLength(1);
+    expect(codes[1]).toBe('issued');
+    expect(codes[3]).toBe('issued');
+    await expect(issuer.issue('acme', { ...request, id })).rejects.toMatchObject({ code: 'CREDENTIAL_ALREADY_EXISTS' });
+  });
+
   it('never gives out an index another replica or an earlier run of the service claimed, when their picks overlap', async () => {
     await retireAllLists();
     // Picks among 48 indices only: blocks of both issuers collide often, and the lists fill up and are replaced.
