@@ -1,14 +1,15 @@
 // Node only: large Merkle trees built on two threads. The leaves are cut into chunks at subtree
-// boundaries; the caller hashes chunks (leaves and the levels above them) from the first upwards, a
-// persistent helper thread (merkle-worker.ts) from the last downwards, both into the tree's
-// SharedArrayBuffer, each claiming a chunk with an atomic flag until they meet. So a helper that gets
-// less CPU (a busy machine) simply does fewer chunks, and one that gets none is overtaken. The caller
-// then hashes the few top levels. The call stays synchronous (the caller waits for the helper's last
-// chunk with Atomics.wait), so sealing code is unchanged.
+// boundaries. The caller hashes the leaves, chunk by chunk from the last one down (only it holds the
+// leaf data); a persistent helper thread (merkle-worker.ts) follows it, hashing each chunk's levels
+// above the leaves into the tree's SharedArrayBuffer. Once the leaves are done the caller hashes chunk
+// levels too, from the first chunk up, each side claiming a chunk with an atomic flag until they meet;
+// a helper that gets less CPU (a busy machine) simply does fewer chunks, and one that gets none is
+// overtaken. The caller then hashes the few top levels. The call stays synchronous (the caller waits
+// for the helper's last chunk with Atomics.wait), so sealing code is unchanged.
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { hashMerkleLevels, MerkleTree, type MerkleTreeBuilder, type MerkleTreeLayout } from '../core/merkle';
+import { hashMerkleLevels, MerkleTree, type MerkleTreeBuilder } from '../core/merkle';
 import { defaultMerkleHasher } from '../core/merkle-hasher';
 
 /** Below this, a tree takes a few milliseconds and handing part of it over is not worth it. */
@@ -17,13 +18,10 @@ const PARALLEL_MIN_LEAVES = 1 << 15;
 const TOP_LEVEL_MIN_NODES = 2048;
 /** About this many chunks per tree: enough to share the work out evenly, few enough to cost nothing. */
 const CHUNKS_PER_TREE = 32;
-/**
- * The share of chunks (the last ones) whose leaves are copied to shared memory, i.e. the most the
- * helper can take. The copy delays the helper's start, so it is not all of them.
- */
-const HELPER_MAX_SHARE = 0.625;
+/** How long the helper waits for a chunk's leaf hashes before it gives the job up. */
+export const LEAF_WAIT_MS = 10_000;
 
-/** Chunk flags in a job's control array: who claimed the chunk. */
+/** Chunk claim flags in a job's control array. */
 export const CHUNK_FREE = 0;
 export const CHUNK_CALLER = 1;
 export const CHUNK_HELPER = 2;
@@ -34,8 +32,8 @@ export const HELPER_FAILED = 2;
 /** What the caller posts to the helper; every buffer is shared, so nothing is copied. */
 export interface ChunkedTreeJob {
   /**
-   * One claim flag per chunk, then one done flag per chunk (1 once its nodes are written; notified),
-   * then the helper's state word.
+   * chunkCount entries each of: level claim flags (CHUNK_*), levels-done flags and leaves-done flags
+   * (1 once written; notified), then the helper's state word.
    */
   control: Int32Array;
   nodes: Uint8Array;
@@ -45,11 +43,11 @@ export interface ChunkedTreeJob {
   chunkCount: number;
   /** Levels 1..height above the leaves are hashed within each chunk. */
   height: number;
-  /** The first chunk whose leaves are in leafBytes: the helper stops there. */
-  firstPackedChunk: number;
-  /** Leaves from firstPackedChunk on, back to back; leaf i (counted from there) is bytes [offsets[i], offsets[i + 1]). */
-  leafBytes: Uint8Array;
-  leafOffsets: Int32Array;
+}
+
+/** Offsets of the flag groups in a job's control array. */
+export function controlLayout(chunkCount: number): { levelsDone: number; leavesDone: number; state: number } {
+  return { levelsDone: chunkCount, leavesDone: 2 * chunkCount, state: 3 * chunkCount };
 }
 
 const WORKER_FILE = path.join(__dirname, `merkle-worker${path.extname(__filename) || '.js'}`);
@@ -118,32 +116,18 @@ export function startMerkleHelper(): Promise<boolean> {
   return helperThread()?.whenReady() ?? Promise.resolve(false);
 }
 
-/** The leaves from `firstLeaf` on, copied back to back into shared memory for the helper. */
-function packLeaves(leafData: readonly Uint8Array[], firstLeaf: number): { leafBytes: Uint8Array; leafOffsets: Int32Array } {
-  const count = leafData.length - firstLeaf;
-  let total = 0;
-  for (let i = firstLeaf; i < leafData.length; i++) total += leafData[i].length;
-  const leafOffsets = new Int32Array(new SharedArrayBuffer(4 * (count + 1)));
-  const leafBytes = new Uint8Array(new SharedArrayBuffer(total));
-  let offset = 0;
-  for (let i = 0; i < count; i++) {
-    const data = leafData[firstLeaf + i];
-    leafOffsets[i] = offset;
-    leafBytes.set(data, offset);
-    offset += data.length;
-  }
-  leafOffsets[count] = offset;
-  return { leafBytes, leafOffsets };
-}
-
 const parallelBuilder: MerkleTreeBuilder = {
   allocate(byteLength) {
     return new Uint8Array(new SharedArrayBuffer(byteLength));
   },
   fill(leafData, nodes, layout) {
+    const hasher = defaultMerkleHasher;
     const levels = layout.levelSizes.length - 1;
     const thread = helperThread();
-    if (thread === null || !thread.ready) return hashChunk(leafData, 0, nodes, layout, 0, layout.size, levels);
+    if (thread === null || !thread.ready) {
+      hasher.hashLeaves(leafData, nodes.subarray(0, 32 * layout.size));
+      return hashMerkleLevels(nodes, layout, hasher, 0, layout.size, 0, levels);
+    }
     // The tallest subtrees whose roots still make a level of TOP_LEVEL_MIN_NODES, grouped into chunks:
     // every chunk then hashes exactly the nodes one thread would.
     let height = levels;
@@ -151,64 +135,41 @@ const parallelBuilder: MerkleTreeBuilder = {
     const width = 2 ** height;
     const chunkLeaves = width * Math.max(1, Math.round(layout.size / CHUNKS_PER_TREE / width));
     const chunkCount = Math.ceil(layout.size / chunkLeaves);
-    const firstPackedChunk = Math.floor(chunkCount * (1 - HELPER_MAX_SHARE));
-    const control = new Int32Array(new SharedArrayBuffer(4 * (2 * chunkCount + 1)));
-    const job: ChunkedTreeJob = {
-      control,
-      nodes,
-      size: layout.size,
-      chunkLeaves,
-      chunkCount,
-      height,
-      firstPackedChunk,
-      ...packLeaves(leafData, firstPackedChunk * chunkLeaves),
-    };
-    thread.post(job);
-    const done = chunkCount;
-    const hash = (chunk: number): void => {
+    const { levelsDone, leavesDone, state } = controlLayout(chunkCount);
+    const control = new Int32Array(new SharedArrayBuffer(4 * (state + 1)));
+    thread.post({ control, nodes, size: layout.size, chunkLeaves, chunkCount, height });
+    const endOf = (chunk: number): number => Math.min(layout.size, (chunk + 1) * chunkLeaves);
+    // Leaves, last chunk first: that is where the helper starts.
+    for (let chunk = chunkCount - 1; chunk >= 0; chunk--) {
       const first = chunk * chunkLeaves;
-      hashChunk(leafData, 0, nodes, layout, first, Math.min(layout.size, first + chunkLeaves), height);
-      Atomics.store(control, done + chunk, 1);
+      hasher.hashLeaves(leafData.slice(first, endOf(chunk)), nodes.subarray(32 * first, 32 * endOf(chunk)));
+      Atomics.store(control, leavesDone + chunk, 1);
+      Atomics.notify(control, leavesDone + chunk);
+    }
+    const hashLevels = (chunk: number): void => {
+      hashMerkleLevels(nodes, layout, hasher, chunk * chunkLeaves, endOf(chunk), 0, height);
+      Atomics.store(control, levelsDone + chunk, 1);
     };
-    // Claim chunks upwards until one is the helper's: it works downwards, so the rest are too.
+    // Chunk levels upwards until a chunk is the helper's: it works downwards, so the rest are too.
     const started = performance.now();
     let chunk = 0;
     for (; chunk < chunkCount; chunk++) {
       if (Atomics.compareExchange(control, chunk, CHUNK_FREE, CHUNK_CALLER) !== CHUNK_FREE) break;
-      hash(chunk);
+      hashLevels(chunk);
     }
     // The helper finishes a chunk before it claims the next, so only its last claim can be unfinished.
     // Give it about the time a chunk takes here; a helper that got no CPU meanwhile is overtaken (it
     // may still write that chunk later: the same bytes).
     const chunkMs = chunk > 0 ? (performance.now() - started) / chunk : 10;
     for (; chunk < chunkCount; chunk++) {
-      if (Atomics.load(control, done + chunk) === 1) continue;
-      Atomics.wait(control, done + chunk, 0, Math.max(2, 1.5 * chunkMs));
-      if (Atomics.load(control, done + chunk) !== 1) hash(chunk);
+      if (Atomics.load(control, levelsDone + chunk) === 1) continue;
+      Atomics.wait(control, levelsDone + chunk, 0, Math.max(2, 1.5 * chunkMs));
+      if (Atomics.load(control, levelsDone + chunk) !== 1) hashLevels(chunk);
     }
-    if (Atomics.load(control, 2 * chunkCount) === HELPER_FAILED) thread.retire();
-    hashMerkleLevels(nodes, layout, defaultMerkleHasher, 0, layout.size, height, levels);
+    if (Atomics.load(control, state) === HELPER_FAILED) thread.retire();
+    hashMerkleLevels(nodes, layout, hasher, 0, layout.size, height, levels);
   },
 };
-
-/**
- * Leaf hashes of [firstLeaf, endLeaf) and their parents up to level `height`. `leafData[i - leafBase]`
- * is leaf i; the helper thread hashes through this function too.
- */
-export function hashChunk(
-  leafData: readonly Uint8Array[],
-  leafBase: number,
-  nodes: Uint8Array,
-  layout: MerkleTreeLayout,
-  firstLeaf: number,
-  endLeaf: number,
-  height: number,
-): void {
-  const leaves =
-    firstLeaf - leafBase === 0 && endLeaf - leafBase === leafData.length ? leafData : leafData.slice(firstLeaf - leafBase, endLeaf - leafBase);
-  defaultMerkleHasher.hashLeaves(leaves, nodes.subarray(32 * firstLeaf, 32 * endLeaf));
-  hashMerkleLevels(nodes, layout, defaultMerkleHasher, firstLeaf, endLeaf, 0, height);
-}
 
 /**
  * `buildMerkleTree` with the default hasher, on two threads for trees of 2^15 leaves and more once the
