@@ -168,14 +168,22 @@ export class CredentialStore {
    */
   async areStatusesSet(lookups: ReadonlyArray<{ listId: string; index: number }>): Promise<Array<{ purpose: StatusPurpose; set: boolean } | undefined>> {
     if (lookups.length === 0) return [];
+    // One index probe per lookup (LATERAL … LIMIT 1). With EXISTS, and no statistics (PGlite never
+    // analyzes), the planner guessed most credentials revoked and hashed them all: a scan of every
+    // issued credential per statement, slower as the table grows.
     const rows = await this.db.query<{ ord: number; purpose: StatusPurpose | null; set: boolean | null }>(
       `SELECT q.ord::int AS ord, l.purpose,
-              CASE WHEN l.purpose = 'revocation'
-                THEN EXISTS (SELECT 1 FROM issued_credentials c WHERE c.revocation_list = q.list_id AND c.revocation_index = q.idx AND c.revoked_at IS NOT NULL)
-                ELSE EXISTS (SELECT 1 FROM issued_credentials c WHERE c.suspension_list = q.list_id AND c.suspension_index = q.idx AND c.suspended_at IS NOT NULL)
-              END AS set
+              CASE WHEN l.purpose = 'revocation' THEN r.hit IS NOT NULL ELSE s.hit IS NOT NULL END AS set
        FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS q(list_id, idx, ord)
        LEFT JOIN status_lists l ON l.id = q.list_id
+       LEFT JOIN LATERAL (
+         SELECT 1 AS hit FROM issued_credentials c
+         WHERE c.revocation_list = q.list_id AND c.revocation_index = q.idx AND c.revoked_at IS NOT NULL LIMIT 1
+       ) r ON l.purpose = 'revocation'
+       LEFT JOIN LATERAL (
+         SELECT 1 AS hit FROM issued_credentials c
+         WHERE c.suspension_list = q.list_id AND c.suspension_index = q.idx AND c.suspended_at IS NOT NULL LIMIT 1
+       ) s ON l.purpose = 'suspension'
        ORDER BY q.ord`,
       [lookups.map((l) => l.listId), lookups.map((l) => l.index)],
     );
