@@ -99,11 +99,13 @@ export class CredentialIssuer {
       return { result: issued.result, replayed: false };
     }
     const requestHash = sha256Of(canonicalJson(request));
-    // Before the transaction: claiming indices uses the store's own connection.
+    // Before the transaction: claiming indices uses the store's own connection, and an embedded
+    // database's transaction holds off every other statement, so it must not wait for a signature.
     const status = await statusLists.allocate();
     let recording = false;
     let outcome: { result: IssuedCredential; replayed: boolean };
     try {
+      const issued = await this.sign(tenantId, request, nowMs, status);
       outcome = await store.transaction(async (tx) => {
         const claim = await store.claimIdempotencyKey(tx, tenantId, key, requestHash);
         if (!claim.claimed) {
@@ -114,7 +116,6 @@ export class CredentialIssuer {
           return { result: claim.response as IssuedCredential, replayed: true };
         }
         if (request.id !== undefined && (await store.credentialExists(tx, request.id))) throw alreadyExists(request.id);
-        const issued = await this.sign(tenantId, request, nowMs, status);
         recording = true;
         const [recorded] = await store.insertCredentials(tx, [issued.record]);
         if (!recorded) throw alreadyExists(issued.record.id);
