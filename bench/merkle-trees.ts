@@ -1,7 +1,7 @@
 // Figure 1: RFC 9162 tree build plus every inclusion proof, against merkletreejs and
 // @openzeppelin/merkle-tree on the very same leaves in the same process, runs interleaved. Ours is
 // built the way the notary seals a batch: buildMerkleTreeInParallel (WebAssembly SIMD hashing, and a
-// helper thread for the lower levels of one half of a large tree).
+// helper thread that hashes the lower levels of a large tree alongside the caller).
 import crypto from 'node:crypto';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { MerkleTree as MerkleTreeJs } from 'merkletreejs';
