@@ -16,6 +16,7 @@ import { ethrDid } from './did/service-identity';
 import { loadSignerKey } from './did/signer-key';
 import { createApp } from './http/app';
 import type { HealthReport, ServiceInfo } from './http/routes/service';
+import { startMerkleHelper } from './notary/parallel-merkle';
 import { Notary } from './notary/notary';
 import type { Logger } from './observability/logger';
 import { ServiceMetrics } from './observability/metrics';
@@ -209,6 +210,9 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
           setTimeout(() => server.closeAllConnections(), 5_000).unref();
         }),
     );
+    // The tree-building helper thread starts now, so the first large seal or rebuild after a start
+    // already runs on two threads; building never waits for it.
+    void startMerkleHelper();
     notary.start();
     cleanups.push(() => notary.stop());
 
