@@ -16,11 +16,16 @@ export function memoizeRoutePatterns(): void {
   const compile = pathToRegexpModule.pathToRegexp;
   const compiled = new Map<string, unknown>();
   pathToRegexpModule.pathToRegexp = (path, options) => {
-    // Only plain string paths with flat options are cached; anything else compiles as before.
-    if (typeof path !== 'string' || (options !== undefined && Object.values(options).some((v) => typeof v === 'object' && v !== null))) {
-      return compile(path, options);
+    if (typeof path !== 'string') return compile(path, options);
+    // The key names every option; only plain string paths with primitive options are cached.
+    let key = path;
+    if (options !== undefined) {
+      for (const name in options) {
+        const value = options[name];
+        if ((typeof value === 'object' && value !== null) || typeof value === 'function') return compile(path, options);
+        key += `\u0000${name}=${String(value)}`;
+      }
     }
-    const key = `${path}\u0000${options === undefined ? '' : JSON.stringify(options)}`;
     let result = compiled.get(key);
     if (result === undefined) {
       result = compile(path, options);
