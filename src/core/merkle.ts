@@ -284,6 +284,96 @@ export class MerkleTree {
     return written;
   }
 
+  /**
+   * Calls `visit` with the audit path of every leaf in [from, to), in leaf order: the bytes
+   * `writeAuditPath(leafIndex, …)` would write, `nodeCount` nodes of 32 bytes. `path` is one buffer
+   * owned by this call and rewritten between callbacks: it is valid only during the callback (copy it
+   * to keep it) and must not be modified (later paths reuse its bytes). Its length is exactly
+   * nodeCount * 32.
+   *
+   * Why: consecutive leaves share most of their path. From leaf i-1 to i only the siblings on the
+   * levels below bitlength(i ^ (i-1)) change, about two on average, so exporting or checking every
+   * receipt of a batch costs about two node copies per proof instead of one per level (twenty at
+   * 2^20). The exception is where a level loses its sibling (the last node of an odd-sized level, near
+   * the right edge of a tree whose size is not a power of two): the nodes above it move down one
+   * place, so that path is written whole. Such gaps only appear, never vanish, as the leaf index grows
+   * (an odd-sized level l has one from the largest multiple of 2^l below the size on), so a walk
+   * writes at most one whole path per level besides its first.
+   */
+  forEachAuditPath(visit: (leafIndex: number, path: Uint8Array, nodeCount: number) => void, from = 0, to: number = this.size): void {
+    if (typeof visit !== 'function') throw new InvalidMerkleArgumentError('forEachAuditPath needs a callback');
+    if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > this.size || from > to) {
+      throw new InvalidMerkleArgumentError(`leaf range [${from}, ${to}) is not within a tree of ${this.size} leaves`, {
+        treeSize: this.size,
+      });
+    }
+    if (from === to) return;
+    const levels = this.levelSizes.length - 1;
+    const sizes = this.levelSizeTable;
+    const buffer = new Uint8Array(levels * NODE_BYTES);
+    // One view per node count, so `path` has the path's length without an allocation per leaf.
+    const views: Uint8Array[] = [];
+    for (let count = 0; count <= levels; count++) views.push(buffer.subarray(0, count * NODE_BYTES));
+
+    // The leaves at which a level loses its sibling, ascending: level l at (sizes[l] - 1) * 2^l, the
+    // largest multiple of 2^l below the size, if sizes[l] is odd. Higher levels come first.
+    const gapLeaves: number[] = [];
+    for (let level = levels - 1; level >= 0; level--) {
+      const gapLeaf = (sizes[level] - 1) * 2 ** level;
+      if (sizes[level] % 2 === 1 && gapLeaf > from) gapLeaves.push(gapLeaf);
+    }
+    let nextGap = 0;
+    let nextGapLeaf = gapLeaves.length > 0 ? gapLeaves[0] : to;
+
+    let count = this.writeAuditPath(from, buffer, 0);
+    visit(from, views[count], count);
+    const doubles = this.nodeDoubles;
+    const doubleStarts = this.levelDoubleStarts;
+    const words = this.nodeWords;
+    // The buffer is fresh, hence 8-byte aligned: whole nodes go as four doubles (NaN patterns, whose
+    // bits an engine may canonicalise, as words, as in writeAuditPath), or as eight words if the
+    // tree's buffer is not 8-byte aligned.
+    const outDoubles = new Float64Array(buffer.buffer);
+    const outWords = new Int32Array(buffer.buffer);
+    for (let leafIndex = from + 1; leafIndex < to; leafIndex++) {
+      if (leafIndex >= nextGapLeaf) {
+        // A level lost its sibling: the nodes above it move one place down. Whole path.
+        while (nextGap < gapLeaves.length && gapLeaves[nextGap] <= leafIndex) nextGap++;
+        nextGapLeaf = nextGap < gapLeaves.length ? gapLeaves[nextGap] : to;
+        count = this.writeAuditPath(leafIndex, buffer, 0);
+      } else {
+        // Only the levels below `changed` have another node index than for the previous leaf, a larger
+        // one. None of them lacks a sibling: that would be the level's last node, and a gap the previous
+        // leaf did not have (it had a smaller index there), i.e. a new gap, handled above. So level l
+        // sits at position l, and the nodes above, with the same gaps below them, stay where they are.
+        const changed = 32 - Math.clz32(leafIndex ^ (leafIndex - 1));
+        let index = leafIndex;
+        for (let level = 0; level < changed; level++) {
+          const from8 = doubleStarts[level] + (index ^ 1) * DOUBLES_PER_NODE;
+          const to8 = level * DOUBLES_PER_NODE;
+          if (doubles !== undefined) {
+            const a = doubles[from8];
+            const b = doubles[from8 + 1];
+            const c = doubles[from8 + 2];
+            const d = doubles[from8 + 3];
+            if (a === a && b === b && c === c && d === d) {
+              outDoubles[to8] = a;
+              outDoubles[to8 + 1] = b;
+              outDoubles[to8 + 2] = c;
+              outDoubles[to8 + 3] = d;
+            } else {
+              copyNodeWords(words, 2 * from8, outWords, 2 * to8);
+            }
+          } else {
+            copyNodeWords(words, 2 * from8, outWords, 2 * to8);
+          }
+          index >>>= 1;
+        }
+      }
+      visit(leafIndex, views[count], count);
+    }
+  }
+
   private checkLeafIndex(leafIndex: number): void {
     if (!Number.isInteger(leafIndex) || leafIndex < 0 || leafIndex >= this.size) {
       throw new InvalidMerkleArgumentError(`leaf index ${leafIndex} is outside a tree of ${this.size} leaves`, {
