@@ -68,6 +68,25 @@ describe.each([
     expect(Buffer.from(mixed[2]!.multihash).equals(Buffer.from(c))).toBe(true);
   });
 
+  it.skipIf(skip)('gives every document of a large mixed submission its own stored sequence number', async () => {
+    const { store } = await open();
+    const known = Array.from({ length: 30 }, () => multihash());
+    const before = await store.insertSubmissions('acme', known.map((m) => ({ multihash: m })));
+    // 2,500 documents in three chunks: the first and last without conflicts, the middle one with
+    // the 30 known documents spread through it.
+    const documents = Array.from({ length: 2_500 }, () => multihash());
+    known.forEach((m, i) => (documents[1_000 + 30 * i] = m));
+    const records = await store.insertSubmissions('acme', documents.map((m) => ({ multihash: m })));
+    expect(records.filter((r) => r.existing)).toHaveLength(30);
+    for (const [i, record] of records.entries()) {
+      if (i % 97 !== 0 && !record.existing) continue;
+      const stored = await store.findSubmission(documents[i]!, 'acme');
+      expect(stored!.submission.seq).toBe(record.seq);
+    }
+    expect(records[1_000]!.seq).toBe(before[0]!.seq);
+    expect(new Set(records.map((r) => r.seq)).size).toBe(2_500);
+  });
+
   it.skipIf(skip)('seals contiguous ranges in order, never empty, never skipping a committed document', async () => {
     const { store } = await open();
     expect(await store.sealNextBatch(100, () => new Uint8Array(32))).toBeNull();
