@@ -63,8 +63,10 @@ async function main(): Promise<void> {
       );
     } catch (error) {
       // A table changed under a kept plan (a migration): forget the statement and prepare it again.
-      if ((error as { code?: string }).code === '0A000' && /cached plan/.test((error as Error).message) && !retried) {
-        statements.delete(sql);
+      // Not inside a transaction: the failed Bind has aborted it, and the caller must see why.
+      const stale = (error as { code?: string }).code === '0A000' && /cached plan/.test((error as Error).message);
+      if (stale) statements.delete(sql);
+      if (stale && !retried && !db.isInTransaction()) {
         await db.execProtocol(concat([serialize.close({ type: 'S', name: statement.name }), serialize.sync()]));
         return preparedQuery(sql, params, true);
       }
@@ -86,10 +88,16 @@ async function main(): Promise<void> {
         case 'query':
           response = { id: request.id, ok: true, rows: await preparedQuery(request.sql, request.params ?? []) };
           break;
-        case 'exec':
-          await db.exec(request.sql);
+        case 'exec': {
+          const results = await db.exec(request.sql);
+          // COMMIT of a transaction in which a statement failed answers ROLLBACK, not an error (PGlite's
+          // own transaction() throws there too): a caller must never believe lost writes committed.
+          if (/^\s*COMMIT\s*;?\s*$/i.test(request.sql) && results[results.length - 1]?.command === 'ROLLBACK') {
+            throw Object.assign(new Error('the transaction was rolled back: a statement in it had failed'), { code: '25P02' });
+          }
           response = { id: request.id, ok: true, rows: [] };
           break;
+        }
         case 'close':
           await db.close();
           response = { id: request.id, ok: true, rows: [] };
@@ -98,7 +106,12 @@ async function main(): Promise<void> {
     } catch (error) {
       response = { id: request.id, ok: false, error: serializeError(error) };
     }
-    port!.postMessage(response);
+    try {
+      port!.postMessage(response);
+    } catch (error) {
+      // A result that cannot cross threads fails its own statement, not the database.
+      port!.postMessage({ id: request.id, ok: false, error: serializeError(error) } satisfies PGliteResponse);
+    }
   }
 }
 

@@ -51,6 +51,19 @@ describe('PGlite in a worker thread', () => {
     expect(await db.query<{ one: number }>('SELECT 1 AS one')).toEqual([{ one: 1 }]);
   });
 
+  it('fails a transaction whose COMMIT rolled back because a statement in it failed', async () => {
+    const outcome = await db
+      .transaction(async (tx) => {
+        await tx.query('INSERT INTO items (id) VALUES (20)');
+        await tx.query('INSERT INTO items (id) VALUES (1)').catch(() => undefined); // duplicate key, swallowed
+        return 'done';
+      })
+      .catch((e: unknown) => e);
+    expect(outcome).toBeInstanceOf(Error);
+    expect((outcome as { code?: string }).code).toBe('25P02');
+    expect(await db.query('SELECT id FROM items WHERE id = 20')).toEqual([]);
+  });
+
   it('keeps statements sent outside a transaction out of it, in call order', async () => {
     const order: string[] = [];
     let releaseTransaction!: () => void;
