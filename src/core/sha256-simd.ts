@@ -61,9 +61,12 @@ function instantiate(): Sha256Simd | null {
       hashNodePairs: (quads: number) => void;
       hashSingleBlocks: (quads: number) => void;
     };
-    const words = new Int32Array(exports.memory.buffer);
-    for (let t = 0; t < 64; t++) words.fill(K[t]!, (ROUND_CONSTANTS >> 2) + 4 * t, (ROUND_CONSTANTS >> 2) + 4 * t + 4);
-    for (let i = 0; i < 8; i++) words.fill(H0[i]!, (INITIAL_STATE >> 2) + 4 * i, (INITIAL_STATE >> 2) + 4 * i + 4);
+    // WebAssembly memory is little-endian whatever the host: write the constants explicitly so.
+    const view = new DataView(exports.memory.buffer);
+    for (let lane = 0; lane < 4; lane++) {
+      for (let t = 0; t < 64; t++) view.setInt32(ROUND_CONSTANTS + 16 * t + 4 * lane, K[t]!, true);
+      for (let i = 0; i < 8; i++) view.setInt32(INITIAL_STATE + 16 * i + 4 * lane, H0[i]!, true);
+    }
     return {
       memory: new Uint8Array(exports.memory.buffer),
       hashNodePairs: exports.hashNodePairs,
