@@ -87,7 +87,10 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
             return (await client.query(sql, params)).rows as Row[];
           },
         });
-        await client.query('COMMIT');
+        // A transaction in which a statement failed (error caught by `work`) answers COMMIT with ROLLBACK.
+        if ((await client.query('COMMIT')).command === 'ROLLBACK') {
+          throw Object.assign(new Error('the transaction was rolled back: a statement in it had failed'), { code: '25P02' });
+        }
         return result;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);

@@ -68,6 +68,19 @@ describe.each([
     expect(Buffer.from(mixed[2]!.multihash).equals(Buffer.from(c))).toBe(true);
   });
 
+  it.skipIf(skip)('fails a transaction whose COMMIT rolled back because a statement in it failed', async () => {
+    const { store } = await open();
+    const outcome = await store.db
+      .transaction(async (tx) => {
+        await tx.query("INSERT INTO tenants (id) VALUES ('rolled-back')");
+        await tx.query('SELECT 1 / 0').catch(() => undefined); // caught: the transaction is aborted anyway
+        return 'done';
+      })
+      .catch((e: unknown) => e);
+    expect((outcome as { code?: string }).code).toBe('25P02');
+    expect(await store.db.query("SELECT id FROM tenants WHERE id = 'rolled-back'")).toEqual([]);
+  });
+
   it.skipIf(skip)('gives every document of a large mixed submission its own stored sequence number', async () => {
     const { store } = await open();
     const known = Array.from({ length: 30 }, () => multihash());
