@@ -7,6 +7,7 @@
 // keeps transactions exclusive, this side only runs what it is sent, one statement at a time.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PGliteRequest, PGliteResponse, SerializedDatabaseError } from './pglite-thread';
+import { commitRolledBackError } from './sql-client';
 
 /** The store has a few dozen distinct statements; past this bound (a bug), statements are not kept. */
 const MAX_PREPARED_STATEMENTS = 500;
@@ -90,10 +91,9 @@ async function main(): Promise<void> {
           break;
         case 'exec': {
           const results = await db.exec(request.sql);
-          // COMMIT of a transaction in which a statement failed answers ROLLBACK, not an error (PGlite's
-          // own transaction() throws there too): a caller must never believe lost writes committed.
+          // COMMIT after a failed statement answers ROLLBACK, not an error; PGlite's transaction() throws.
           if (/^\s*COMMIT\s*;?\s*$/i.test(request.sql) && results[results.length - 1]?.command === 'ROLLBACK') {
-            throw Object.assign(new Error('the transaction was rolled back: a statement in it had failed'), { code: '25P02' });
+            throw commitRolledBackError();
           }
           response = { id: request.id, ok: true, rows: [] };
           break;

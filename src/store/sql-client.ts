@@ -7,6 +7,14 @@ import { openPGliteThread, type PGliteThread } from './pglite-thread';
 
 export type SqlRow = Record<string, unknown>;
 
+/**
+ * What a transaction fails with when its COMMIT answered ROLLBACK: a statement in it failed and the
+ * error was caught. Without it the caller would believe lost writes committed.
+ */
+export function commitRolledBackError(): Error {
+  return Object.assign(new Error('the transaction was rolled back: a statement in it had failed'), { code: '25P02' });
+}
+
 /** What the store needs from a connection: parameterised queries and transactions. */
 export interface SqlExecutor {
   query<Row extends SqlRow = SqlRow>(sql: string, params?: unknown[]): Promise<Row[]>;
@@ -87,10 +95,7 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
             return (await client.query(sql, params)).rows as Row[];
           },
         });
-        // A transaction in which a statement failed (error caught by `work`) answers COMMIT with ROLLBACK.
-        if ((await client.query('COMMIT')).command === 'ROLLBACK') {
-          throw Object.assign(new Error('the transaction was rolled back: a statement in it had failed'), { code: '25P02' });
-        }
+        if ((await client.query('COMMIT')).command === 'ROLLBACK') throw commitRolledBackError();
         return result;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
