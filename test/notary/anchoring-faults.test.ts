@@ -54,6 +54,20 @@ describe('anchoring faults', () => {
   const waitFor = async (condition: () => Promise<boolean>) => {
     for (let i = 0; i < 200 && !(await condition()); i++) await new Promise((r) => setTimeout(r, 50));
   };
+  // A transaction is recorded before it is broadcast, so seeing its hash in the store does not mean
+  // the node has it yet: one evm_mine then could mine an empty block and leave it pending for good.
+  // Mine until the anchoring settles instead.
+  const mineUntilSettled = async <T>(anchoring: Promise<T>): Promise<T> => {
+    let settled = false;
+    const done = anchoring.finally(() => {
+      settled = true;
+    });
+    while (!settled) {
+      await provider.send('evm_mine', []);
+      await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, 100))]);
+    }
+    return anchoring;
+  };
 
   it('replaces a stuck transaction with a fee-bumped one at the same nonce, and anchors once', async () => {
     const batch = await sealOne();
@@ -70,8 +84,7 @@ describe('anchoring faults', () => {
     expect(first).toBeDefined();
     expect(replaced.hash).not.toBe(first);
     expect(replaced.nonce).toBe(nonceBefore);
-    await provider.send('evm_mine', []);
-    const anchored = await anchoring;
+    const anchored = await mineUntilSettled(anchoring);
     expect(anchored.status).toBe('anchored');
     expect(await client.readAnchoring(Buffer.from(batch.root).toString('hex'))).not.toBeNull();
     expect(await provider.getTransactionCount(signer.address, 'latest')).toBe(nonceBefore + 1);
@@ -85,8 +98,7 @@ describe('anchoring faults', () => {
     const sent = (await store.getBatch(batch.id))!.intendedTransaction!;
     await provider.send('anvil_dropTransaction', [sent.hash]);
     await waitFor(async () => (await store.getBatch(batch.id))!.intendedTransaction!.hash !== sent.hash);
-    await provider.send('evm_mine', []);
-    const anchored = await anchoring;
+    const anchored = await mineUntilSettled(anchoring);
     expect(anchored.anchor?.transactionHash).toBe((await store.getBatch(batch.id))!.intendedTransaction!.hash);
   });
 
