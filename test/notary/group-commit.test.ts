@@ -52,7 +52,7 @@ describe('group commit', () => {
 
   it('lets submissions that arrive as the write ends join the next group instead of a third write', async () => {
     const sizes: number[] = [];
-    let finishWrite!: () => void;
+    let finishWrite: (() => void) | undefined;
     const group = new GroupCommit(async (documents) => {
       sizes.push(documents.length);
       const records = await store.insertTenantSubmissions(documents);
@@ -63,8 +63,8 @@ describe('group commit', () => {
     const second = group.submit([doc('acme')]); // queued behind the first write
     let third: Promise<unknown> | undefined;
     // Like I/O handled in the same loop turn as the end of the write (a request parsed just then).
-    await new Promise((resolve) => setTimeout(resolve, 50)); // the first write is now waiting to end
-    setTimeout(() => finishWrite(), 1);
+    while (!finishWrite) await new Promise((resolve) => setTimeout(resolve, 5)); // the first write is now waiting to end
+    setTimeout(() => finishWrite!(), 1);
     setTimeout(() => {
       third = group.submit([doc('acme')]);
     }, 1);
