@@ -83,6 +83,8 @@ describe('PGlite in a worker thread', () => {
       order.push('tx2 started');
       return (await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM items WHERE id IN (10, 11)'))[0]!.n;
     });
+    while (order.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    // The first transaction is open and held: nothing else may run meanwhile, however long we wait.
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(order).toEqual(['tx1 inserted']);
     releaseTransaction();
