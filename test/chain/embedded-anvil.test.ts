@@ -101,7 +101,10 @@ afterAll(async () => {
   }
 });
 
-describe('startEmbeddedAnvil', { timeout: 30_000 }, () => {
+// One retry: once in about ten clean-clone CI runs, "keeps contracts, anchorings and their logs across
+// stop and start" hung for its whole 30 s (it takes about 0.5 s), with the machine busy; the cause is
+// not found yet (see the closing note of issue 6). A second failure still fails the suite.
+describe('startEmbeddedAnvil', { timeout: 30_000, retry: 1 }, () => {
   it('serves chain 31337 on loopback, records its pid, and stop() saves state and removes the pid file', async () => {
     const dataDir = newDataDir();
     const anvil = await start({ dataDir });
