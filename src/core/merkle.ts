@@ -226,28 +226,15 @@ export class MerkleTree {
     const byteStart = out.byteOffset + offset;
     const doubles = this.nodeDoubles;
     if (byteStart % 8 === 0 && doubles !== undefined) {
-      // Eight bytes per move. A double read from a Float64Array is written back bit for bit unless it
-      // is a NaN, whose bits an engine may canonicalise; a node holding one (about 1 in 500) goes as
-      // int32 words instead.
+      // Eight bytes per move (copyNode).
       const outDoubles = doublesOf(out.buffer);
+      const outWords = wordsOf(out.buffer);
       const doubleStarts = this.levelDoubleStarts;
       let to = byteStart >> 3;
       for (let level = 0; level < levels; level++) {
         const sibling = index ^ 1;
         if (sibling < sizes[level]) {
-          const from = doubleStarts[level] + sibling * DOUBLES_PER_NODE;
-          const a = doubles[from];
-          const b = doubles[from + 1];
-          const c = doubles[from + 2];
-          const d = doubles[from + 3];
-          if (a === a && b === b && c === c && d === d) {
-            outDoubles[to] = a;
-            outDoubles[to + 1] = b;
-            outDoubles[to + 2] = c;
-            outDoubles[to + 3] = d;
-          } else {
-            copyNodeWords(this.nodeWords, 2 * from, wordsOf(out.buffer), 2 * to);
-          }
+          copyNode(doubles, this.nodeWords, doubleStarts[level] + sibling * DOUBLES_PER_NODE, outDoubles, outWords, to);
           to += DOUBLES_PER_NODE;
           written++;
         }
@@ -330,8 +317,7 @@ export class MerkleTree {
     const doubles = this.nodeDoubles;
     const doubleStarts = this.levelDoubleStarts;
     const words = this.nodeWords;
-    // The buffer is fresh, hence 8-byte aligned: whole nodes go as four doubles (NaN patterns, whose
-    // bits an engine may canonicalise, as words, as in writeAuditPath), or as eight words if the
+    // The buffer is fresh, hence 8-byte aligned: whole nodes go by copyNode, or as eight words if the
     // tree's buffer is not 8-byte aligned.
     const outDoubles = new Float64Array(buffer.buffer);
     const outWords = new Int32Array(buffer.buffer);
@@ -351,22 +337,8 @@ export class MerkleTree {
         for (let level = 0; level < changed; level++) {
           const from8 = doubleStarts[level] + (index ^ 1) * DOUBLES_PER_NODE;
           const to8 = level * DOUBLES_PER_NODE;
-          if (doubles !== undefined) {
-            const a = doubles[from8];
-            const b = doubles[from8 + 1];
-            const c = doubles[from8 + 2];
-            const d = doubles[from8 + 3];
-            if (a === a && b === b && c === c && d === d) {
-              outDoubles[to8] = a;
-              outDoubles[to8 + 1] = b;
-              outDoubles[to8 + 2] = c;
-              outDoubles[to8 + 3] = d;
-            } else {
-              copyNodeWords(words, 2 * from8, outWords, 2 * to8);
-            }
-          } else {
-            copyNodeWords(words, 2 * from8, outWords, 2 * to8);
-          }
+          if (doubles !== undefined) copyNode(doubles, words, from8, outDoubles, outWords, to8);
+          else copyNodeWords(words, 2 * from8, outWords, 2 * to8);
           index >>>= 1;
         }
       }
@@ -396,6 +368,26 @@ function doublesOf(buffer: ArrayBufferLike): Float64Array {
     cachedDoublesBuffer = buffer;
   }
   return cachedDoubles;
+}
+
+/**
+ * Copies one node, four doubles from double `from8` to double `to8`. A double read from a
+ * Float64Array is written back bit for bit unless it is a NaN, whose bits an engine may canonicalise;
+ * a node holding one (about 1 in 500) goes as int32 words instead (`words`/`outWords`: the same memory).
+ */
+function copyNode(doubles: Float64Array, words: Int32Array, from8: number, outDoubles: Float64Array, outWords: Int32Array, to8: number): void {
+  const a = doubles[from8];
+  const b = doubles[from8 + 1];
+  const c = doubles[from8 + 2];
+  const d = doubles[from8 + 3];
+  if (a === a && b === b && c === c && d === d) {
+    outDoubles[to8] = a;
+    outDoubles[to8 + 1] = b;
+    outDoubles[to8 + 2] = c;
+    outDoubles[to8 + 3] = d;
+  } else {
+    copyNodeWords(words, 2 * from8, outWords, 2 * to8);
+  }
 }
 
 /** Copies one node (8 words) from `from` in `words` to `to` in `outWords`. */
