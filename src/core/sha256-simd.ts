@@ -306,6 +306,19 @@ function emitQuadLoop(code: Code, inputBias: number, body: () => void): void {
 
 const COMPRESS = 0;
 
+/**
+ * Stores the 16 words at byte 4j from `input` of each lane's message into the schedule; `patch(j)`
+ * may change word j on the stack before it is stored.
+ */
+function emitLoadBlock(code: Code, input: number, temp: number, patch?: (j: number) => void): void {
+  for (let j = 0; j < 16; j++) {
+    code.i32Const(0);
+    emitGatherWord(code, input, 4 * j, temp);
+    patch?.(j);
+    code.memory(simd.store, SCHEDULE + 16 * j);
+  }
+}
+
 /** hashNodePairs(quads): SHA-256(0x01 ‖ pair) for each 64-byte pair; the message spans two blocks. */
 function emitHashNodePairs(): Code {
   const code = new Code();
@@ -315,13 +328,10 @@ function emitHashNodePairs(): Code {
   // The input pointer sits one byte early: word j of block 1 is bytes 4j-1 .. 4j+2 of the pair.
   emitQuadLoop(code, 1, () => {
     emitResetState(code);
-    for (let j = 0; j < 16; j++) {
-      code.i32Const(0);
-      emitGatherWord(code, input, 4 * j, temp);
+    emitLoadBlock(code, input, temp, (j) => {
       // Word 0 starts with the node prefix 0x01, not with the byte before the pair.
       if (j === 0) code.splat(0x00ffffff).simd(simd.and).splat(0x01000000).simd(simd.or);
-      code.memory(simd.store, SCHEDULE + 16 * j);
-    }
+    });
     code.raw(op.call, COMPRESS);
     // Block 2: the pair's last byte, the 0x80 terminator, zeros and the bit length 65 × 8.
     code.i32Const(0);
@@ -343,11 +353,7 @@ function emitHashSingleBlocks(): Code {
   const temp = 3;
   emitQuadLoop(code, 0, () => {
     emitResetState(code);
-    for (let j = 0; j < 16; j++) {
-      code.i32Const(0);
-      emitGatherWord(code, input, 4 * j, temp);
-      code.memory(simd.store, SCHEDULE + 16 * j);
-    }
+    emitLoadBlock(code, input, temp);
     code.raw(op.call, COMPRESS);
     emitScatterDigests(code, output, temp + 1);
   });
