@@ -89,18 +89,22 @@ export async function benchCredentials(options: BenchCredentialsOptions = {}): P
       const jwt = await createVerifiableCredentialJwt({ ...payload, jti: `urn:uuid:${randomUUID()}` }, { did: identity.did, signer: identity.signer, alg: identity.alg });
       rawJwts.push(jwt);
     };
-    // Not counted: under load, until the JIT has compiled the hot paths, and the embedded database's
-    // WebAssembly has been tiered up (in background threads, about a second of CPU), neither side is
-    // at its steady speed; one warm-up call above does not get there.
-    const warmupMs = Math.min(1_000, slice);
-    await new Rate().measure(warmupMs, concurrency, issueOnce);
-    await new Rate().measure(warmupMs, concurrency, rawIssueOnce);
-    const issued = new Rate();
-    const rawIssued = new Rate();
-    for (let round = 0; round < ROUNDS; round++) {
-      await issued.measure(slice, concurrency, issueOnce);
-      await rawIssued.measure(slice, concurrency, rawIssueOnce);
-    }
+    // Service and peer alternate, each after an uncounted warm-up: under load, until the JIT has
+    // compiled the hot paths and the embedded database's WebAssembly has been tiered up (in background
+    // threads, about a second of CPU), neither side is at its steady speed; one warm-up call above
+    // does not get there.
+    const measure = async (service: () => Promise<void>, peer: () => Promise<void>): Promise<[Rate, Rate]> => {
+      const warmupMs = Math.min(1_000, slice);
+      await new Rate().measure(warmupMs, concurrency, service);
+      await new Rate().measure(warmupMs, concurrency, peer);
+      const rates: [Rate, Rate] = [new Rate(), new Rate()];
+      for (let round = 0; round < ROUNDS; round++) {
+        await rates[0].measure(slice, concurrency, service);
+        await rates[1].measure(slice, concurrency, peer);
+      }
+      return rates;
+    };
+    const [issued, rawIssued] = await measure(issueOnce, rawIssueOnce);
 
     const resolution = await services.resolver.resolve(identity.did);
     const staticResolver = { resolve: async () => resolution } as unknown as Parameters<typeof verifyCredential>[1];
@@ -113,14 +117,7 @@ export async function benchCredentials(options: BenchCredentialsOptions = {}): P
     const rawVerifyOnce = async () => {
       await verifyCredential(rawJwts[rawNext++ % rawJwts.length]!, staticResolver);
     };
-    await new Rate().measure(warmupMs, concurrency, verifyOnce);
-    await new Rate().measure(warmupMs, concurrency, rawVerifyOnce);
-    const verified = new Rate();
-    const rawVerified = new Rate();
-    for (let round = 0; round < ROUNDS; round++) {
-      await verified.measure(slice, concurrency, verifyOnce);
-      await rawVerified.measure(slice, concurrency, rawVerifyOnce);
-    }
+    const [verified, rawVerified] = await measure(verifyOnce, rawVerifyOnce);
 
     return [
       figure(`credentials issued per second (service: validate, sign ES256K, claim random status indices and record in the store; ${concurrency} in flight)`, issued.perSecond(), rawIssued.perSecond()),
