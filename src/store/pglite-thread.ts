@@ -3,38 +3,26 @@
 // transaction is exclusive: statements sent outside it wait until it ends.
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { SqlExecutor, SqlRow } from './sql-client';
+import type { SqlClient, SqlExecutor, SqlRow } from './sql-client';
 
 export type PGliteRequest =
   | { id: number; kind: 'query'; sql: string; params?: unknown[] }
   | { id: number; kind: 'exec'; sql: string }
   | { id: number; kind: 'close' };
 
-export interface SerializedDatabaseError {
-  name: string;
-  message: string;
-  stack?: string;
-  code?: string;
-  detail?: string;
-  hint?: string;
-  constraint?: string;
-  table?: string;
-  column?: string;
-  schema?: string;
-  severity?: string;
-  position?: string;
-}
+/** The fields of a database error that callers read (SQLSTATE `code`, `constraint`…); they cross the thread. */
+export const DATABASE_ERROR_FIELDS = ['code', 'detail', 'hint', 'constraint', 'table', 'column', 'schema', 'severity', 'position'] as const;
+
+export type SerializedDatabaseError = { name: string; message: string; stack?: string } & Partial<
+  Record<(typeof DATABASE_ERROR_FIELDS)[number], string>
+>;
 
 export type PGliteResponse =
   | { id: number; ok: true; rows: Record<string, unknown>[] }
   | { id: number; ok: false; error: SerializedDatabaseError };
 
 /** PGlite in its own thread, behind the store's SqlClient shape (minus leadership and kind). */
-export interface PGliteThread extends SqlExecutor {
-  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
-  exec(sql: string): Promise<void>;
-  close(): Promise<void>;
-}
+export type PGliteThread = Omit<SqlClient, 'kind' | 'tryLeadership'>;
 
 const WORKER_FILE = path.join(__dirname, `pglite-worker${path.extname(__filename) || '.js'}`);
 
@@ -96,15 +84,14 @@ export async function openPGliteThread(dbDir: string): Promise<PGliteThread> {
   let lastTransaction: Promise<void> = Promise.resolve();
   // A statement sent after waiting for the newest queued transaction reaches the worker before any
   // transaction queued later sends its BEGIN (its continuation was registered first).
-  const outsideTransaction = () => lastTransaction;
 
   return {
     async query<Row extends SqlRow>(sql: string, params?: unknown[]) {
-      if (queuedTransactions > 0) await outsideTransaction();
+      if (queuedTransactions > 0) await lastTransaction;
       return (await send({ kind: 'query', sql, params })) as Row[];
     },
     async exec(sql: string) {
-      if (queuedTransactions > 0) await outsideTransaction();
+      if (queuedTransactions > 0) await lastTransaction;
       await send({ kind: 'exec', sql });
     },
     async transaction<T>(work: (tx: SqlExecutor) => Promise<T>) {
@@ -141,7 +128,7 @@ export async function openPGliteThread(dbDir: string): Promise<PGliteThread> {
     },
     async close() {
       if (closed) return;
-      await outsideTransaction();
+      await lastTransaction;
       try {
         await send({ kind: 'close' });
       } finally {

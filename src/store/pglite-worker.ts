@@ -6,7 +6,7 @@
 // Protocol (see pglite-thread.ts): one message per statement, answered in order; the main side
 // keeps transactions exclusive, this side only runs what it is sent, one statement at a time.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { PGliteRequest, PGliteResponse, SerializedDatabaseError } from './pglite-thread';
+import { DATABASE_ERROR_FIELDS, type PGliteRequest, type PGliteResponse, type SerializedDatabaseError } from './pglite-thread';
 import { commitRolledBackError } from './sql-client';
 
 /** The store has a few dozen distinct statements; past this bound (a bug), statements are not kept. */
@@ -120,7 +120,7 @@ function serializeError(error: unknown): SerializedDatabaseError {
   if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
   const fields = error as Error & Record<string, unknown>;
   const serialized: SerializedDatabaseError = { name: error.name, message: error.message, stack: error.stack };
-  for (const key of ['code', 'detail', 'hint', 'constraint', 'table', 'column', 'schema', 'severity', 'position'] as const) {
+  for (const key of DATABASE_ERROR_FIELDS) {
     if (typeof fields[key] === 'string') serialized[key] = fields[key] as string;
   }
   return serialized;
