@@ -282,22 +282,7 @@ async function latencyFigure(service: BenchService, samples: number, log: (line:
 }
 
 async function singleSubmissionFigures(service: BenchService, runs: number, seconds: number, log: (line: string) => void): Promise<Figure[]> {
-  const results: LoadResult[] = [];
-  for (let run = 0; run < runs; run++) {
-    log(`embedded: single-document POST /v1/documents, ${SINGLE_CONNECTIONS} connections, ${seconds} s (${run + 1}/${runs})`);
-    results.push(
-      await runLoad({
-        url: service.url,
-        method: 'POST',
-        connections: SINGLE_CONNECTIONS,
-        durationSeconds: seconds,
-        headers: { authorization: `Bearer ${service.adminKey}`, 'content-type': 'application/json' },
-        path: () => '/v1/documents',
-        body: () => `{"hash":"${randomBytes(32).toString('hex')}"}`,
-      }),
-    );
-    await drain(service);
-  }
+  const results = await submissionRuns(service, runs, seconds, SINGLE_CONNECTIONS, 'single-document', () => `{"hash":"${randomBytes(32).toString('hex')}"}`, log);
   const rps = median(results.map((r) => r.okPerSecond));
   const p99 = median(results.map((r) => r.latencyMs.p99));
   const failures = results.reduce((n, r) => n + r.non2xx + r.errors, 0);
@@ -328,22 +313,10 @@ async function singleSubmissionFigures(service: BenchService, runs: number, seco
 }
 
 async function bulkSubmissionFigure(service: BenchService, runs: number, seconds: number, log: (line: string) => void): Promise<Figure> {
-  const results: LoadResult[] = [];
-  for (let run = 0; run < runs; run++) {
-    log(`embedded: bulk POST /v1/documents (${BULK_IDS_PER_REQUEST} ids each), ${BULK_CONNECTIONS} connections, ${seconds} s (${run + 1}/${runs})`);
-    results.push(
-      await runLoad({
-        url: service.url,
-        method: 'POST',
-        connections: BULK_CONNECTIONS,
-        durationSeconds: seconds,
-        headers: { authorization: `Bearer ${service.adminKey}`, 'content-type': 'application/json' },
-        path: () => '/v1/documents',
-        body: () => `{"hashes":${JSON.stringify(randomDigestHexes(BULK_IDS_PER_REQUEST))}}`,
-      }),
-    );
-    await drain(service);
-  }
+  const results = await submissionRuns(
+    service, runs, seconds, BULK_CONNECTIONS, `bulk (${BULK_IDS_PER_REQUEST} ids each)`,
+    () => `{"hashes":${JSON.stringify(randomDigestHexes(BULK_IDS_PER_REQUEST))}}`, log,
+  );
   const docsPerSecond = median(results.map((r) => r.okPerSecond * BULK_IDS_PER_REQUEST));
   const failures = results.reduce((n, r) => n + r.non2xx + r.errors, 0);
   return figure({
@@ -360,6 +333,35 @@ async function bulkSubmissionFigure(service: BenchService, runs: number, seconds
       `batcher sealing and anchoring meanwhile (BATCH_INTERVAL=1s, BATCH_MAX_SIZE=100000)${failures ? `; ${failures} non-202 answers or errors` : ''}`,
     details: { runs: results },
   });
+}
+
+/** `runs` load runs of POST /v1/documents with the admin key, the queue drained after each. */
+async function submissionRuns(
+  service: BenchService,
+  runs: number,
+  seconds: number,
+  connections: number,
+  kind: string,
+  body: () => string,
+  log: (line: string) => void,
+): Promise<LoadResult[]> {
+  const results: LoadResult[] = [];
+  for (let run = 0; run < runs; run++) {
+    log(`embedded: ${kind} POST /v1/documents, ${connections} connections, ${seconds} s (${run + 1}/${runs})`);
+    results.push(
+      await runLoad({
+        url: service.url,
+        method: 'POST',
+        connections,
+        durationSeconds: seconds,
+        headers: { authorization: `Bearer ${service.adminKey}`, 'content-type': 'application/json' },
+        path: () => '/v1/documents',
+        body,
+      }),
+    );
+    await drain(service);
+  }
+  return results;
 }
 
 /** Seals and anchors whatever is pending, so the next measurement starts from an idle service. */
