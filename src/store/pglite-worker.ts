@@ -7,7 +7,15 @@
 // keeps transactions exclusive, this side only runs what it is sent, one statement at a time.
 import { parentPort, workerData } from 'node:worker_threads';
 import { DATABASE_ERROR_FIELDS, type PGliteRequest, type PGliteResponse, type SerializedDatabaseError } from './pglite-thread';
+import type { messages as PGliteMessages } from '@electric-sql/pglite';
+import { decodeDataRows, type BackendErrorFields, type ResultColumn } from './pg-wire-results';
 import { commitRolledBackError } from './sql-client';
+
+interface PreparedStatement {
+  name: string;
+  parameterTypes: number[];
+  columns: ResultColumn[];
+}
 
 /** The store has a few dozen distinct statements; past this bound (a bug), statements are not kept. */
 const MAX_PREPARED_STATEMENTS = 500;
@@ -16,7 +24,7 @@ async function main(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('pglite-worker must run as a worker thread');
   const { dbDir } = workerData as { dbDir: string };
-  const { PGlite, protocol, parse } = await import('@electric-sql/pglite');
+  const { PGlite, protocol, parse, messages } = await import('@electric-sql/pglite');
   let db: InstanceType<typeof PGlite>;
   try {
     db = new PGlite(dbDir);
@@ -29,26 +37,24 @@ async function main(): Promise<void> {
 
   // Named prepared statements, one per SQL text. PGlite's query() parses and plans every statement
   // anew in five protocol round trips into the WebAssembly; a prepared one is bound and executed in
-  // one, with its plan cached by Postgres. That halves the cost of the store's hot statements.
-  const statements = new Map<string, { name: string; parameterTypes: number[] }>();
+  // one, with its plan cached by Postgres, and its columns known from the Describe at preparation,
+  // so its rows are read straight from the backend's bytes (pg-wire-results.ts).
+  const statements = new Map<string, PreparedStatement>();
   let preparedCount = 0;
   const { serialize } = protocol;
-  const concat = (parts: Uint8Array[]) => {
-    const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-    let offset = 0;
-    for (const part of parts) {
-      out.set(part, offset);
-      offset += part.length;
-    }
-    return out;
-  };
+  const toDatabaseError = (fields: BackendErrorFields) => Object.assign(new messages.DatabaseError(fields.message, 0, 'error'), fields);
   async function preparedQuery(sql: string, params: unknown[], retried = false): Promise<Record<string, unknown>[]> {
     let statement = statements.get(sql);
     if (!statement) {
       if (statements.size >= MAX_PREPARED_STATEMENTS) return (await db.query(sql, params)).rows as Record<string, unknown>[];
       const name = `did_notary_${++preparedCount}`;
       const described = await db.execProtocol(concat([serialize.parse({ name, text: sql }), serialize.describe({ type: 'S', name }), serialize.sync()]));
-      statement = { name, parameterTypes: parse.parseDescribeStatementResults(described.messages) };
+      const rowDescription = described.messages.find((message): message is PGliteMessages.RowDescriptionMessage => message.name === 'rowDescription');
+      statement = {
+        name,
+        parameterTypes: parse.parseDescribeStatementResults(described.messages),
+        columns: (rowDescription?.fields ?? []).map((field) => ({ name: field.name, dataTypeID: field.dataTypeID })),
+      };
       statements.set(sql, statement);
     }
     const { parameterTypes } = statement;
@@ -57,11 +63,13 @@ async function main(): Promise<void> {
       const serializer = db.serializers[parameterTypes[i]!];
       return serializer ? serializer(value) : String(value);
     });
-    let executed;
     try {
-      executed = await db.execProtocol(
-        concat([serialize.bind({ statement: statement.name, values }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync()]),
-      );
+      const chunks: Uint8Array[] = [];
+      await db.execProtocolRawStream(concat([serialize.bind({ statement: statement.name, values }), serialize.execute({}), serialize.sync()]), {
+        // The chunks are views of the WebAssembly memory, reused by the next call: copied at once.
+        onRawData: (chunk) => chunks.push(chunk.slice()),
+      });
+      return decodeDataRows(chunks.length === 1 ? chunks[0]! : concat(chunks), statement.columns, db.parsers, toDatabaseError);
     } catch (error) {
       // A table changed under a kept plan (a migration): forget the statement and prepare it again.
       // Not inside a transaction: the failed Bind has aborted it, and the caller must see why.
@@ -73,7 +81,6 @@ async function main(): Promise<void> {
       }
       throw error;
     }
-    return (parse.parseResults(executed.messages, db.parsers)[0]?.rows ?? []) as Record<string, unknown>[];
   }
 
   // Statements run strictly one after another, in arrival order.
@@ -127,3 +134,13 @@ function serializeError(error: unknown): SerializedDatabaseError {
 }
 
 void main();
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}

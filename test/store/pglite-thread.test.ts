@@ -31,6 +31,39 @@ describe('PGlite in a worker thread', () => {
     expect(rows[0]!.at).toBeInstanceOf(Date);
   });
 
+  it('reads every column type the store uses as PGlite itself parses it, nulls and non-ASCII text included', async () => {
+    const rows = await db.query<Record<string, unknown>>(
+      `SELECT 42::int AS small, 9007199254740993::bigint AS huge, 12::bigint AS big, 'zürich ✓'::text AS word, NULL::text AS nothing,
+              ''::bytea AS empty, '\\x00ff10'::bytea AS bytes, true AS yes, 1.5::float8 AS real, '2026-11-25T10:00:00.123Z'::timestamptz AS at,
+              '{"a":[1,2]}'::jsonb AS doc, ARRAY['x','y'] AS list`,
+    );
+    expect(rows).toEqual([
+      {
+        small: 42,
+        huge: 9007199254740993n,
+        big: 12,
+        word: 'zürich ✓',
+        nothing: null,
+        empty: new Uint8Array(0),
+        bytes: new Uint8Array([0, 255, 16]),
+        yes: true,
+        real: 1.5,
+        at: new Date('2026-11-25T10:00:00.123Z'),
+        doc: { a: [1, 2] },
+        list: ['x', 'y'],
+      },
+    ]);
+  });
+
+  it('reads results larger than one output buffer of the database', async () => {
+    const rows = await db.query<{ n: number; text: string }>("SELECT n, repeat('é', 200) AS text FROM generate_series(1, 20000) AS n");
+    expect(rows).toHaveLength(20_000);
+    expect(rows.every((row, i) => row.n === i + 1 && row.text === 'é'.repeat(200))).toBe(true);
+    const [big] = await db.query<{ blob: Uint8Array }>("SELECT decode(repeat('ab', 3000000), 'hex') AS blob");
+    expect(big!.blob.length).toBe(3_000_000);
+    expect(big!.blob.every((byte) => byte === 0xab)).toBe(true);
+  });
+
   it('passes database errors on with their SQLSTATE and constraint', async () => {
     const error = await db.query('INSERT INTO items (id) VALUES (1)').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
