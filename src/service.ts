@@ -15,6 +15,7 @@ import { createIdentityServices } from './credentials/identity-services';
 import { ethrDid } from './did/service-identity';
 import { loadSignerKey } from './did/signer-key';
 import { createApp } from './http/app';
+import { withReceiptFastPath } from './http/receipt-fast-path';
 import type { HealthReport, ServiceInfo } from './http/routes/service';
 import { startMerkleHelper } from './notary/parallel-merkle';
 import { Notary } from './notary/notary';
@@ -194,7 +195,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         onBuildError: (error) => logger.error({ err: error }, 'verification page could not be built; GET / answers 503'),
       },
     });
-    const server = http.createServer(app);
+    const server = http.createServer(withReceiptFastPath(app, { notary, metrics, logger }));
     server.keepAliveTimeout = 5_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -1,5 +1,4 @@
 // The Express application: middleware order, the OpenAPI contract as request validator, routes, problems.
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import express, { type Express } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
@@ -14,6 +13,7 @@ import { webRoutes, type WebRouteOptions } from '../web/routes';
 import { requireScope } from './auth';
 import { HttpProblem, problemErrorHandler } from './problems';
 import { publicCors } from './public-cors';
+import { observeRequest } from './request-observation';
 import { createRateLimiter } from './rate-limit';
 import { memoizeRoutePatterns } from './route-regexp-cache';
 import { credentialRoutes } from './routes/credentials';
@@ -50,19 +50,10 @@ export function createApp(deps: AppDependencies): Express {
   app.set('query parser', 'simple');
 
   app.use((req, res, next) => {
-    const incoming = req.get('x-request-id');
-    const requestId = incoming && /^[\w.-]{1,100}$/.test(incoming) ? incoming : randomUUID();
-    res.setHeader('x-request-id', requestId);
-    const started = process.hrtime.bigint();
+    const observed = observeRequest(deps, req, res);
     res.on('finish', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      // The route pattern, not the path: ids in paths would explode the label set.
       const route = (req.route as { path?: string } | undefined)?.path ?? (res.statusCode === 404 ? 'unmatched' : req.path);
-      deps.metrics.httpDuration.observe({ method: req.method, route: String(route), status: String(res.statusCode) }, ms / 1000);
-      deps.logger.info(
-        { requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 },
-        'request',
-      );
+      observed.finish(String(route), req.path);
     });
     next();
   });

@@ -4,10 +4,15 @@ import type { RequestHandler } from 'express';
 
 const PUBLIC_PATHS = [/^\/v1\/info$/, /^\/v1\/receipts\/[^/]+$/, /^\/v1\/batches(\/[^/]+)?$/, /^\/v1\/dids\/[^/]+$/, /^\/v1\/status-lists\/[^/]+$/, /^\/v1\/credentials\/verify$/];
 
+/** Whether a response to `path` carries `Access-Control-Allow-Origin: *`: public reads asked without credentials. */
+export function isPublicCorsRequest(path: string, authorization: string | undefined): boolean {
+  return !authorization && PUBLIC_PATHS.some((pattern) => pattern.test(path));
+}
+
 /** Adds `Access-Control-Allow-Origin: *` to public endpoints and answers their preflights. */
 export function publicCors(): RequestHandler {
   return (req, res, next) => {
-    if (!PUBLIC_PATHS.some((pattern) => pattern.test(req.path)) || req.get('authorization')) return next();
+    if (!isPublicCorsRequest(req.path, req.get('authorization'))) return next();
     res.setHeader('Access-Control-Allow-Origin', '*');
     if (req.method === 'OPTIONS') {
       res.setHeader('Access-Control-Allow-Methods', 'GET, POST');

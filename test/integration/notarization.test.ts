@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,6 +104,25 @@ describe.each(stores)('notarization end to end on the $name', ({ postgres }) => 
       fs.writeFileSync(`${file}.receipt.json`, JSON.stringify(receipt.json));
     }
     expectMatchesOpenApi('get', '/v1/receipts/{id}', 200, JSON.parse(fs.readFileSync(`${uploadedFiles[0]}.receipt.json`, 'utf8')));
+
+    // A plain read is answered outside Express (receipt-fast-path.ts); `?format=json` goes through
+    // Express and its validator. Same bytes, same headers.
+    const digest = createHash('sha256').update(fs.readFileSync(uploadedFiles[0]!)).digest('hex');
+    const [fast, viaExpress] = await Promise.all([fetch(`${service.url}/v1/receipts/${digest}`), fetch(`${service.url}/v1/receipts/${digest}?format=json`)]);
+    expect(fast.status).toBe(200);
+    expect(viaExpress.status).toBe(200);
+    expect(await fast.text()).toBe(await viaExpress.text());
+    for (const header of ['content-type', 'content-length', 'etag', 'access-control-allow-origin']) {
+      expect(fast.headers.get(header), header).toBe(viaExpress.headers.get(header));
+    }
+    // Conditional reads stay Express's (fetch would add `cache-control: no-cache`, so plain http).
+    const revalidated = await new Promise<number>((resolve, reject) =>
+      http.get(`${service.url}/v1/receipts/${digest}`, { headers: { 'if-none-match': fast.headers.get('etag')! } }, (response) => {
+        response.resume();
+        resolve(response.statusCode!);
+      }).on('error', reject),
+    );
+    expect(revalidated).toBe(304);
 
     const unknown = await api(service, 'GET', `/v1/receipts/${'ee'.repeat(32)}`);
     expect(unknown.status).toBe(404);

@@ -1,0 +1,70 @@
+// GET /v1/receipts/{id}, the public read that verifiers and batch jobs call most, answered without
+// Express: its middleware chain, router and request validator cost more main-thread time than the
+// receipt itself. The fast path takes only requests whose answer it knows to be identical to the
+// Express route's (a plain alphanumeric id, no query string, not conditional) and only when the
+// receipt is found; everything else, every problem answer included, goes to the Express app, so the
+// contract of openapi.yaml has one implementation for errors and one for the rare request shapes.
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { Notary } from '../notary/notary';
+import type { Logger } from '../observability/logger';
+import type { ServiceMetrics } from '../observability/metrics';
+import { isPublicCorsRequest } from './public-cors';
+import { observeRequest, type ObservedRequest } from './request-observation';
+
+/**
+ * The ids the fast path accepts: every identifier form (64-hex digest, hex or base58btc multihash,
+ * base32 CIDv1) is alphanumeric, and openapi.yaml bounds the parameter at 200 characters. Anything
+ * else (percent-escapes, a query, a trailing slash) is Express's to parse and validate.
+ */
+const RECEIPT_URL = /^\/v1\/receipts\/([A-Za-z0-9]{1,200})$/;
+
+/** The Express route's pattern, so both paths share one metrics label. */
+export const RECEIPT_ROUTE = '/v1/receipts/:id';
+
+export interface ReceiptFastPathDependencies {
+  notary: Pick<Notary, 'getReceipt'>;
+  metrics: ServiceMetrics;
+  logger: Logger;
+}
+
+/** Wraps the Express app (`fallback`) in a listener that answers plain receipt reads itself. */
+export function withReceiptFastPath(fallback: RequestListener, deps: ReceiptFastPathDependencies): RequestListener {
+  return (req, res) => {
+    const match = req.method === 'GET' && !isConditional(req) ? RECEIPT_URL.exec(req.url ?? '') : null;
+    if (!match) {
+      fallback(req, res);
+      return;
+    }
+    const observed = observeRequest(deps, req, res);
+    deps.notary.getReceipt(match[1]!).then(
+      (receipt) => sendJson(req, res, JSON.stringify(receipt), observed),
+      // Malformed ids, unknown documents and failures: Express answers (observes and logs) them as always.
+      () => fallback(req, res),
+    );
+  };
+}
+
+/** What Express's `res.json` sends for this body, byte for byte (headers included). */
+function sendJson(req: IncomingMessage, res: ServerResponse, body: string, observed: ObservedRequest): void {
+  const path = req.url!;
+  if (isPublicCorsRequest(path, req.headers.authorization)) res.setHeader('Access-Control-Allow-Origin', '*');
+  res.statusCode = 200;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  const bytes = Buffer.from(body, 'utf8');
+  res.setHeader('Content-Length', bytes.length);
+  res.setHeader('ETag', weakEtag(bytes));
+  res.end(bytes);
+  observed.finish(RECEIPT_ROUTE, path);
+}
+
+/** Conditional requests need Express's freshness rules (304s); they are rare for receipts. */
+function isConditional(req: IncomingMessage): boolean {
+  return req.headers['if-none-match'] !== undefined || req.headers['if-modified-since'] !== undefined;
+}
+
+/** Express's default ETag (the `etag` package, weak): W/"<length hex>-<first 27 base64 chars of SHA-1>". */
+function weakEtag(body: Buffer): string {
+  const hash = createHash('sha1').update(body).digest('base64').substring(0, 27);
+  return `W/"${body.length.toString(16)}-${hash}"`;
+}
