@@ -181,6 +181,25 @@ export class MerkleTree {
     return this.nodes.slice(leafIndex * NODE_BYTES, (leafIndex + 1) * NODE_BYTES);
   }
 
+  /** The first four bytes of every leaf hash as unsigned integers: SHA-256 output, so ready hash-table keys. */
+  leafHashPrefixes(): Uint32Array {
+    const prefixes = new Uint32Array(this.size);
+    const nodes = this.nodes;
+    for (let leaf = 0, at = 0; leaf < prefixes.length; leaf++, at += NODE_BYTES) {
+      prefixes[leaf] = (nodes[at]! << 24) | (nodes[at + 1]! << 16) | (nodes[at + 2]! << 8) | nodes[at + 3]!;
+    }
+    return prefixes;
+  }
+
+  /** Whether leaf `leafIndex` hashes to `leafHash`: a lookup's check without copying the leaf out. */
+  leafHashEquals(leafIndex: number, leafHash: Uint8Array): boolean {
+    this.checkLeafIndex(leafIndex);
+    if (leafHash.length !== NODE_BYTES) return false;
+    const start = leafIndex * NODE_BYTES;
+    for (let i = 0; i < NODE_BYTES; i++) if (this.nodes[start + i] !== leafHash[i]) return false;
+    return true;
+  }
+
   /** The audit path PATH(m, D[n]) of RFC 9162 §2.1.3.1, leaf level first; copies, not views of the tree. */
   inclusionProof(leafIndex: number): Uint8Array[] {
     const flat = new Uint8Array(this.auditPathLength(leafIndex) * NODE_BYTES);

@@ -1,8 +1,13 @@
 // Merkle trees of sealed batches, rebuilt from the store on demand and kept in a small LRU,
-// so a receipt's inclusion proof costs a lookup, not a rebuild.
+// so a receipt's inclusion proof costs a lookup, not a rebuild. Trees of anchored batches that
+// receipts are asked for also get a receipt index (receipt-index.ts), so those receipts need no store.
 import type { MerkleTree } from '../core/merkle';
-import type { BatchLeaves, BatchRecord, SqlStore } from '../store/store';
+import type { BatchLeaves, BatchRecord, SqlStore, SubmissionTimeRuns } from '../store/store';
 import { buildMerkleTreeInParallel } from './parallel-merkle';
+import { BatchReceiptIndex, type IndexedLeaf } from './receipt-index';
+
+/** Submissions read per statement while indexing, so a large batch never holds the store for long. */
+const INDEX_READ_CHUNK = 100_000;
 
 export interface BatchTree {
   tree: MerkleTree;
@@ -10,9 +15,24 @@ export interface BatchTree {
   seqs: number[];
 }
 
+/** A receipt answered from memory: the batch as last read from the store, its tree, the document's leaf. */
+export interface IndexedReceiptLeaf extends IndexedLeaf {
+  batch: BatchRecord;
+  tree: MerkleTree;
+}
+
+interface ReceiptIndexState {
+  index?: BatchReceiptIndex;
+  building?: Promise<void>;
+  /** The batch row, and when the store last confirmed it (anchorings can move: reorgs, other replicas). */
+  batch: BatchRecord;
+  confirmedAt: number;
+}
+
 /** Bounded by total leaves, not by count: one huge batch should not pin many others. */
 export class BatchTreeCache {
   private readonly entries = new Map<string, BatchTree>();
+  private readonly receiptIndexes = new Map<string, ReceiptIndexState>();
   private readonly loading = new Map<string, Promise<BatchTree>>();
   private leaves = 0;
 
@@ -37,15 +57,81 @@ export class BatchTreeCache {
     for (const [id, old] of this.entries) {
       if (this.leaves <= this.maxLeaves || id === batchId) break;
       this.entries.delete(id);
+      this.receiptIndexes.delete(id);
       this.leaves -= old.seqs.length;
     }
   }
 
   forget(batchId: string): void {
+    this.receiptIndexes.delete(batchId);
     const entry = this.entries.get(batchId);
     if (!entry) return;
     this.entries.delete(batchId);
     this.leaves -= entry.seqs.length;
+  }
+
+  /**
+   * The document with this leaf hash in an indexed anchored batch whose row the store confirmed
+   * within `maxAgeMs`; undefined sends the caller to the store (whose answer it then passes to
+   * `confirmAnchored`). Never a document some tenant submitted earlier in another batch.
+   */
+  findIndexedLeaf(leafHash: Uint8Array, now: number, maxAgeMs: number): IndexedReceiptLeaf | undefined {
+    for (const [batchId, state] of this.receiptIndexes) {
+      if (!state.index) continue;
+      const leaf = state.index.find(leafHash);
+      if (!leaf) continue;
+      if (now - state.confirmedAt > maxAgeMs || state.batch.status !== 'anchored') return undefined;
+      return { ...leaf, batch: state.batch, tree: state.index.tree };
+    }
+    return undefined;
+  }
+
+  /**
+   * Records the store's current row of an anchored batch whose tree is cached, and starts indexing
+   * that tree for receipts if it is not yet. Failures only leave the batch to the store.
+   */
+  confirmAnchored(batch: BatchRecord, now: number, onIndexError: (error: unknown) => void): void {
+    if (batch.status !== 'anchored' || !this.entries.has(batch.id)) return;
+    let state = this.receiptIndexes.get(batch.id);
+    if (!state) {
+      state = { batch, confirmedAt: now };
+      this.receiptIndexes.set(batch.id, state);
+    }
+    state.batch = batch;
+    state.confirmedAt = now;
+    if (!state.index && !state.building) {
+      const building = this.buildReceiptIndex(batch)
+        .then((index) => {
+          if (this.receiptIndexes.get(batch.id) === state && index) state.index = index;
+        })
+        .catch(onIndexError)
+        .finally(() => {
+          if (state.building === building) state.building = undefined;
+        });
+      state.building = building;
+    }
+  }
+
+  /** Resolves once the batch's receipt index is built (or its build failed): for tests. */
+  async receiptIndexSettled(batchId: string): Promise<boolean> {
+    await this.receiptIndexes.get(batchId)?.building;
+    return this.receiptIndexes.get(batchId)?.index !== undefined;
+  }
+
+  private async buildReceiptIndex(batch: BatchRecord): Promise<BatchReceiptIndex | undefined> {
+    const times: SubmissionTimeRuns[] = [];
+    const resubmittedSeqs = new Set<number>();
+    // One tenant only: no document can have an earlier submission by another (the common case, and
+    // the check below is an index probe per document).
+    const severalTenants = await this.store.hasSeveralSubmittingTenants();
+    for (let from = batch.firstSeq; from <= batch.lastSeq; from += INDEX_READ_CHUNK) {
+      const to = Math.min(batch.lastSeq, from + INDEX_READ_CHUNK - 1);
+      times.push(await this.store.readSubmissionTimes(from, to));
+      if (severalTenants) for (const seq of await this.store.findResubmittedSeqs(from, to, batch.firstSeq)) resubmittedSeqs.add(seq);
+    }
+    const entry = this.entries.get(batch.id);
+    if (!entry) return undefined; // evicted meanwhile
+    return BatchReceiptIndex.build({ tree: entry.tree, seqs: entry.seqs, times: concatRuns(times), resubmittedSeqs });
   }
 
   /** The batch's tree; rebuilt from the store when not cached, and checked against the sealed root. */
@@ -87,6 +173,18 @@ export function leafIndexOf(seqs: readonly number[], seq: number): number {
     else high = mid - 1;
   }
   return -1;
+}
+
+function concatRuns(parts: SubmissionTimeRuns[]): SubmissionTimeRuns {
+  const count = parts.reduce((n, part) => n + part.seqs.length, 0);
+  const runs: SubmissionTimeRuns = { seqs: new Float64Array(count), times: new Float64Array(count) };
+  let offset = 0;
+  for (const part of parts) {
+    runs.seqs.set(part.seqs, offset);
+    runs.times.set(part.times, offset);
+    offset += part.seqs.length;
+  }
+  return runs;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -2,7 +2,7 @@
 import { DomainError } from '../core/errors';
 import { parseDocumentId, type DocumentId } from '../core/document-id';
 import { bytesToHex } from '../core/hex';
-import { verifyInclusion, hashLeaf } from '../core/merkle';
+import { hashLeaf, type MerkleTree } from '../core/merkle';
 import { parseReceipt, type Receipt, type ReceiptAnchor, type ReceiptVerification } from '../core/receipt';
 import type { Logger } from '../observability/logger';
 import type { AnchorRecordRow, BatchRecord, SqlStore, SubmissionRecord } from '../store/store';
@@ -13,6 +13,7 @@ import type { AnchoringChain } from './ports';
 
 /** How many of the newest anchored batches are re-checked against the chain at start. */
 const RECONCILE_DEPTH = 200;
+const RECEIPT_BATCH_MAX_AGE_MS = 1_000;
 
 export interface NotaryOptions {
   batchIntervalMs: number;
@@ -25,6 +26,12 @@ export interface NotaryOptions {
   /** How long an anchoring transaction may stay unmined before a fee-bumped replacement. */
   replaceAfterMs?: number;
   pollIntervalMs?: number;
+  /**
+   * How long a batch row read from the store lets receipts of that batch come from memory (default
+   * 1 s). Anchorings move only on a reorganisation (re-anchored by the leader, maybe another
+   * replica): a receipt can lag that by this much, then the next lookup reads the store again.
+   */
+  receiptBatchMaxAgeMs?: number;
 }
 
 /** A document to submit: an identifier string from the client, or an already computed id (uploads). */
@@ -132,9 +139,25 @@ export class Notary {
   /** The receipt of a document by any identifier form; DOCUMENT_NOT_FOUND when never submitted. */
   async getReceipt(identifier: string): Promise<Receipt> {
     const id = parseDocumentId(identifier);
+    const leafHash = hashLeaf(id.multihash);
+    const indexed = this.trees.findIndexedLeaf(leafHash, Date.now(), this.options.receiptBatchMaxAgeMs ?? RECEIPT_BATCH_MAX_AGE_MS);
+    if (indexed) {
+      const receipt = pendingReceipt({ submittedAt: new Date(indexed.submittedAt) }, id, this.options.issuerDid);
+      return anchoredReceipt(receipt, indexed.batch, indexed.tree, indexed.leafIndex, leafHash);
+    }
     const found = await this.store.findSubmission(id.multihash);
     if (!found) throw new DomainError('DOCUMENT_NOT_FOUND', `no document ${id.cid} was submitted here`);
-    return this.receiptFor(found.submission, id, found.batch);
+    const receipt = await this.receiptFor(found.submission, id, found.batch);
+    // The store's answer confirms the batch row for the receipts that memory can answer next.
+    if (found.batch) {
+      this.trees.confirmAnchored(found.batch, Date.now(), (error) => this.logger.warn({ err: error, batch: found.batch!.id }, 'receipt index not built; its receipts come from the store'));
+    }
+    return receipt;
+  }
+
+  /** Resolves once receipts of the batch can come from memory (true) or its index failed (false): for tests. */
+  receiptIndexSettled(batchId: string): Promise<boolean> {
+    return this.trees.receiptIndexSettled(batchId);
   }
 
   async getBatch(id: string): Promise<BatchView> {
@@ -292,22 +315,33 @@ export class Notary {
     const { tree, seqs } = await this.trees.get(batch);
     const leafIndex = leafIndexOf(seqs, submission.seq);
     if (leafIndex < 0) throw new Error(`submission ${submission.seq} missing from batch ${batch.id}`);
-    const auditPath = tree.inclusionProof(leafIndex);
-    // Never hand out a proof that does not lead to the anchored root.
-    if (!verifyInclusion({ leafHash: hashLeaf(id.multihash), leafIndex, treeSize: tree.size, auditPath, root: batch.root })) {
-      throw new Error(`inclusion proof for ${id.cid} does not verify against batch ${batch.id}`);
-    }
-    return {
-      ...receipt,
-      status: 'anchored',
-      batch: { id: batch.id, root: bytesToHex(batch.root), treeSize: batch.treeSize },
-      proof: { type: 'rfc9162-sha256-inclusion', leafIndex, treeSize: batch.treeSize, auditPath: auditPath.map((node) => bytesToHex(node)) },
-      anchor: receiptAnchor(batch.anchor),
-    };
+    return anchoredReceipt(receipt, batch, tree, leafIndex, hashLeaf(id.multihash));
   }
 }
 
-function pendingReceipt(submission: SubmissionRecord, id: DocumentId, issuer: string): Receipt {
+/** The pending receipt with the batch, proof and anchor of an anchored batch. */
+function anchoredReceipt(receipt: Receipt, batch: BatchRecord, tree: MerkleTree, leafIndex: number, leafHash: Uint8Array): Receipt {
+  if (!batch.anchor) throw new Error(`batch ${batch.id} has no anchoring`);
+  // Never hand out a proof that does not lead to the anchored root. The tree's root is the batch's:
+  // sealing took it from this tree, and a tree rebuilt from the store is checked against it before
+  // it is cached. So what can go wrong per receipt is the leaf, checked here, not re-hashing the path.
+  if (tree.size !== batch.treeSize || !tree.leafHashEquals(leafIndex, leafHash)) {
+    throw new Error(`leaf ${leafIndex} of batch ${batch.id} is not document ${receipt.document.cid}`);
+  }
+  // The path straight into one buffer and out as hex by Node: receipts are the hottest read.
+  const pathBytes = Buffer.allocUnsafe(tree.auditPathLength(leafIndex) * 32);
+  const auditPath: string[] = [];
+  for (let i = 0, count = tree.writeAuditPath(leafIndex, pathBytes, 0); i < count; i++) auditPath.push(pathBytes.toString('hex', 32 * i, 32 * i + 32));
+  return {
+    ...receipt,
+    status: 'anchored',
+    batch: { id: batch.id, root: Buffer.from(batch.root.buffer, batch.root.byteOffset, batch.root.byteLength).toString('hex'), treeSize: batch.treeSize },
+    proof: { type: 'rfc9162-sha256-inclusion', leafIndex, treeSize: batch.treeSize, auditPath },
+    anchor: receiptAnchor(batch.anchor),
+  };
+}
+
+function pendingReceipt(submission: Pick<SubmissionRecord, 'submittedAt'>, id: DocumentId, issuer: string): Receipt {
   return {
     version: 'did-notary/receipt/1',
     status: 'pending',

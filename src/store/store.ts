@@ -58,6 +58,12 @@ export interface BatchRecord {
   anchor: AnchorRecordRow | null;
 }
 
+/** Acknowledgement times of a range of submissions: run i starts at seq `seqs[i]`, at `times[i]` (epoch ms). */
+export interface SubmissionTimeRuns {
+  seqs: Float64Array;
+  times: Float64Array;
+}
+
 /** Leaves of a batch in tree order (submission sequence). */
 export interface BatchLeaves {
   seqs: number[];
@@ -398,6 +404,53 @@ export class SqlStore {
     const first = rows.reduce((a, b) => (Number(b.seq) < Number(a.seq) ? b : a));
     const batch = first.batch_id == null ? null : toBatch({ ...first, id: first.batch_id });
     return { submission: toSubmission(first, false), batch };
+  }
+
+  /**
+   * When each submission in [fromSeq, toSeq] was acknowledged, as runs: a run starts at `seqs[i]` and
+   * its documents share `times[i]` (epoch milliseconds). One insert shares one time, so a bulk-filled
+   * batch is a few runs; the values travel packed, not a row each.
+   */
+  async readSubmissionTimes(fromSeq: number, toSeq: number): Promise<SubmissionTimeRuns> {
+    const rows = await this.db.query<{ seqs: string | null; times: string | null }>(
+      `WITH r AS (
+         SELECT seq, submitted_at, lag(submitted_at) OVER (ORDER BY seq) AS previous
+         FROM submissions WHERE seq >= $1 AND seq <= $2
+       )
+       SELECT encode(string_agg(int8send(seq), ''::bytea ORDER BY seq), 'base64') AS seqs,
+              encode(string_agg(float8send(floor(extract(epoch FROM submitted_at) * 1000)::float8), ''::bytea ORDER BY seq), 'base64') AS times
+       FROM r WHERE previous IS DISTINCT FROM submitted_at`,
+      [fromSeq, toSeq],
+    );
+    const packedSeqs = Buffer.from(rows[0]?.seqs ?? '', 'base64');
+    const packedTimes = Buffer.from(rows[0]?.times ?? '', 'base64');
+    const count = packedSeqs.length / 8;
+    const runs: SubmissionTimeRuns = { seqs: new Float64Array(count), times: new Float64Array(count) };
+    for (let i = 0; i < count; i++) {
+      runs.seqs[i] = Number(packedSeqs.readBigInt64BE(8 * i));
+      runs.times[i] = packedTimes.readDoubleBE(8 * i);
+    }
+    return runs;
+  }
+
+  /** Whether documents have come from more than one tenant: only then can a document have several submissions. */
+  async hasSeveralSubmittingTenants(): Promise<boolean> {
+    // Two probes of the (tenant_id, multihash) index, whatever the table's size.
+    const rows = await this.db.query<{ low: string | null; high: string | null }>('SELECT min(tenant_id) AS low, max(tenant_id) AS high FROM submissions');
+    return rows[0]?.low != null && rows[0].low !== rows[0].high;
+  }
+
+  /** Submissions in [fromSeq, toSeq] whose document some tenant had submitted before `beforeSeq`. */
+  async findResubmittedSeqs(fromSeq: number, toSeq: number, beforeSeq: number): Promise<number[]> {
+    const rows = await this.db.query<{ seqs: string | null }>(
+      `SELECT encode(string_agg(int8send(s.seq), ''::bytea ORDER BY s.seq), 'base64') AS seqs
+       FROM submissions s
+       WHERE s.seq >= $1 AND s.seq <= $2
+         AND EXISTS (SELECT 1 FROM submissions e WHERE e.multihash = s.multihash AND e.seq < $3)`,
+      [fromSeq, toSeq, beforeSeq],
+    );
+    const packed = Buffer.from(rows[0]?.seqs ?? '', 'base64');
+    return Array.from({ length: packed.length / 8 }, (_, i) => Number(packed.readBigInt64BE(8 * i)));
   }
 
   /** Every batch overlapping the sequence range [minSeq, maxSeq], in order: one query for many documents. */
