@@ -78,6 +78,32 @@ export async function startBenchService(
 }
 
 
+/**
+ * The floor of an HTTP latency figure on this machine: a bare `node:http` server, started with the
+ * service's Node flags in its own process, answering every request with `body` as JSON (what
+ * `res.json` sends minus the ETag). Loaded like the service, it shows what the machine, Node and the
+ * load generator cost before the service does anything.
+ */
+export async function startBareJsonServer(scope: ResourceScope, body: string): Promise<{ url: string }> {
+  const port = await findFreePort();
+  const script = `
+    const body = Buffer.from(process.env.BODY);
+    require('node:http').createServer((req, res) => {
+      res.setHeader('Content-Type', 'application/json; charset=utf-8');
+      res.setHeader('Content-Length', body.length);
+      res.end(body);
+    }).listen(Number(process.env.PORT), '127.0.0.1', () => process.send?.('ready'));`;
+  const { child } = scope.spawn(process.execPath, [...startScriptNodeFlags(), '-e', script], {
+    env: { PATH: process.env.PATH ?? '', PORT: String(port), BODY: body },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`the bare HTTP server exited (${code})`)));
+  });
+  return { url: `http://127.0.0.1:${port}` };
+}
+
 /** JSON request with the admin key; throws with the service's answer on a non-2xx status. */
 export async function callService<T>(service: BenchService, method: string, pathname: string, body?: unknown, timeoutMs = 120_000): Promise<T> {
   const response = await fetch(`${service.url}${pathname}`, {
