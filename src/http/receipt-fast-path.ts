@@ -4,7 +4,7 @@
 // Express route's (a plain alphanumeric id, no query string, not conditional) and only when the
 // receipt is found; everything else, every problem answer included, goes to the Express app, so the
 // contract of openapi.yaml has one implementation for errors and one for the rare request shapes.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Notary } from '../notary/notary';
 import type { Logger } from '../observability/logger';
@@ -65,6 +65,6 @@ function isConditional(req: IncomingMessage): boolean {
 
 /** Express's default ETag (the `etag` package, weak): W/"<length hex>-<first 27 base64 chars of SHA-1>". */
 function weakEtag(body: Buffer): string {
-  const hash = createHash('sha1').update(body).digest('base64').substring(0, 27);
-  return `W/"${body.length.toString(16)}-${hash}"`;
+  // One-shot hashing: a Hash object is a stream, heavier than the hashing of a receipt.
+  return `W/"${body.length.toString(16)}-${hash('sha1', body, 'base64').substring(0, 27)}"`;
 }

@@ -81,7 +81,7 @@ export class BatchTreeCache {
       const leaf = state.index.find(leafHash);
       if (!leaf) continue;
       if (now - state.confirmedAt > maxAgeMs || state.batch.status !== 'anchored') return undefined;
-      return { ...leaf, batch: state.batch, tree: state.index.tree };
+      return { leafIndex: leaf.leafIndex, seq: leaf.seq, submittedAt: leaf.submittedAt, batch: state.batch, tree: state.index.tree };
     }
     return undefined;
   }
