@@ -83,6 +83,7 @@ export function decodeDataRows(
           row[column.name] = null;
           continue;
         }
+        if (at + length > end) throw new Error(`field ${column.name} runs past its data row at byte ${offset}`);
         row[column.name] = decodeTextValue(raw, at, length, column.dataTypeID, columnParsers[i]);
         at += length;
       }
@@ -92,6 +93,7 @@ export function decodeDataRows(
     }
     offset = end;
   }
+  if (offset !== raw.length) throw new Error(`truncated backend message at byte ${offset}`);
   return rows;
 }
 

@@ -69,6 +69,10 @@ describe('decodeDataRows', () => {
   it('refuses a truncated message and a row that does not match the statement', () => {
     const row = dataRow(['1', '\\x00']);
     expect(() => decodeDataRows(row.subarray(0, row.length - 1), columns, parsers, toError)).toThrow(/truncated/);
+    expect(() => decodeDataRows(concat(row, readyForQuery.subarray(0, 3)), columns, parsers, toError)).toThrow(/truncated/);
+    const overlong = row.slice();
+    new DataView(overlong.buffer).setInt32(7, 10); // the first field claims more bytes than its row holds
+    expect(() => decodeDataRows(overlong, columns, parsers, toError)).toThrow(/runs past its data row/);
     expect(() => decodeDataRows(dataRow(['1']), columns, parsers, toError)).toThrow(/1 fields; the statement describes 2/);
   });
 });
