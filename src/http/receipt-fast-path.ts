@@ -31,15 +31,23 @@ export interface ReceiptFastPathDependencies {
 /** Wraps the Express app (`fallback`) in a listener that answers plain receipt reads itself. */
 export function withReceiptFastPath(fallback: RequestListener, deps: ReceiptFastPathDependencies): RequestListener {
   return (req, res) => {
-    const match = req.method === 'GET' && !isConditional(req) ? RECEIPT_URL.exec(req.url ?? '') : null;
+    const match = req.method === 'GET' && !isConditional(req) && !hasBody(req) ? RECEIPT_URL.exec(req.url ?? '') : null;
     if (!match) {
       fallback(req, res);
       return;
     }
     const observed = observeRequest(deps, req, res);
     deps.notary.getReceipt(match[1]!).then(
-      (receipt) => sendJson(req, res, JSON.stringify(receipt), observed),
-      // Malformed ids, unknown documents and failures: Express answers (observes and logs) them as always.
+      (receipt) => {
+        try {
+          sendJson(req, res, JSON.stringify(receipt), observed);
+        } catch (error) {
+          deps.logger.error({ err: error, requestId: observed.requestId, path: req.url }, 'could not send a receipt');
+          res.destroy();
+        }
+      },
+      // Malformed ids, unknown documents and failures: Express answers (observes and logs) them as
+      // always. They cost a second lookup there; they are the rare case.
       () => fallback(req, res),
     );
   };
@@ -54,8 +62,13 @@ function sendJson(req: IncomingMessage, res: ServerResponse, body: string, obser
   const bytes = Buffer.from(body, 'utf8');
   res.setHeader('Content-Length', bytes.length);
   res.setHeader('ETag', weakEtag(bytes));
+  res.once('finish', () => observed.finish(RECEIPT_ROUTE, path));
   res.end(bytes);
-  observed.finish(RECEIPT_ROUTE, path);
+}
+
+/** A GET with a body is Express's: its JSON parser answers a malformed or oversized one. */
+function hasBody(req: IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
 }
 
 /** Conditional requests need Express's freshness rules (304s); they are rare for receipts. */

@@ -61,6 +61,15 @@ describe('receipt fast path', () => {
     await fetch(`${base}/v1/receipts/abc123`, { headers: { 'if-none-match': 'W/"x"' } });
     await fetch(`${base}/v1/receipts/${'a'.repeat(201)}`);
     await fetch(`${base}/v1/batches/1`);
+    await new Promise<void>((resolve, reject) => {
+      // fetch refuses a GET with a body; a client may still send one.
+      const request = http.request(`${base}/v1/receipts/abc123`, { method: 'GET', headers: { 'content-type': 'application/json', 'content-length': '2' } }, (response) => {
+        response.resume();
+        response.on('end', resolve);
+      });
+      request.on('error', reject);
+      request.end('{}');
+    });
     const failed = await fetch(`${base}/v1/receipts/unknown`);
     expect(failed.status).toBe(418);
     expect(looked).toEqual(['unknown']);
@@ -72,6 +81,7 @@ describe('receipt fast path', () => {
       'GET /v1/receipts/abc123',
       `GET /v1/receipts/${'a'.repeat(201)}`,
       'GET /v1/batches/1',
+      'GET /v1/receipts/abc123',
       'GET /v1/receipts/unknown',
     ]);
   });
