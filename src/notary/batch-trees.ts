@@ -8,6 +8,13 @@ import { BatchReceiptIndex, type IndexedLeaf } from './receipt-index';
 
 /** Submissions read per statement while indexing, so a large batch never holds the store for long. */
 const INDEX_READ_CHUNK = 100_000;
+/**
+ * Batches indexed at once: a receipt not in memory (pending, unknown) probes every index, about
+ * 0.3 µs each. The least recently answered index goes first.
+ */
+const MAX_RECEIPT_INDEXES = 32;
+/** After a failed build, receipts of that batch come from the store this long before a retry. */
+const INDEX_RETRY_MS = 60_000;
 
 export interface BatchTree {
   tree: MerkleTree;
@@ -24,7 +31,8 @@ export interface IndexedReceiptLeaf extends IndexedLeaf {
 interface ReceiptIndexState {
   index?: BatchReceiptIndex;
   building?: Promise<void>;
-  /** The batch row, and when the store last confirmed it (anchorings can move: reorgs, other replicas). */
+  failedAt?: number;
+  /** The batch row, and when the store was asked for it (anchorings can move: reorgs, other replicas). */
   batch: BatchRecord;
   confirmedAt: number;
 }
@@ -33,6 +41,8 @@ interface ReceiptIndexState {
 export class BatchTreeCache {
   private readonly entries = new Map<string, BatchTree>();
   private readonly receiptIndexes = new Map<string, ReceiptIndexState>();
+  /** Tenants seen in submissions through `throughSeq` (see severalTenantsThrough). */
+  private readonly tenantScan = { throughSeq: 0, tenants: new Set<string>() };
   private readonly loading = new Map<string, Promise<BatchTree>>();
   private leaves = 0;
 
@@ -81,34 +91,53 @@ export class BatchTreeCache {
       const leaf = state.index.find(leafHash);
       if (!leaf) continue;
       if (now - state.confirmedAt > maxAgeMs || state.batch.status !== 'anchored') return undefined;
+      // Answered from memory is used: both the tree and its index move to the recent end.
+      const entry = this.entries.get(batchId);
+      if (entry) {
+        this.entries.delete(batchId);
+        this.entries.set(batchId, entry);
+      }
+      this.receiptIndexes.delete(batchId);
+      this.receiptIndexes.set(batchId, state);
       return { leafIndex: leaf.leafIndex, seq: leaf.seq, submittedAt: leaf.submittedAt, batch: state.batch, tree: state.index.tree };
     }
     return undefined;
   }
 
   /**
-   * Records the store's current row of an anchored batch whose tree is cached, and starts indexing
-   * that tree for receipts if it is not yet. Failures only leave the batch to the store.
+   * Records the row of an anchored batch whose tree is cached, as the store gave it when asked at
+   * `readAt` (an older read than the one held changes nothing), and starts indexing the tree for
+   * receipts if it is not yet. A failed build leaves the batch to the store for a while.
    */
-  confirmAnchored(batch: BatchRecord, now: number, onIndexError: (error: unknown) => void): void {
+  confirmAnchored(batch: BatchRecord, readAt: number, onIndexError: (error: unknown) => void): void {
     if (batch.status !== 'anchored' || !this.entries.has(batch.id)) return;
     let state = this.receiptIndexes.get(batch.id);
     if (!state) {
-      state = { batch, confirmedAt: now };
+      state = { batch, confirmedAt: readAt };
       this.receiptIndexes.set(batch.id, state);
+      for (const id of this.receiptIndexes.keys()) {
+        if (this.receiptIndexes.size <= MAX_RECEIPT_INDEXES) break;
+        this.receiptIndexes.delete(id);
+      }
+    } else if (readAt >= state.confirmedAt) {
+      state.batch = batch;
+      state.confirmedAt = readAt;
     }
-    state.batch = batch;
-    state.confirmedAt = now;
-    if (!state.index && !state.building) {
+    const retryable = state.failedAt === undefined || readAt - state.failedAt >= INDEX_RETRY_MS;
+    if (!state.index && !state.building && retryable) {
+      const indexed = state;
       const building = this.buildReceiptIndex(batch)
         .then((index) => {
-          if (this.receiptIndexes.get(batch.id) === state && index) state.index = index;
+          if (this.receiptIndexes.get(batch.id) === indexed && index) indexed.index = index;
         })
-        .catch(onIndexError)
+        .catch((error: unknown) => {
+          indexed.failedAt = Date.now();
+          onIndexError(error);
+        })
         .finally(() => {
-          if (state.building === building) state.building = undefined;
+          if (indexed.building === building) indexed.building = undefined;
         });
-      state.building = building;
+      indexed.building = building;
     }
   }
 
@@ -118,12 +147,28 @@ export class BatchTreeCache {
     return this.receiptIndexes.get(batchId)?.index !== undefined;
   }
 
+  /**
+   * Whether submissions up to `lastSeq` come from more than one tenant. Read once per process in
+   * ranges of the primary key and remembered (sealed ranges do not change); once two tenants are
+   * seen, the answer stays yes without asking.
+   */
+  private async severalTenantsThrough(lastSeq: number): Promise<boolean> {
+    const scan = this.tenantScan;
+    while (scan.tenants.size < 2 && scan.throughSeq < lastSeq) {
+      const from = scan.throughSeq;
+      const to = Math.min(lastSeq, from + INDEX_READ_CHUNK);
+      for (const tenant of await this.store.findSubmittingTenants(from, to)) scan.tenants.add(tenant);
+      scan.throughSeq = Math.max(scan.throughSeq, to);
+    }
+    return scan.tenants.size >= 2;
+  }
+
   private async buildReceiptIndex(batch: BatchRecord): Promise<BatchReceiptIndex | undefined> {
     const times: SubmissionTimeRuns[] = [];
     const resubmittedSeqs = new Set<number>();
     // One tenant only: no document can have an earlier submission by another (the common case, and
     // the check below is an index probe per document).
-    const severalTenants = await this.store.hasSeveralSubmittingTenants();
+    const severalTenants = await this.severalTenantsThrough(batch.lastSeq);
     for (let from = batch.firstSeq; from <= batch.lastSeq; from += INDEX_READ_CHUNK) {
       const to = Math.min(batch.lastSeq, from + INDEX_READ_CHUNK - 1);
       times.push(await this.store.readSubmissionTimes(from, to));

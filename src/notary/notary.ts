@@ -145,12 +145,14 @@ export class Notary {
       const receipt = pendingReceipt({ submittedAt: new Date(indexed.submittedAt) }, id, this.options.issuerDid);
       return anchoredReceipt(receipt, indexed.batch, indexed.tree, indexed.leafIndex, leafHash);
     }
+    const readAt = Date.now();
     const found = await this.store.findSubmission(id.multihash);
     if (!found) throw new DomainError('DOCUMENT_NOT_FOUND', `no document ${id.cid} was submitted here`);
     const receipt = await this.receiptFor(found.submission, id, found.batch);
     // The store's answer confirms the batch row for the receipts that memory can answer next.
-    if (found.batch) {
-      this.trees.confirmAnchored(found.batch, Date.now(), (error) => this.logger.warn({ err: error, batch: found.batch!.id }, 'receipt index not built; its receipts come from the store'));
+    const { batch } = found;
+    if (batch) {
+      this.trees.confirmAnchored(batch, readAt, (error) => this.logger.warn({ err: error, batch: batch.id }, 'receipt index not built; receipts of this batch come from the store'));
     }
     return receipt;
   }
@@ -335,7 +337,7 @@ function anchoredReceipt(receipt: Receipt, batch: BatchRecord, tree: MerkleTree,
   return {
     ...receipt,
     status: 'anchored',
-    batch: { id: batch.id, root: Buffer.from(batch.root.buffer, batch.root.byteOffset, batch.root.byteLength).toString('hex'), treeSize: batch.treeSize },
+    batch: { id: batch.id, root: bytesToHex(batch.root), treeSize: batch.treeSize },
     proof: { type: 'rfc9162-sha256-inclusion', leafIndex, treeSize: batch.treeSize, auditPath },
     anchor: receiptAnchor(batch.anchor),
   };

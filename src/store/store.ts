@@ -418,7 +418,7 @@ export class SqlStore {
          FROM submissions WHERE seq >= $1 AND seq <= $2
        )
        SELECT encode(string_agg(int8send(seq), ''::bytea ORDER BY seq), 'base64') AS seqs,
-              encode(string_agg(float8send(floor(extract(epoch FROM submitted_at) * 1000)::float8), ''::bytea ORDER BY seq), 'base64') AS times
+              encode(string_agg(float8send(round(extract(epoch FROM date_trunc('milliseconds', submitted_at)) * 1000)::float8), ''::bytea ORDER BY seq), 'base64') AS times
        FROM r WHERE previous IS DISTINCT FROM submitted_at`,
       [fromSeq, toSeq],
     );
@@ -433,11 +433,10 @@ export class SqlStore {
     return runs;
   }
 
-  /** Whether documents have come from more than one tenant: only then can a document have several submissions. */
-  async hasSeveralSubmittingTenants(): Promise<boolean> {
-    // Two probes of the (tenant_id, multihash) index, whatever the table's size.
-    const rows = await this.db.query<{ low: string | null; high: string | null }>('SELECT min(tenant_id) AS low, max(tenant_id) AS high FROM submissions');
-    return rows[0]?.low != null && rows[0].low !== rows[0].high;
+  /** The tenants that submitted in (afterSeq, throughSeq]: a range of the primary key, not the table. */
+  async findSubmittingTenants(afterSeq: number, throughSeq: number): Promise<string[]> {
+    const rows = await this.db.query<{ tenant_id: string }>('SELECT DISTINCT tenant_id FROM submissions WHERE seq > $1 AND seq <= $2', [afterSeq, throughSeq]);
+    return rows.map((row) => row.tenant_id);
   }
 
   /** Submissions in [fromSeq, toSeq] whose document some tenant had submitted before `beforeSeq`. */

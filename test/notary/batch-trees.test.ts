@@ -40,4 +40,35 @@ describe('BatchTreeCache', () => {
     const cache = new BatchTreeCache(store);
     await expect(cache.get({ ...batch, id: 'tampered', root: new Uint8Array(32) })).rejects.toThrow(/no longer hash to the sealed root/);
   });
+
+  it('drops an index whose batch is forgotten while it is built, and waits before retrying a failed build', async () => {
+    const cache = new BatchTreeCache(store);
+    const anchored = { ...batch, status: 'anchored' as const };
+    await cache.get(anchored);
+    cache.confirmAnchored(anchored, Date.now(), () => undefined);
+    cache.forget(anchored.id); // as when the chain lost the anchoring and the batch is reopened
+    expect(await cache.receiptIndexSettled(anchored.id)).toBe(false);
+    await cache.get(anchored);
+    cache.confirmAnchored(anchored, Date.now(), () => undefined);
+    expect(await cache.receiptIndexSettled(anchored.id)).toBe(true);
+
+    const failing = Object.create(store) as SqlStore;
+    let reads = 0;
+    failing.readSubmissionTimes = async () => {
+      reads += 1;
+      throw new Error('store unavailable');
+    };
+    const flaky = new BatchTreeCache(failing);
+    const errors: unknown[] = [];
+    await flaky.get(anchored);
+    const now = Date.now();
+    flaky.confirmAnchored(anchored, now, (error) => errors.push(error));
+    expect(await flaky.receiptIndexSettled(anchored.id)).toBe(false);
+    flaky.confirmAnchored(anchored, now + 1_000, (error) => errors.push(error));
+    await flaky.receiptIndexSettled(anchored.id);
+    expect([reads, errors.length]).toEqual([1, 1]);
+    flaky.confirmAnchored(anchored, now + 61_000, (error) => errors.push(error));
+    await flaky.receiptIndexSettled(anchored.id);
+    expect([reads, errors.length]).toEqual([2, 2]);
+  });
 });

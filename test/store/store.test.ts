@@ -138,6 +138,26 @@ describe.each([
     expect(await store.countUnsealed()).toBe(0);
   });
 
+  it.skipIf(skip)('reads acknowledgement times as runs, the tenants of a range, and documents submitted before a range', async () => {
+    const { store } = await open();
+    const [shared, own] = [multihash(), multihash()];
+    const first = await store.insertSubmissions('acme', [{ multihash: shared }, { multihash: multihash() }]);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const second = await store.insertSubmissions('acme', [{ multihash: own }]);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const third = await store.insertSubmissions('zeta', [{ multihash: shared }, { multihash: own }, { multihash: multihash() }]);
+    const seqs = [...first, ...second, ...third].map((r) => r.seq);
+    const runs = await store.readSubmissionTimes(seqs[0]!, seqs[5]!);
+    expect([...runs.seqs]).toEqual([seqs[0], seqs[2], seqs[3]]);
+    expect([...runs.times]).toEqual([first[0]!, second[0]!, third[0]!].map((r) => r.submittedAt.getTime()));
+    // A range that starts inside a run starts a run of its own.
+    expect([...(await store.readSubmissionTimes(seqs[1]!, seqs[1]!)).seqs]).toEqual([seqs[1]]);
+    expect((await store.findSubmittingTenants(seqs[0]! - 1, seqs[2]!)).sort()).toEqual(['acme']);
+    expect((await store.findSubmittingTenants(seqs[0]! - 1, seqs[5]!)).sort()).toEqual(['acme', 'zeta']);
+    expect(await store.findResubmittedSeqs(seqs[3]!, seqs[5]!, seqs[3]!)).toEqual([seqs[3], seqs[4]]);
+    expect(await store.findResubmittedSeqs(seqs[0]!, seqs[2]!, seqs[0]!)).toEqual([]);
+  });
+
   it.skipIf(skip)('lets one replica lead the anchoring at a time', async () => {
     const { store, url } = await open();
     expect(await store.tryAnchoringLeadership()).toBe(true);
