@@ -1,14 +1,16 @@
 // GET /v1/receipts/{id}, the public read that verifiers and batch jobs call most, answered without
 // Express: its middleware chain, router and request validator cost more main-thread time than the
 // receipt itself. The fast path takes only requests whose answer it knows to be identical to the
-// Express route's (a plain alphanumeric id, no query string, not conditional) and only when the
-// receipt is found; everything else, every problem answer included, goes to the Express app, so the
-// contract of openapi.yaml has one implementation for errors and one for the rare request shapes.
+// Express route's (a plain alphanumeric id, no query string, no body, not conditional). It answers
+// found receipts, and unknown documents with the problem the shared mapping (problems.ts) gives;
+// everything else (malformed ids, failures, rare request shapes) goes to the Express app.
 import { hash } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Notary } from '../notary/notary';
 import type { Logger } from '../observability/logger';
 import type { ServiceMetrics } from '../observability/metrics';
+import { DomainError } from '../core/errors';
+import { toProblem } from './problems';
 import { isPublicCorsRequest } from './public-cors';
 import { observeRequest, type ObservedRequest } from './request-observation';
 
@@ -37,28 +39,39 @@ export function withReceiptFastPath(fallback: RequestListener, deps: ReceiptFast
       return;
     }
     const observed = observeRequest(deps, req, res);
+    const send = (status: number, contentType: string, body: string) => {
+      try {
+        sendJson(req, res, status, contentType, body, observed);
+      } catch (error) {
+        deps.logger.error({ err: error, requestId: observed.requestId, path: req.url }, 'could not send a receipt');
+        res.destroy();
+      }
+    };
     deps.notary.getReceipt(match[1]!).then(
-      (receipt) => {
-        try {
-          sendJson(req, res, JSON.stringify(receipt), observed);
-        } catch (error) {
-          deps.logger.error({ err: error, requestId: observed.requestId, path: req.url }, 'could not send a receipt');
-          res.destroy();
+      (receipt) => send(200, 'application/json; charset=utf-8', JSON.stringify(receipt)),
+      (error: unknown) => {
+        // An unknown document can be common (a typo, a scanner): answered here as Express's problem
+        // handler answers it, without a second lookup there.
+        if (error instanceof DomainError && error.code === 'DOCUMENT_NOT_FOUND') {
+          const { body } = toProblem(error);
+          body.instance = req.url;
+          deps.logger.debug({ requestId: observed.requestId, path: req.url, type: body.type }, body.detail);
+          send(body.status, 'application/problem+json; charset=utf-8', JSON.stringify(body));
+          return;
         }
+        // Malformed ids (no lookup made) and failures: Express answers, observes and logs them.
+        fallback(req, res);
       },
-      // Malformed ids, unknown documents and failures: Express answers (observes and logs) them as
-      // always. They cost a second lookup there; they are the rare case.
-      () => fallback(req, res),
     );
   };
 }
 
-/** What Express's `res.json` sends for this body, byte for byte (headers included). */
-function sendJson(req: IncomingMessage, res: ServerResponse, body: string, observed: ObservedRequest): void {
+/** What Express's `res.send` sends for this JSON text, byte for byte (headers included). */
+function sendJson(req: IncomingMessage, res: ServerResponse, status: number, contentType: string, body: string, observed: ObservedRequest): void {
   const path = req.url!;
   if (isPublicCorsRequest(path, req.headers.authorization)) res.setHeader('Access-Control-Allow-Origin', '*');
-  res.statusCode = 200;
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.statusCode = status;
+  res.setHeader('Content-Type', contentType);
   const bytes = Buffer.from(body, 'utf8');
   res.setHeader('Content-Length', bytes.length);
   res.setHeader('ETag', weakEtag(bytes));

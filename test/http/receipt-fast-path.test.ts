@@ -3,6 +3,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DomainError } from '../../src/core/errors';
 import { withReceiptFastPath } from '../../src/http/receipt-fast-path';
 import type { Receipt } from '../../src/core/receipt';
 import { createLogger } from '../../src/observability/logger';
@@ -21,7 +22,8 @@ describe('receipt fast path', () => {
     const notary = {
       async getReceipt(id: string): Promise<Receipt> {
         looked.push(id);
-        if (id === 'unknown') throw new Error('not found');
+        if (id === 'unknown') throw new Error('the store is down');
+        if (id === 'missing') throw new DomainError('DOCUMENT_NOT_FOUND', 'no document missing was submitted here');
         return RECEIPT;
       },
     };
@@ -51,7 +53,23 @@ describe('receipt fast path', () => {
     expect(await metrics.registry.getSingleMetricAsString('did_notary_http_request_duration_seconds')).toMatch(/route="\/v1\/receipts\/:id",status="200"/);
   });
 
-  it('hands everything else to Express: other methods, queries, escapes, conditional reads, failed lookups', async () => {
+  it('answers an unknown document with the problem Express would give, without a second lookup', async () => {
+    handedOver.length = 0;
+    const response = await fetch(`${base}/v1/receipts/missing`);
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
+    expect(await response.json()).toEqual({
+      type: 'urn:did-notary:problem:document-not-found',
+      title: 'Unknown document',
+      status: 404,
+      detail: 'no document missing was submitted here',
+      code: 'DOCUMENT_NOT_FOUND',
+      instance: '/v1/receipts/missing',
+    });
+    expect(handedOver).toEqual([]);
+  });
+
+  it('hands everything else to Express: other methods, queries, escapes, conditional reads, bodies, failed lookups', async () => {
     handedOver.length = 0;
     looked.length = 0;
     await fetch(`${base}/v1/receipts/abc123?format=vc`);

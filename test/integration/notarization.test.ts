@@ -127,6 +127,17 @@ describe.each(stores)('notarization end to end on the $name', ({ postgres }) => 
     const unknown = await api(service, 'GET', `/v1/receipts/${'ee'.repeat(32)}`);
     expect(unknown.status).toBe(404);
     expect(unknown.json.type).toBe('urn:did-notary:problem:document-not-found');
+    // The fast path's "unknown document" and Express's are the same problem (but for `instance`).
+    const [fastMissing, expressMissing] = await Promise.all(
+      ['', '?format=json'].map((query) => fetch(`${service.url}/v1/receipts/${'ee'.repeat(32)}${query}`)),
+    );
+    const [fastProblem, expressProblem] = [await fastMissing!.json(), await expressMissing!.json()];
+    expect(fastProblem.instance).toBe(`/v1/receipts/${'ee'.repeat(32)}`);
+    expect({ ...fastProblem, instance: undefined }).toEqual({ ...expressProblem, instance: undefined });
+    for (const header of ['content-type', 'access-control-allow-origin']) {
+      expect(fastMissing!.headers.get(header), header).toBe(expressMissing!.headers.get(header));
+    }
+    expect(fastMissing!.status).toBe(expressMissing!.status);
     rpcUrl = (await api(service, 'GET', '/v1/info')).json.rpcUrl;
   });
 
