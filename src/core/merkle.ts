@@ -18,6 +18,11 @@ export function hashLeaf(leafData: Uint8Array, hasher: MerkleHasher = defaultMer
   return out;
 }
 
+/** The four bytes of a hash at `offset` as an unsigned big-endian integer (a hash-table key). */
+export function hashPrefix(hash: Uint8Array, offset = 0): number {
+  return ((hash[offset]! << 24) | (hash[offset + 1]! << 16) | (hash[offset + 2]! << 8) | hash[offset + 3]!) >>> 0;
+}
+
 /** Interior node hash SHA-256(0x01 ‖ left ‖ right); both children must be 32 bytes. */
 export function hashChildren(left: Uint8Array, right: Uint8Array, hasher: MerkleHasher = defaultMerkleHasher): Uint8Array {
   if (left.length !== NODE_BYTES || right.length !== NODE_BYTES) {
@@ -185,9 +190,7 @@ export class MerkleTree {
   leafHashPrefixes(): Uint32Array {
     const prefixes = new Uint32Array(this.size);
     const nodes = this.nodes;
-    for (let leaf = 0, at = 0; leaf < prefixes.length; leaf++, at += NODE_BYTES) {
-      prefixes[leaf] = (nodes[at]! << 24) | (nodes[at + 1]! << 16) | (nodes[at + 2]! << 8) | nodes[at + 3]!;
-    }
+    for (let leaf = 0; leaf < prefixes.length; leaf++) prefixes[leaf] = hashPrefix(nodes, leaf * NODE_BYTES);
     return prefixes;
   }
 

@@ -148,7 +148,7 @@ export class Notary {
     const readAt = Date.now();
     const found = await this.store.findSubmission(id.multihash);
     if (!found) throw new DomainError('DOCUMENT_NOT_FOUND', `no document ${id.cid} was submitted here`);
-    const receipt = await this.receiptFor(found.submission, id, found.batch);
+    const receipt = await this.receiptFor(found.submission, id, found.batch, leafHash);
     // The store's answer confirms the batch row for the receipts that memory can answer next.
     const { batch } = found;
     if (batch) {
@@ -310,14 +310,14 @@ export class Notary {
     });
   }
 
-  private async receiptFor(submission: SubmissionRecord, id: DocumentId, knownBatch?: BatchRecord | null): Promise<Receipt> {
+  private async receiptFor(submission: SubmissionRecord, id: DocumentId, knownBatch?: BatchRecord | null, leafHash?: Uint8Array): Promise<Receipt> {
     const batch = knownBatch === undefined ? await this.store.findBatchOfSeq(submission.seq) : knownBatch;
     const receipt = pendingReceipt(submission, id, this.options.issuerDid);
     if (!batch || batch.status !== 'anchored' || !batch.anchor) return receipt;
     const { tree, seqs } = await this.trees.get(batch);
     const leafIndex = leafIndexOf(seqs, submission.seq);
     if (leafIndex < 0) throw new Error(`submission ${submission.seq} missing from batch ${batch.id}`);
-    return anchoredReceipt(receipt, batch, tree, leafIndex, hashLeaf(id.multihash));
+    return anchoredReceipt(receipt, batch, tree, leafIndex, leafHash ?? hashLeaf(id.multihash));
   }
 }
 

@@ -2,7 +2,7 @@
 // table over the tree's own leaf hashes (4 bytes a slot, the leaves stay in the tree), plus the
 // acknowledgement times of the batch's submissions. With it, a receipt of an anchored batch whose
 // tree is in memory costs one SHA-256 and a few array reads instead of a database round trip.
-import type { MerkleTree } from '../core/merkle';
+import { hashPrefix, type MerkleTree } from '../core/merkle';
 import type { SubmissionTimeRuns } from '../store/store';
 
 export interface BatchReceiptIndexSource {
@@ -78,7 +78,7 @@ export class BatchReceiptIndex {
   find(leafHash: Uint8Array): IndexedLeaf | undefined {
     if (leafHash.length !== 32) return undefined;
     const { tree, seqs } = this.source;
-    let slot = (((leafHash[0]! << 24) | (leafHash[1]! << 16) | (leafHash[2]! << 8) | leafHash[3]!) >>> 0) & this.mask;
+    let slot = hashPrefix(leafHash) & this.mask;
     for (let taken = this.slots[slot]!; taken !== 0; taken = this.slots[slot]!) {
       if (tree.leafHashEquals(taken - 1, leafHash)) {
         const seq = seqs[taken - 1]!;
@@ -94,10 +94,6 @@ export class BatchReceiptIndex {
     return this.source.tree;
   }
 
-  /** Bytes held beyond the tree and its seqs (the slot table and the time runs). */
-  get byteLength(): number {
-    return this.slots.byteLength + this.source.times.seqs.byteLength + this.source.times.times.byteLength;
-  }
 }
 
 /** The time of the run holding `seq`: the last run starting at or before it. */

@@ -422,15 +422,9 @@ export class SqlStore {
        FROM r WHERE previous IS DISTINCT FROM submitted_at`,
       [fromSeq, toSeq],
     );
-    const packedSeqs = Buffer.from(rows[0]?.seqs ?? '', 'base64');
+    const seqs = Float64Array.from(unpackInt8s(rows[0]?.seqs ?? ''));
     const packedTimes = Buffer.from(rows[0]?.times ?? '', 'base64');
-    const count = packedSeqs.length / 8;
-    const runs: SubmissionTimeRuns = { seqs: new Float64Array(count), times: new Float64Array(count) };
-    for (let i = 0; i < count; i++) {
-      runs.seqs[i] = Number(packedSeqs.readBigInt64BE(8 * i));
-      runs.times[i] = packedTimes.readDoubleBE(8 * i);
-    }
-    return runs;
+    return { seqs, times: Float64Array.from(seqs, (_, i) => packedTimes.readDoubleBE(8 * i)) };
   }
 
   /** The tenants that submitted in (afterSeq, throughSeq]: a range of the primary key, not the table. */
@@ -448,8 +442,7 @@ export class SqlStore {
          AND EXISTS (SELECT 1 FROM submissions e WHERE e.multihash = s.multihash AND e.seq < $3)`,
       [fromSeq, toSeq, beforeSeq],
     );
-    const packed = Buffer.from(rows[0]?.seqs ?? '', 'base64');
-    return Array.from({ length: packed.length / 8 }, (_, i) => Number(packed.readBigInt64BE(8 * i)));
+    return unpackInt8s(rows[0]?.seqs ?? '');
   }
 
   /** Every batch overlapping the sequence range [minSeq, maxSeq], in order: one query for many documents. */
@@ -583,12 +576,11 @@ async function readLeaves(db: SqlExecutor, where: string, params: unknown[], lim
   const count = Number(rows[0]?.n ?? 0);
   if (count === 0) return { seqs: [], multihashes: [] };
   const packedLeaves = Buffer.from(rows[0]!.leaves!, 'base64');
-  const packedSeqs = Buffer.from(rows[0]!.seqs!, 'base64');
-  const seqs = new Array<number>(count);
+  const seqs = unpackInt8s(rows[0]!.seqs!);
+  if (seqs.length !== count) throw new Error('stored sequence numbers do not match the leaf count');
   const multihashes = new Array<Uint8Array>(count);
   let offset = 0;
   for (let i = 0; i < count; i++) {
-    seqs[i] = Number(packedSeqs.readBigInt64BE(i * 8));
     const start = offset;
     offset = skipVarint(packedLeaves, offset); // hash function code
     let length = 0;
@@ -602,6 +594,12 @@ async function readLeaves(db: SqlExecutor, where: string, params: unknown[], lim
   }
   if (offset !== packedLeaves.length) throw new Error('stored multihashes do not split into whole leaves');
   return { seqs, multihashes };
+}
+
+/** Sequence numbers packed by `string_agg(int8send(seq), …)` and sent as base64. */
+function unpackInt8s(base64: string): number[] {
+  const packed = Buffer.from(base64, 'base64');
+  return Array.from({ length: packed.length / 8 }, (_, i) => Number(packed.readBigInt64BE(8 * i)));
 }
 
 function skipVarint(bytes: Uint8Array, offset: number): number {
