@@ -60,7 +60,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     logger.info({ source: signerKey.source }, signerKey.source === 'generated' ? 'generated a new signer key' : 'loaded the signer key');
 
     const chainSetup = await connectChain(config, signerKey.privateKey, logger, cleanups);
-    const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+    const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, embeddedCacheBytes: config.embeddedDbCacheBytes });
     cleanups.push(() => store.close());
     logger.info({ store: config.databaseUrl ? redactUrl(config.databaseUrl) : `${config.dataDir}/db (embedded)` }, 'store ready');
 

@@ -105,7 +105,7 @@ async function openBackend(options: Record<string, unknown>): Promise<KeysBacken
     return httpBackend(options.server, options.apiKey);
   }
   const config = configFromCommand(options);
-  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, embeddedCacheBytes: config.embeddedDbCacheBytes });
   const view = (k: ApiKeyRecord): KeyView => ({
     id: k.id,
     tenant: k.tenantId,

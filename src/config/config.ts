@@ -9,6 +9,8 @@ export interface Config {
   dataDir: string;
   /** PostgreSQL URL; absent → embedded PGlite store in dataDir. */
   databaseUrl?: string;
+  /** Page cache of the embedded store (its Postgres shared_buffers), bytes. */
+  embeddedDbCacheBytes: number;
   /** JSON-RPC URLs of an external chain, tried in order; empty → embedded Anvil kept in dataDir. */
   rpcUrls: string[];
   chainId?: number;
@@ -57,6 +59,7 @@ export const SETTINGS = [
   { env: 'HOST', flag: 'host', help: 'interface to listen on', default: '127.0.0.1' },
   { env: 'DATA_DIR', flag: 'data-dir', help: 'directory for the embedded database, chain, keys', default: './.did-notary' },
   { env: 'DATABASE_URL', flag: 'database-url', help: 'PostgreSQL URL (absent: embedded store in DATA_DIR)' },
+  { env: 'EMBEDDED_DB_CACHE', flag: 'embedded-db-cache', help: 'page cache of the embedded store, 16M to 1G (held from start; about 100 bytes per document)', default: '384M' },
   { env: 'RPC_URL', flag: 'rpc-url', help: 'JSON-RPC URL(s) of the chain, comma-separated for failover (absent: embedded Anvil)' },
   { env: 'CHAIN_ID', flag: 'chain-id', help: 'expected chain id of RPC_URL' },
   { env: 'ANCHOR_CONTRACT', flag: 'anchor-contract', help: 'DocumentAnchor contract address (required with RPC_URL)' },
@@ -136,6 +139,11 @@ export function parseConfig(raw: RawSettings, cwd: string = process.cwd()): Conf
   const host = get('HOST') ?? '127.0.0.1';
   const dataDir = path.resolve(cwd, get('DATA_DIR') ?? './.did-notary');
   const databaseUrl = url('DATABASE_URL', get('DATABASE_URL'), ['postgres:', 'postgresql:']);
+  // PGlite's WebAssembly memory holds the cache; it fails to start past about 1.5 GB.
+  const embeddedDbCacheBytes = parseSize(get('EMBEDDED_DB_CACHE') ?? '384M');
+  if (embeddedDbCacheBytes === undefined || embeddedDbCacheBytes < 16 * 1024 ** 2 || embeddedDbCacheBytes > 1024 ** 3) {
+    fail('EMBEDDED_DB_CACHE', 'must be a size between 16M and 1G, like 384M');
+  }
   const rpcUrls = (get('RPC_URL') ?? '')
     .split(',')
     .map((u) => u.trim())
@@ -213,6 +221,7 @@ export function parseConfig(raw: RawSettings, cwd: string = process.cwd()): Conf
     host,
     dataDir,
     databaseUrl,
+    embeddedDbCacheBytes: embeddedDbCacheBytes ?? 0,
     rpcUrls,
     chainId,
     anchorContract,

@@ -3,11 +3,14 @@ import { migrate } from './migrations';
 import { openEmbeddedDatabase, openPostgresDatabase } from './sql-client';
 import { SqlStore } from './store';
 
-/** Opens and migrates the configured store. */
-export async function openStore(options: { dataDir: string; databaseUrl?: string }): Promise<SqlStore> {
+/**
+ * Opens and migrates the configured store. `embeddedCacheBytes` sizes the embedded database's page
+ * cache (the service passes EMBEDDED_DB_CACHE; absent → PGlite's 128 MB, cheap for tests and tools).
+ */
+export async function openStore(options: { dataDir: string; databaseUrl?: string; embeddedCacheBytes?: number }): Promise<SqlStore> {
   const db = options.databaseUrl
     ? await openPostgresDatabase(options.databaseUrl)
-    : await openEmbeddedDatabase(options.dataDir);
+    : await openEmbeddedDatabase(options.dataDir, { cacheBytes: options.embeddedCacheBytes });
   try {
     await migrate(db);
   } catch (error) {

@@ -26,12 +26,19 @@ export type PGliteThread = Omit<SqlClient, 'kind' | 'tryLeadership'>;
 
 const WORKER_FILE = path.join(__dirname, `pglite-worker${path.extname(__filename) || '.js'}`);
 
+export interface PGliteWorkerData {
+  dbDir: string;
+  /** Postgres shared_buffers in KiB; absent → PGlite's default (128 MB). */
+  sharedBuffersKiB?: number;
+}
+
 /** Starts the worker and opens (or creates) the database in `dbDir`; resolves once it is ready. */
-export async function openPGliteThread(dbDir: string): Promise<PGliteThread> {
+export async function openPGliteThread(dbDir: string, options: { cacheBytes?: number } = {}): Promise<PGliteThread> {
+  const workerData: PGliteWorkerData = { dbDir, sharedBuffersKiB: options.cacheBytes === undefined ? undefined : Math.floor(options.cacheBytes / 1024) };
   // Under tsx (the CLI, tests and bench run TypeScript directly) the worker registers tsx itself.
   const worker = WORKER_FILE.endsWith('.ts')
-    ? new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(WORKER_FILE)});`, { eval: true, workerData: { dbDir } })
-    : new Worker(WORKER_FILE, { workerData: { dbDir } });
+    ? new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(WORKER_FILE)});`, { eval: true, workerData })
+    : new Worker(WORKER_FILE, { workerData });
 
   const pending = new Map<number, { resolve(rows: Record<string, unknown>[]): void; reject(error: Error): void }>();
   let nextId = 1;

@@ -6,7 +6,7 @@
 // Protocol (see pglite-thread.ts): one message per statement, answered in order; the main side
 // keeps transactions exclusive, this side only runs what it is sent, one statement at a time.
 import { parentPort, workerData } from 'node:worker_threads';
-import { DATABASE_ERROR_FIELDS, type PGliteRequest, type PGliteResponse, type SerializedDatabaseError } from './pglite-thread';
+import { DATABASE_ERROR_FIELDS, type PGliteRequest, type PGliteResponse, type PGliteWorkerData, type SerializedDatabaseError } from './pglite-thread';
 import type { messages as PGliteMessages } from '@electric-sql/pglite';
 import { decodeDataRows, type BackendErrorFields, type ResultColumn } from './pg-wire-results';
 import { commitRolledBackError } from './sql-client';
@@ -23,11 +23,14 @@ const MAX_PREPARED_STATEMENTS = 500;
 async function main(): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error('pglite-worker must run as a worker thread');
-  const { dbDir } = workerData as { dbDir: string };
+  const { dbDir, sharedBuffersKiB } = workerData as PGliteWorkerData;
   const { PGlite, protocol, parse, messages } = await import('@electric-sql/pglite');
   let db: InstanceType<typeof PGlite>;
   try {
-    db = new PGlite(dbDir);
+    // PGlite's own start parameters, plus the page cache size when one is configured: the default
+    // 128 MB holds the (multihash, tenant) index of about a million documents; past it, every random
+    // insert into that index reads and writes pages through the file system.
+    db = new PGlite(dbDir, sharedBuffersKiB === undefined ? {} : { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffersKiB}kB`] });
     await db.waitReady;
   } catch (error) {
     port.postMessage({ id: 0, ok: false, error: serializeError(error) } satisfies PGliteResponse);

@@ -38,14 +38,14 @@ export interface SqlClient extends SqlExecutor {
  * Opens the embedded PGlite database kept in `<dataDir>/db`, run in a worker thread so that its
  * WebAssembly never blocks the event loop. Single process: guarded by a lock file.
  */
-export async function openEmbeddedDatabase(dataDir: string): Promise<SqlClient> {
+export async function openEmbeddedDatabase(dataDir: string, options: { cacheBytes?: number } = {}): Promise<SqlClient> {
   const dbDir = path.join(dataDir, 'db');
   fs.mkdirSync(dbDir, { recursive: true });
   // PGlite is one process's database: a second process opening the same directory would corrupt it.
   const releaseLock = acquireDirectoryLock(path.join(dataDir, 'db.lock'), 'the embedded database');
   let db: PGliteThread;
   try {
-    db = await openPGliteThread(dbDir);
+    db = await openPGliteThread(dbDir, options);
   } catch (error) {
     releaseLock();
     throw error;

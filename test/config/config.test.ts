@@ -27,6 +27,7 @@ describe('parseConfig', () => {
       maxFileBytes: 100 * 1024 * 1024,
       maxHashesPerRequest: 10_000,
       logLevel: 'info',
+      embeddedDbCacheBytes: 384 * 1024 ** 2,
     });
     expect(config.databaseUrl).toBeUndefined();
   });
@@ -46,6 +47,7 @@ describe('parseConfig', () => {
         CONFIRMATIONS: '3',
         MAX_FILE_SIZE: '2G',
         LOW_BALANCE_ETH: '0.5',
+        EMBEDDED_DB_CACHE: '1G',
       },
       '/srv',
     );
@@ -60,6 +62,7 @@ describe('parseConfig', () => {
       batchMaxSize: 5000,
       confirmations: 3,
       maxFileBytes: 2 * 1024 ** 3,
+      embeddedDbCacheBytes: 1024 ** 3,
       lowBalanceWei: 5n * 10n ** 17n,
     });
   });
@@ -76,6 +79,8 @@ describe('parseConfig', () => {
     [{ CHAIN_ID: '5' }, 'CHAIN_ID: only meaningful with RPC_URL (the embedded chain deploys its own)'],
     [{ PUBLIC_RPC_URL: 'https://user:secret@rpc.example' }, 'PUBLIC_RPC_URL: must not carry credentials: it is published to every verifier'],
     [{ MAX_FILE_SIZE: 'big' }, 'MAX_FILE_SIZE: must be a size like 100M, 512k or 1048576'],
+    [{ EMBEDDED_DB_CACHE: '2G' }, 'EMBEDDED_DB_CACHE: must be a size between 16M and 1G, like 384M'],
+    [{ EMBEDDED_DB_CACHE: '1M' }, 'EMBEDDED_DB_CACHE: must be a size between 16M and 1G, like 384M'],
   ] as const)('rejects %o with one clear line', (raw, expected) => {
     expect(problemsOf(raw)).toEqual([expected]);
   });

@@ -145,6 +145,18 @@ describe('PGlite in a worker thread', () => {
     await expect(db.query('SELECT FROM WHERE $1', [1])).rejects.toMatchObject({ code: '42601' });
   });
 
+  it('keeps PGlite\'s page cache by default and takes a configured one (EMBEDDED_DB_CACHE)', async () => {
+    expect(await db.query('SHOW shared_buffers')).toEqual([{ shared_buffers: '128MB' }]);
+    const other = await openPGliteThread(fs.mkdtempSync(path.join(dir, 'cache-')), { cacheBytes: 48 * 1024 ** 2 });
+    try {
+      expect(await other.query('SHOW shared_buffers')).toEqual([{ shared_buffers: '48MB' }]);
+      // The rest of PGlite's start parameters still hold.
+      expect(await other.query('SHOW search_path')).toEqual([{ search_path: 'public' }]);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('refuses queries after close', async () => {
     const other = await openPGliteThread(fs.mkdtempSync(path.join(dir, 'second-')));
     await other.close();
