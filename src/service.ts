@@ -15,7 +15,9 @@ import { createIdentityServices } from './credentials/identity-services';
 import { ethrDid } from './did/service-identity';
 import { loadSignerKey } from './did/signer-key';
 import { createApp } from './http/app';
+import { createRequestGuards } from './http/auth';
 import { withReceiptFastPath } from './http/receipt-fast-path';
+import { withSubmissionFastPath } from './http/submission-fast-path';
 import type { HealthReport, ServiceInfo } from './http/routes/service';
 import { startMerkleHelper } from './notary/parallel-merkle';
 import { Notary } from './notary/notary';
@@ -176,7 +178,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       return { status: unavailable ? 'unavailable' : lowBalance ? 'degraded' : 'ok', checks };
     };
 
+    // One key cache and one set of rate-limit buckets for the app and the fast paths in front of it.
+    const guards = createRequestGuards(store, config.rateLimitPerSecond);
     const app = createApp({
+      guards,
       config,
       logger,
       store,
@@ -195,7 +200,9 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         onBuildError: (error) => logger.error({ err: error }, 'verification page could not be built; GET / answers 503'),
       },
     });
-    const server = http.createServer(withReceiptFastPath(app, { notary, metrics, logger }));
+    const server = http.createServer(
+      withSubmissionFastPath(withReceiptFastPath(app, { notary, metrics, logger }), { notary, guards, metrics, logger }),
+    );
     server.keepAliveTimeout = 5_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -2,7 +2,6 @@
 import path from 'node:path';
 import express, { type Express } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
-import { ApiKeyAuthenticator } from '../access/api-keys';
 import type { Config } from '../config/config';
 import type { IdentityServices } from '../credentials/identity-services';
 import type { Notary } from '../notary/notary';
@@ -10,11 +9,10 @@ import type { Logger } from '../observability/logger';
 import type { ServiceMetrics } from '../observability/metrics';
 import type { SqlStore } from '../store/store';
 import { webRoutes, type WebRouteOptions } from '../web/routes';
-import { requireScope } from './auth';
+import { createRequestGuards, requireScope, type RequestGuards } from './auth';
 import { HttpProblem, problemErrorHandler } from './problems';
 import { publicCors } from './public-cors';
 import { observeRequest } from './request-observation';
-import { createRateLimiter } from './rate-limit';
 import { memoizeRoutePatterns } from './route-regexp-cache';
 import { credentialRoutes } from './routes/credentials';
 import { didRoutes } from './routes/dids';
@@ -40,6 +38,8 @@ export interface AppDependencies {
   web?: WebRouteOptions;
   /** Also check every response against openapi.yaml (tests). */
   validateResponses?: boolean;
+  /** Shared with the fast paths in front of the app (service.ts); absent → the app's own. */
+  guards?: RequestGuards;
 }
 
 /** Builds the app; listening and shutdown belong to the caller. */
@@ -60,8 +60,7 @@ export function createApp(deps: AppDependencies): Express {
 
   app.use(publicCors());
 
-  const limit = createRateLimiter(deps.config.rateLimitPerSecond);
-  const authenticator = new ApiKeyAuthenticator(deps.store);
+  const { authenticator, limit } = deps.guards ?? createRequestGuards(deps.store, deps.config.rateLimitPerSecond);
   const auth = {
     notarize: requireScope(authenticator, 'notarize', limit),
     issue: requireScope(authenticator, 'issue', limit),

@@ -1,8 +1,34 @@
 // Bearer API-key authentication and scope checks for write endpoints.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { ApiKeyAuthenticator } from '../access/api-keys';
-import type { ApiKeyRecord, Scope } from '../store/store';
+import { ApiKeyAuthenticator } from '../access/api-keys';
+import type { ApiKeyRecord, Scope, SqlStore } from '../store/store';
 import { HttpProblem } from './problems';
+import { createRateLimiter } from './rate-limit';
+
+/**
+ * The key cache and the per-key rate limit, one of each per service: the Express routes and the
+ * fast paths beside them must count a key's requests in the same buckets.
+ */
+export interface RequestGuards {
+  authenticator: ApiKeyAuthenticator;
+  /** Throws the rate-limited problem, without taking a token, when the key is over its limit. */
+  limit: (key: ApiKeyRecord) => void;
+}
+
+export function createRequestGuards(store: SqlStore, rateLimitPerSecond: number): RequestGuards {
+  return { authenticator: new ApiKeyAuthenticator(store), limit: createRateLimiter(rateLimitPerSecond) };
+}
+
+/** The key in a well-formed `Authorization: Bearer <key>` header, else undefined. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+/** Whether a key may call endpoints needing `scope` (admin keys may call every one). */
+export function hasScope(key: ApiKeyRecord, scope: Scope): boolean {
+  return key.scopes.includes(scope) || key.scopes.includes('admin');
+}
 
 /** The authenticated key of a request (set by requireScope). */
 export function callerKey(res: Response): ApiKeyRecord {
@@ -17,7 +43,7 @@ export function requireScope(authenticator: ApiKeyAuthenticator, scope: Scope, o
     // A request can pass two guards of one route (POST /v1/documents: the multipart handler's, then
     // the JSON one's): authenticate and count it against the rate limit once.
     const known = res.locals.apiKey as ApiKeyRecord | undefined;
-    if (known && (known.scopes.includes(scope) || known.scopes.includes('admin'))) {
+    if (known && hasScope(known, scope)) {
       next();
       return;
     }
@@ -26,14 +52,14 @@ export function requireScope(authenticator: ApiKeyAuthenticator, scope: Scope, o
       if (!header) {
         throw new HttpProblem('unauthorized', 'send an API key as "Authorization: Bearer <key>"', {}, { 'WWW-Authenticate': 'Bearer' });
       }
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      const key = match ? await authenticator.authenticate(match[1]!) : null;
+      const token = bearerToken(header);
+      const key = token === undefined ? null : await authenticator.authenticate(token);
       if (!key) {
         throw new HttpProblem('unauthorized', 'the API key is invalid or revoked', {}, {
           'WWW-Authenticate': 'Bearer error="invalid_token"',
         });
       }
-      if (!key.scopes.includes(scope) && !key.scopes.includes('admin')) {
+      if (!hasScope(key, scope)) {
         throw new HttpProblem('forbidden', `this endpoint needs an API key with the "${scope}" scope`);
       }
       res.locals.apiKey = key;

@@ -1,10 +1,9 @@
 // Per-API-key token buckets: a burst of one second's worth, refilled continuously.
-import type { Response } from 'express';
 import type { ApiKeyRecord } from '../store/store';
 import { HttpProblem } from './problems';
 
 /** Creates the limiter used right after authentication; 0 requests/s disables it. */
-export function createRateLimiter(requestsPerSecond: number): (key: ApiKeyRecord, res: Response) => void {
+export function createRateLimiter(requestsPerSecond: number): (key: ApiKeyRecord) => void {
   const buckets = new Map<string, { tokens: number; updatedAt: number }>();
   return (key) => {
     if (requestsPerSecond <= 0) return;

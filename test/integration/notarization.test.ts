@@ -95,6 +95,28 @@ describe.each(stores)('notarization end to end on the $name', ({ postgres }) => 
     const again = await api(service, 'POST', '/v1/documents', { hash: hashes[7] });
     expect(again.status).toBe(202);
     expect(again.json.receipts[0]).toMatchObject({ status: 'anchored', proof: { leafIndex: 7 } });
+    expectMatchesOpenApi('post', '/v1/documents', 202, again.json);
+    // `{"hash": …}` alone is answered outside Express (submission-fast-path.ts); the same document
+    // as a one-element `hashes` list goes through Express and its validator. Same bytes, same headers.
+    const submit = (body: unknown) =>
+      fetch(`${service.url}/v1/documents`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${service.adminKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const [fastSubmit, expressSubmit] = [await submit({ hash: hashes[9] }), await submit({ hashes: [hashes[9]] })];
+    expect(fastSubmit.status).toBe(202);
+    expect(expressSubmit.status).toBe(202);
+    expect(await fastSubmit.text()).toBe(await expressSubmit.text());
+    for (const header of ['content-type', 'content-length', 'etag', 'access-control-allow-origin']) {
+      expect(fastSubmit.headers.get(header), header).toBe(expressSubmit.headers.get(header));
+    }
+    // What the fast path hands over still reaches Express whole: a label, a malformed body.
+    const labelled = await submit({ hash: 'fe'.repeat(32), label: 'handed over' });
+    expect(labelled.status).toBe(202);
+    const malformed = await api(service, 'POST', '/v1/documents', '{"hash": "ab');
+    expect(malformed.status).toBe(400);
+    expect(malformed.json.type).toBe('urn:did-notary:problem:invalid-json');
 
     for (const file of [...hashedFiles, ...uploadedFiles]) {
       const digest = createHash('sha256').update(fs.readFileSync(file)).digest('hex');

@@ -1,0 +1,148 @@
+// Which submissions the fast path answers itself and which it hands to the Express app, with the
+// body put back unread; its answers match Express's byte for byte (tested on the real service in
+// notarization.test.ts).
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ApiKeyAuthenticator } from '../../src/access/api-keys';
+import type { DocumentId } from '../../src/core/document-id';
+import { parseDocumentId } from '../../src/core/document-id';
+import type { Receipt } from '../../src/core/receipt';
+import { createRateLimiter } from '../../src/http/rate-limit';
+import { withSubmissionFastPath } from '../../src/http/submission-fast-path';
+import { createLogger } from '../../src/observability/logger';
+import { ServiceMetrics } from '../../src/observability/metrics';
+import type { ApiKeyRecord } from '../../src/store/store';
+
+const KEYS: Record<string, ApiKeyRecord> = {
+  dnk_writer: { id: 'k1', tenantId: 'acme', scopes: ['notarize'], label: null, createdAt: new Date(0), revokedAt: null },
+  dnk_issuer: { id: 'k2', tenantId: 'acme', scopes: ['issue'], label: null, createdAt: new Date(0), revokedAt: null },
+  dnk_limited: { id: 'k3', tenantId: 'slow', scopes: ['notarize'], label: null, createdAt: new Date(0), revokedAt: null },
+};
+const DIGEST = 'ab'.repeat(32);
+
+describe('submission fast path', () => {
+  let server: http.Server;
+  let base: string;
+  const expressSaw: Array<{ body: unknown; key?: string }> = [];
+  const submitted: Array<{ tenant: string; ids: string[] }> = [];
+  let failSubmit = false;
+
+  beforeAll(async () => {
+    const notary = {
+      parseIdentifiers: (identifiers: readonly string[]) => identifiers.map((identifier) => parseDocumentId(identifier)),
+      async submit(tenantId: string, ids: DocumentId[]): Promise<Receipt[]> {
+        if (failSubmit) throw new Error('the store is down');
+        submitted.push({ tenant: tenantId, ids: ids.map((id) => id.digestHex) });
+        return ids.map((id) => ({ version: 'did-notary/receipt/1', status: 'pending', document: { cid: id.cid, multihash: id.multihashHex } }) as unknown as Receipt);
+      },
+    };
+    const authenticator = { authenticate: async (secret: string) => KEYS[secret] ?? null } as unknown as ApiKeyAuthenticator;
+    const limitEveryone = createRateLimiter(1000);
+    const limitSlow = createRateLimiter(1);
+    const guards = { authenticator, limit: (key: ApiKeyRecord) => (key.id === 'k3' ? limitSlow(key) : limitEveryone(key)) };
+    // The fallback is a real Express app with its JSON parser: it must receive the body intact.
+    const app = express();
+    app.use(express.json({ strict: true }));
+    app.post('/v1/documents', (req, res) => {
+      expressSaw.push({ body: req.body, key: req.get('authorization') });
+      res.status(418).json({ via: 'express' });
+    });
+    app.use((error: { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      expressSaw.push({ body: `error ${error.type}` });
+      res.status(error.status ?? 500).json({ via: 'express', error: error.type });
+    });
+    server = http.createServer(withSubmissionFastPath(app, { notary, guards, metrics: new ServiceMetrics(), logger: createLogger('silent') }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  beforeEach(() => {
+    expressSaw.length = 0;
+    submitted.length = 0;
+    failSubmit = false;
+  });
+
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    fetch(`${base}/v1/documents`, { method: 'POST', body, headers: { 'content-type': 'application/json', authorization: 'Bearer dnk_writer', ...headers } });
+
+  it('answers one digest with a valid key: 202, the receipts as Express would send them, the tenant of the key', async () => {
+    const response = await post(JSON.stringify({ hash: DIGEST.toUpperCase() }), { 'x-request-id': 'trace-7' });
+    expect(response.status).toBe(202);
+    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(response.headers.get('etag')).toMatch(/^W\/"[0-9a-f]+-[A-Za-z0-9+/]{27}"$/);
+    expect(response.headers.get('x-request-id')).toBe('trace-7');
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+    const { receipts } = (await response.json()) as { receipts: Array<{ document: { multihash: string } }> };
+    expect(receipts.map((r) => r.document.multihash)).toEqual([`1220${DIGEST}`]);
+    expect(submitted).toEqual([{ tenant: 'acme', ids: [DIGEST] }]);
+    expect(expressSaw).toEqual([]);
+    // Whitespace and a charset are still the plain case.
+    expect((await post(`{ "hash" : "${DIGEST}" }`, { 'content-type': 'application/json; charset=utf-8' })).status).toBe(202);
+    expect(expressSaw).toEqual([]);
+  });
+
+  it('hands other bodies to Express with the body intact', async () => {
+    const bodies = [
+      { hash: DIGEST, label: 'invoice 42' },
+      { hashes: [DIGEST] },
+      { hash: 'QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG' },
+      { hash: DIGEST.slice(2) },
+    ];
+    for (const body of bodies) {
+      const response = await post(JSON.stringify(body));
+      expect(response.status).toBe(418);
+    }
+    expect(expressSaw.map((s) => s.body)).toEqual(bodies);
+    expect(submitted).toEqual([]);
+    // Malformed JSON reaches Express's parser, which answers it.
+    const malformed = await post('{"hash": ');
+    expect(malformed.status).toBe(400);
+    expect(expressSaw.at(-1)).toEqual({ body: 'error entity.parse.failed' });
+  });
+
+  it('hands over keys Express must refuse, other routes and shapes, without reading their bodies', async () => {
+    const body = JSON.stringify({ hash: DIGEST });
+    await post(body, { authorization: 'Bearer dnk_unknown' });
+    await post(body, { authorization: 'Bearer dnk_issuer' });
+    await post(body, { authorization: 'Basic abc' });
+    await post(body, { authorization: '' });
+    await post(body, { 'content-type': 'text/plain' });
+    await post(`${body}${' '.repeat(300)}`);
+    await fetch(`${base}/v1/documents?x=1`, { method: 'POST', body, headers: { 'content-type': 'application/json', authorization: 'Bearer dnk_writer' } });
+    // A chunked body has no declared length.
+    await new Promise<void>((resolve, reject) => {
+      const request = http.request(`${base}/v1/documents`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer dnk_writer' } }, (response) => {
+        response.resume();
+        response.on('end', resolve);
+      });
+      request.on('error', reject);
+      request.write(body.slice(0, 10));
+      request.end(body.slice(10));
+    });
+    expect(submitted).toEqual([]);
+    const parsed = { hash: DIGEST };
+    // Express's JSON parser reads every body but the text/plain one.
+    expect(expressSaw.map((s) => s.body)).toEqual([parsed, parsed, parsed, parsed, undefined, parsed, parsed, parsed]);
+  });
+
+  it('lets Express answer a key over its rate limit, counting each request once', async () => {
+    const body = JSON.stringify({ hash: DIGEST });
+    const first = await post(body, { authorization: 'Bearer dnk_limited' });
+    const second = await post(body, { authorization: 'Bearer dnk_limited' });
+    expect(first.status).toBe(202);
+    // Over the limit: handed over with its body (this Express stand-in has no limiter of its own).
+    expect(second.status).toBe(418);
+    expect(expressSaw).toEqual([{ body: { hash: DIGEST }, key: 'Bearer dnk_limited' }]);
+  });
+
+  it('answers a failed submission with a problem', async () => {
+    failSubmit = true;
+    const response = await post(JSON.stringify({ hash: DIGEST }));
+    expect(response.status).toBe(500);
+    expect(response.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
+    expect(await response.json()).toMatchObject({ status: 500, instance: '/v1/documents' });
+    expect(expressSaw).toEqual([]);
+  });
+});
