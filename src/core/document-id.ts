@@ -2,7 +2,7 @@
 // digest, a multihash in hex or base58btc, or a CID in any multibase; all resolve to one DocumentId whose
 // canonical form is the CIDv1 with the raw codec in base32.
 import { excerpt, InvalidDocumentIdError } from './errors';
-import { bytesToHex, hexToBytes } from './hex';
+import { bytesToHex, hexToBytes, tryHexToBytes } from './hex';
 import { decodeBareBase58btc, decodeMultibase, hasMultibasePrefix } from './multibase';
 import {
   decodeMultihash,
@@ -52,6 +52,9 @@ export function parseDocumentId(input: string): DocumentId {
       length: input.length,
     });
   }
+  // The common form first (a bulk request carries thousands): 64 hex digits, the digest itself.
+  const digest = input.length === SHA256_HEX_DIGEST_LENGTH ? tryHexToBytes(input) : undefined;
+  if (digest) return documentIdFromParts(SHA2_256, digest, input.toLowerCase());
   if (/^[0-9a-fA-F]+$/.test(input)) return parseHex(input);
   if (hasMultibasePrefix(input)) return documentIdFromBinary(decodeMultibase(input), input);
   return documentIdFromBinary(decodeBareBase58btc(input), input);
@@ -99,15 +102,34 @@ function documentIdFromBinary(bytes: Uint8Array, input: string): DocumentId {
   return documentIdFromMultihash(bytes.subarray(codec.end));
 }
 
-function documentIdFromParts(algorithm: MultihashAlgorithm, digest: Uint8Array): DocumentId {
-  const multihash = encodeMultihash(algorithm, digest);
+/** `digestHex`, when the caller has it (lower case), saves encoding the digest again. */
+function documentIdFromParts(algorithm: MultihashAlgorithm, digest: Uint8Array, digestHex = bytesToHex(digest)): DocumentId {
+  const prefix = multihashPrefix(algorithm);
+  if (digest.length !== algorithm.digestLength) encodeMultihash(algorithm, digest); // throws its error
+  const multihash = new Uint8Array(prefix.bytes.length + digest.length);
+  multihash.set(prefix.bytes);
+  multihash.set(digest, prefix.bytes.length);
   return {
     multihash,
-    multihashHex: bytesToHex(multihash),
+    multihashHex: prefix.hex + digestHex,
     cid: rawCidBase32(multihash),
-    digestHex: bytesToHex(digest),
+    digestHex,
     code: algorithm.code,
   };
+}
+
+const prefixByCode = new Map<number, { bytes: Uint8Array; hex: string }>();
+
+/** A multihash's code and length varints, the same for every digest of an algorithm. */
+function multihashPrefix(algorithm: MultihashAlgorithm): { bytes: Uint8Array; hex: string } {
+  let prefix = prefixByCode.get(algorithm.code);
+  if (prefix === undefined) {
+    const empty = encodeMultihash(algorithm, new Uint8Array(algorithm.digestLength));
+    const bytes = empty.slice(0, empty.length - algorithm.digestLength);
+    prefix = { bytes, hex: bytesToHex(bytes) };
+    prefixByCode.set(algorithm.code, prefix);
+  }
+  return prefix;
 }
 
 const BASE32_CODES = Uint8Array.from('abcdefghijklmnopqrstuvwxyz234567', (c) => c.charCodeAt(0));

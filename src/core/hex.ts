@@ -41,6 +41,19 @@ export function isLowerHex(value: string, length: number): boolean {
   return true;
 }
 
+/** The bytes of `hex` if it is all hex digits (and of even length), else undefined: a test and a decode in one pass. */
+export function tryHexToBytes(hex: string): Uint8Array | undefined {
+  if (hex.length % 2 !== 0) return undefined;
+  const bytes = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < bytes.length; i++) {
+    const high = hexDigitValue(hex.charCodeAt(2 * i));
+    const low = hexDigitValue(hex.charCodeAt(2 * i + 1));
+    if (high < 0 || low < 0) return undefined;
+    bytes[i] = (high << 4) | low;
+  }
+  return bytes;
+}
+
 function hexDigitValue(charCode: number): number {
   if (charCode >= 48 && charCode <= 57) return charCode - 48; // 0-9
   if (charCode >= 97 && charCode <= 102) return charCode - 87; // a-f

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DomainError, InvalidHexError } from '../../src/core/errors';
-import { bytesToHex, hexToBytes, isLowerHex } from '../../src/core/hex';
+import { bytesToHex, hexToBytes, isLowerHex, tryHexToBytes } from '../../src/core/hex';
 
 describe('hex', () => {
   it('round-trips bytes through lower-case hex (property)', () => {
@@ -30,6 +30,23 @@ describe('hex', () => {
     expect(thrown).toBeInstanceOf(InvalidHexError);
     expect(thrown).toBeInstanceOf(DomainError);
     expect(thrown).toMatchObject({ code: 'INVALID_HEX', message, details, name: 'InvalidHexError' });
+  });
+
+  it('tryHexToBytes decodes what hexToBytes decodes and answers undefined where it throws (property)', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 40 }).map((b) => bytesToHex(b)), fc.string({ maxLength: 80 })), (text) => {
+        let expected: Uint8Array | undefined;
+        try {
+          expected = hexToBytes(text);
+        } catch {
+          expected = undefined;
+        }
+        expect(tryHexToBytes(text)).toEqual(expected);
+        expect(tryHexToBytes(text.toUpperCase())).toEqual(/^[0-9a-f]*$/i.test(text.toUpperCase()) && text.length % 2 === 0 ? hexToBytes(text.toUpperCase()) : undefined);
+      }),
+    );
+    expect(tryHexToBytes('0g')).toBeUndefined();
+    expect(tryHexToBytes('abc')).toBeUndefined();
   });
 
   it('isLowerHex accepts only the canonical form of the given length', () => {
