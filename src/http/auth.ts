@@ -19,6 +19,14 @@ export function createRequestGuards(store: SqlStore, rateLimitPerSecond: number)
   return { authenticator: new ApiKeyAuthenticator(store), limit: createRateLimiter(rateLimitPerSecond) };
 }
 
+/** Keys already looked up for a request by a fast path that then handed it to Express (null: none valid). */
+const authenticatedRequests = new WeakMap<object, ApiKeyRecord | null>();
+
+/** Records a request's key lookup, so requireScope does not look the same secret up again. */
+export function noteAuthentication(req: object, key: ApiKeyRecord | null): void {
+  authenticatedRequests.set(req, key);
+}
+
 /** The key in a well-formed `Authorization: Bearer <key>` header, else undefined. */
 export function bearerToken(header: string | undefined): string | undefined {
   const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -53,7 +61,8 @@ export function requireScope(authenticator: ApiKeyAuthenticator, scope: Scope, o
         throw new HttpProblem('unauthorized', 'send an API key as "Authorization: Bearer <key>"', {}, { 'WWW-Authenticate': 'Bearer' });
       }
       const token = bearerToken(header);
-      const key = token === undefined ? null : await authenticator.authenticate(token);
+      const noted = authenticatedRequests.get(req);
+      const key = token === undefined ? null : noted !== undefined ? noted : await authenticator.authenticate(token);
       if (!key) {
         throw new HttpProblem('unauthorized', 'the API key is invalid or revoked', {}, {
           'WWW-Authenticate': 'Bearer error="invalid_token"',

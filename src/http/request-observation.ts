@@ -1,4 +1,4 @@
-// The bookkeeping every request gets, whether Express or the receipt fast path answers it: an
+// The bookkeeping every request gets, whether Express or a fast path in front of it answers: an
 // x-request-id header, the latency histogram by route pattern, and one access-log line.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -13,12 +13,20 @@ export interface ObservedRequest {
   finish(route: string, path: string): void;
 }
 
-/** Starts observing a request: sets x-request-id (the caller's, if well-formed) and starts its clock. */
-export function observeRequest(deps: { metrics: ServiceMetrics; logger: Logger }, req: IncomingMessage, res: ServerResponse): ObservedRequest {
+/**
+ * Starts observing a request: sets x-request-id (the caller's, if well-formed) and starts its clock,
+ * or takes `startedAt` (process.hrtime.bigint() at arrival) when the request was already waited on.
+ */
+export function observeRequest(
+  deps: { metrics: ServiceMetrics; logger: Logger },
+  req: IncomingMessage,
+  res: ServerResponse,
+  startedAt: bigint = process.hrtime.bigint(),
+): ObservedRequest {
   const incoming = req.headers['x-request-id'];
   const requestId = typeof incoming === 'string' && CALLER_REQUEST_ID.test(incoming) ? incoming : randomUUID();
   res.setHeader('x-request-id', requestId);
-  const started = process.hrtime.bigint();
+  const started = startedAt;
   return {
     requestId,
     finish(route, path) {

@@ -3,21 +3,25 @@
 // the main thread of such a submission. The fast path takes only what it knows Express would accept
 // and answer identically: `{"hash":"<64 hex digits>"}` as application/json (at most 200 bytes, not
 // compressed), with a valid key of the notarize scope that is within its rate limit. Everything else
-// (bad or missing keys, other bodies, limits reached) goes to the Express app, the body put back
-// unread, so Express authenticates, validates and answers it as if the fast path did not exist.
+// (bad or missing keys, other bodies, limits reached) goes to the Express app, with the body it read
+// put back into the stream and the key lookup's result noted, so Express validates and answers it
+// as if the fast path did not exist.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Notary } from '../notary/notary';
 import type { Logger } from '../observability/logger';
 import type { ServiceMetrics } from '../observability/metrics';
 import type { ApiKeyRecord } from '../store/store';
-import { bearerToken, hasScope, type RequestGuards } from './auth';
+import { bearerToken, hasScope, noteAuthentication, type RequestGuards } from './auth';
 import { JSON_CONTENT_TYPE, sendRawJson, sendRawProblem } from './raw-json-response';
 import { observeRequest } from './request-observation';
 
 /** The Express route, for the metrics label. */
 export const SUBMISSION_ROUTE = '/v1/documents';
-/** A JSON object holding only a hex SHA-256 digest (what `JSON.stringify({ hash })` sends). */
-const SINGLE_DIGEST_BODY = /^\{\s*"hash"\s*:\s*"([0-9a-fA-F]{64})"\s*\}$/;
+/**
+ * A JSON object holding only a hex SHA-256 digest (what `JSON.stringify({ hash })` sends). Only JSON's
+ * own whitespace: `\s` would also take \v, \f and U+00A0, which Express's parser refuses.
+ */
+const SINGLE_DIGEST_BODY = /^\{[ \t\r\n]*"hash"[ \t\r\n]*:[ \t\r\n]*"([0-9a-fA-F]{64})"[ \t\r\n]*\}$/;
 const MAX_BODY_BYTES = 200;
 const JSON_TYPE = /^application\/json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 
@@ -37,15 +41,33 @@ export function withSubmissionFastPath(fallback: RequestListener, deps: Submissi
       fallback(req, res);
       return;
     }
-    // Authentication has no side effect, so a key Express must refuse is simply handed over.
+    const arrivedAt = process.hrtime.bigint();
+    // Authentication has no side effect, so a key Express must refuse is handed over, with the
+    // lookup's result noted so that Express does not repeat it.
     deps.guards.authenticator.authenticate(token).then(
       (key) => {
-        if (!key || !hasScope(key, 'notarize')) fallback(req, res);
-        else readSmallBody(req, (body) => decide(req, res, key, body, fallback, deps));
+        if (!key || !hasScope(key, 'notarize')) {
+          noteAuthentication(req, key);
+          fallback(req, res);
+        } else {
+          readSmallBody(req, (body) => {
+            try {
+              decide(req, res, key, body, arrivedAt, fallback, deps);
+            } catch (error) {
+              dropRequest(req, res, error, deps.logger);
+            }
+          });
+        }
       },
       () => fallback(req, res),
-    );
+    ).catch((error: unknown) => dropRequest(req, res, error, deps.logger));
   };
+}
+
+/** The last resort for a throw outside any answer (none is known): log it and close the exchange. */
+function dropRequest(req: IncomingMessage, res: ServerResponse, error: unknown, logger: Logger): void {
+  logger.error({ err: error, path: req.url }, 'submission fast path failed');
+  res.destroy();
 }
 
 /**
@@ -57,6 +79,7 @@ function decide(
   res: ServerResponse,
   key: ApiKeyRecord,
   body: Buffer,
+  arrivedAt: bigint,
   fallback: RequestListener,
   deps: SubmissionFastPathDependencies,
 ): void {
@@ -72,10 +95,11 @@ function decide(
   }
   if (handOver) {
     if (body.length > 0) req.unshift(body);
+    noteAuthentication(req, key);
     fallback(req, res);
     return;
   }
-  const observed = observeRequest(deps, req, res);
+  const observed = observeRequest(deps, req, res, arrivedAt);
   const submit = async () => deps.notary.submit(key.tenantId, deps.notary.parseIdentifiers([digest!]));
   submit().then(
     (receipts) => sendRawJson(req, res, { status: 202, contentType: JSON_CONTENT_TYPE, body: JSON.stringify({ receipts }), route: SUBMISSION_ROUTE }, observed, deps.logger),

@@ -9,6 +9,7 @@ import type { ApiKeyAuthenticator } from '../../src/access/api-keys';
 import type { DocumentId } from '../../src/core/document-id';
 import { parseDocumentId } from '../../src/core/document-id';
 import type { Receipt } from '../../src/core/receipt';
+import { requireScope } from '../../src/http/auth';
 import { createRateLimiter } from '../../src/http/rate-limit';
 import { withSubmissionFastPath } from '../../src/http/submission-fast-path';
 import { createLogger } from '../../src/observability/logger';
@@ -28,6 +29,7 @@ describe('submission fast path', () => {
   const expressSaw: Array<{ body: unknown; key?: string }> = [];
   const submitted: Array<{ tenant: string; ids: string[] }> = [];
   let failSubmit = false;
+  const lookups: string[] = [];
 
   beforeAll(async () => {
     const notary = {
@@ -38,20 +40,27 @@ describe('submission fast path', () => {
         return ids.map((id) => ({ version: 'did-notary/receipt/1', status: 'pending', document: { cid: id.cid, multihash: id.multihashHex } }) as unknown as Receipt);
       },
     };
-    const authenticator = { authenticate: async (secret: string) => KEYS[secret] ?? null } as unknown as ApiKeyAuthenticator;
+    const authenticator = {
+      authenticate: async (secret: string) => {
+        lookups.push(secret);
+        return KEYS[secret] ?? null;
+      },
+    } as unknown as ApiKeyAuthenticator;
     const limitEveryone = createRateLimiter(1000);
     const limitSlow = createRateLimiter(1);
     const guards = { authenticator, limit: (key: ApiKeyRecord) => (key.id === 'k3' ? limitSlow(key) : limitEveryone(key)) };
     // The fallback is a real Express app with its JSON parser: it must receive the body intact.
     const app = express();
     app.use(express.json({ strict: true }));
-    app.post('/v1/documents', (req, res) => {
+    // As the service's app: the key guard first (it must not look a noted key up again).
+    app.post('/v1/documents', requireScope(authenticator, 'notarize'), (req, res) => {
       expressSaw.push({ body: req.body, key: req.get('authorization') });
       res.status(418).json({ via: 'express' });
     });
-    app.use((error: { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-      expressSaw.push({ body: `error ${error.type}` });
-      res.status(error.status ?? 500).json({ via: 'express', error: error.type });
+    app.use((error: { status?: number; type?: string; kind?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      const status = error.status ?? (error.kind === 'unauthorized' ? 401 : error.kind === 'forbidden' ? 403 : 500);
+      expressSaw.push({ body: `error ${error.type ?? error.kind}` });
+      res.status(status).json({ via: 'express', error: error.type ?? error.kind });
     });
     server = http.createServer(withSubmissionFastPath(app, { notary, guards, metrics: new ServiceMetrics(), logger: createLogger('silent') }));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -61,6 +70,7 @@ describe('submission fast path', () => {
   beforeEach(() => {
     expressSaw.length = 0;
     submitted.length = 0;
+    lookups.length = 0;
     failSubmit = false;
   });
 
@@ -96,6 +106,12 @@ describe('submission fast path', () => {
     }
     expect(expressSaw.map((s) => s.body)).toEqual(bodies);
     expect(submitted).toEqual([]);
+    // Only JSON's whitespace is the plain case: \v, \f and U+00A0 are Express's to refuse.
+    for (const odd of ['\v', '\f', '\u00a0']) {
+      const response = await post(`{${odd}"hash":"${DIGEST}"}`);
+      expect(response.status, JSON.stringify(odd)).toBe(400);
+    }
+    expect(submitted).toEqual([]);
     // Malformed JSON reaches Express's parser, which answers it.
     const malformed = await post('{"hash": ');
     expect(malformed.status).toBe(400);
@@ -123,8 +139,13 @@ describe('submission fast path', () => {
     });
     expect(submitted).toEqual([]);
     const parsed = { hash: DIGEST };
-    // Express's JSON parser reads every body but the text/plain one.
-    expect(expressSaw.map((s) => s.body)).toEqual([parsed, parsed, parsed, parsed, undefined, parsed, parsed, parsed]);
+    // Express refuses the keys (401, 403; each key looked up once) and reads every other body but
+    // the text/plain one.
+    expect(expressSaw.map((s) => s.body)).toEqual([
+      'error unauthorized', 'error forbidden', 'error unauthorized', 'error unauthorized', undefined, parsed, parsed, parsed,
+    ]);
+    expect(lookups.filter((secret) => secret === 'dnk_unknown')).toEqual(['dnk_unknown']);
+    expect(lookups.filter((secret) => secret === 'dnk_issuer')).toEqual(['dnk_issuer']);
   });
 
   it('lets Express answer a key over its rate limit, counting each request once', async () => {
