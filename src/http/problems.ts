@@ -81,7 +81,7 @@ const DOMAIN_CODE_TO_KIND: Record<string, ProblemKind> = {
   RECEIPT_NOT_ANCHORED: 'receipt-not-anchored',
 };
 
-interface ProblemBody {
+export interface ProblemBody {
   type: string;
   title: string;
   status: number;
@@ -135,10 +135,13 @@ export function sendProblem(res: Response, error: unknown, instance?: string): v
 export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, next) => {
     if (res.headersSent) return next(error);
-    const { body } = toProblem(error);
-    const requestId = res.getHeader('x-request-id');
-    if (body.status >= 500) logger.error({ err: error, requestId, path: req.path }, 'request failed');
-    else logger.debug({ requestId, path: req.path, type: body.type }, body.detail);
+    logProblem(logger, error, toProblem(error).body, res.getHeader('x-request-id'), req.path);
     sendProblem(res, error, req.originalUrl);
   };
+}
+
+/** How an answered problem is logged, wherever it is answered: a 5xx with the error, the rest as a debug line. */
+export function logProblem(logger: Logger, error: unknown, problem: ProblemBody, requestId: unknown, path: string | undefined): void {
+  if (problem.status >= 500) logger.error({ err: error, requestId, path }, 'request failed');
+  else logger.debug({ requestId, path, type: problem.type }, problem.detail);
 }

@@ -4,7 +4,7 @@
 import { hash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../observability/logger';
-import { toProblem } from './problems';
+import { logProblem, toProblem } from './problems';
 import { isPublicCorsRequest } from './public-cors';
 import type { ObservedRequest } from './request-observation';
 
@@ -46,8 +46,7 @@ export function sendRawJson(
 export function sendRawProblem(req: IncomingMessage, res: ServerResponse, error: unknown, route: string, observed: ObservedRequest, logger: Logger): void {
   const { body, headers } = toProblem(error);
   body.instance = req.url;
-  if (body.status >= 500) logger.error({ err: error, requestId: observed.requestId, path: req.url }, 'request failed');
-  else logger.debug({ requestId: observed.requestId, path: req.url, type: body.type }, body.detail);
+  logProblem(logger, error, body, observed.requestId, req.url);
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   sendRawJson(req, res, { status: body.status, contentType: PROBLEM_CONTENT_TYPE, body: JSON.stringify(body), route }, observed, logger);
 }
