@@ -289,7 +289,7 @@ export class SqlStore {
       const previous = await tx.query<{ last: number | null }>('SELECT max(last_seq) AS last FROM batches');
       const afterSeq = previous[0]?.last == null ? 0 : Number(previous[0].last);
       if (afterSeq >= safeMaxSeq) return null;
-      const leaves = await readLeaves(tx, 'seq > $1 AND seq <= $2', [afterSeq, safeMaxSeq], maxSize);
+      const leaves = await readLeavesInKeyOrder(tx, 'seq > $1 AND seq <= $2', [afterSeq, safeMaxSeq], maxSize);
       if (leaves.seqs.length === 0) return null;
       const oldest = await tx.query<{ at: Date }>('SELECT submitted_at AS at FROM submissions WHERE seq = $1', [leaves.seqs[0]]);
       const root = computeRoot(leaves);
@@ -321,7 +321,7 @@ export class SqlStore {
   }
 
   async loadBatchLeaves(batch: Pick<BatchRecord, 'firstSeq' | 'lastSeq'>): Promise<BatchLeaves> {
-    return readLeaves(this.db, 'seq >= $1 AND seq <= $2', [batch.firstSeq, batch.lastSeq]);
+    return this.db.transaction((tx) => readLeavesInKeyOrder(tx, 'seq >= $1 AND seq <= $2', [batch.firstSeq, batch.lastSeq]));
   }
 
   /** Records the signed transaction before it is broadcast, so a restart re-sends it instead of a new one. */
@@ -594,6 +594,16 @@ async function readLeaves(db: SqlExecutor, where: string, params: unknown[], lim
   }
   if (offset !== packedLeaves.length) throw new Error('stored multihashes do not split into whole leaves');
   return { seqs, multihashes };
+}
+
+/**
+ * readLeaves inside a transaction, walking the primary key: the planner (PGlite keeps no statistics)
+ * otherwise takes a bitmap scan and sorts the rows again for the ordered aggregates, spilling a
+ * 100,000-leaf batch to disk; in key order the aggregates need no sort (20-40 % less time).
+ */
+async function readLeavesInKeyOrder(tx: SqlExecutor, where: string, params: unknown[], limit?: number): Promise<BatchLeaves> {
+  await tx.query('SET LOCAL enable_bitmapscan = off');
+  return readLeaves(tx, where, params, limit);
 }
 
 /** Sequence numbers packed by `string_agg(int8send(seq), …)` and sent as base64. */
