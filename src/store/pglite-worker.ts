@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     if (!statement) {
       if (statements.size >= MAX_PREPARED_STATEMENTS) return (await db.query(sql, params)).rows as Record<string, unknown>[];
       const name = `did_notary_${++preparedCount}`;
-      const described = await db.execProtocol(concat([serialize.parse({ name, text: sql }), serialize.describe({ type: 'S', name }), serialize.sync()]));
+      const described = await db.execProtocol(Buffer.concat([serialize.parse({ name, text: sql }), serialize.describe({ type: 'S', name }), serialize.sync()]));
       const rowDescription = described.messages.find((message): message is PGliteMessages.RowDescriptionMessage => message.name === 'rowDescription');
       statement = {
         name,
@@ -68,18 +68,18 @@ async function main(): Promise<void> {
     });
     try {
       const chunks: Uint8Array[] = [];
-      await db.execProtocolRawStream(concat([serialize.bind({ statement: statement.name, values }), serialize.execute({}), serialize.sync()]), {
+      await db.execProtocolRawStream(Buffer.concat([serialize.bind({ statement: statement.name, values }), serialize.execute({}), serialize.sync()]), {
         // The chunks are views of the WebAssembly memory, reused by the next call: copied at once.
         onRawData: (chunk) => chunks.push(chunk.slice()),
       });
-      return decodeDataRows(chunks.length === 1 ? chunks[0]! : concat(chunks), statement.columns, db.parsers, toDatabaseError);
+      return decodeDataRows(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), statement.columns, db.parsers, toDatabaseError);
     } catch (error) {
       // A table changed under a kept plan (a migration): forget the statement and prepare it again.
       // Not inside a transaction: the failed Bind has aborted it, and the caller must see why.
       const stale = (error as { code?: string }).code === '0A000' && /cached plan/.test((error as Error).message);
       if (stale) statements.delete(sql);
       if (stale && !retried && !db.isInTransaction()) {
-        await db.execProtocol(concat([serialize.close({ type: 'S', name: statement.name }), serialize.sync()]));
+        await db.execProtocol(Buffer.concat([serialize.close({ type: 'S', name: statement.name }), serialize.sync()]));
         return preparedQuery(sql, params, true);
       }
       throw error;
@@ -137,13 +137,3 @@ function serializeError(error: unknown): SerializedDatabaseError {
 }
 
 void main();
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}

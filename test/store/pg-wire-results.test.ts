@@ -24,15 +24,7 @@ function dataRow(values: Array<string | null>): Uint8Array {
   return message('D', new Uint8Array(parts));
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
+const concat = (...parts: Uint8Array[]): Uint8Array => Buffer.concat(parts);
 
 const bindComplete = message('2', new Uint8Array(0));
 const commandComplete = message('C', encoder.encode('SELECT 1\0'));
