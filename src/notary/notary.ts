@@ -226,7 +226,6 @@ export class Notary {
 
   /** Seals whatever is waiting and anchors every unanchored batch now; returns the batch just sealed. */
   async anchorNow(): Promise<BatchView | null> {
-    await this.running?.catch(() => null);
     const batch = await this.round();
     return batch ? batchView(batch) : null;
   }
@@ -256,8 +255,12 @@ export class Notary {
     this.timer.unref?.();
   }
 
-  /** One round, never two at once: seal one batch if anything waits, then anchor all unanchored. */
-  private round(): Promise<BatchRecord | null> {
+  /**
+   * One round, never two at once: seal one batch if anything waits, then anchor all unanchored.
+   * The timer and anchorNow() may both ask; a caller waits for the round running, then runs its own.
+   */
+  private async round(): Promise<BatchRecord | null> {
+    while (this.running) await this.running.catch(() => null);
     const run = (async () => {
       if (!(await this.store.tryAnchoringLeadership())) {
         if (!this.follower) this.logger.info('another replica seals and anchors; this one only takes submissions');
@@ -305,9 +308,11 @@ export class Notary {
       return latest;
     })();
     this.running = run;
-    return run.finally(() => {
+    try {
+      return await run;
+    } finally {
       if (this.running === run) this.running = null;
-    });
+    }
   }
 
   private async receiptFor(submission: SubmissionRecord, id: DocumentId, knownBatch?: BatchRecord | null, leafHash?: Uint8Array): Promise<Receipt> {
