@@ -83,9 +83,10 @@ export class AnchorClient {
     try {
       await this.provider.broadcastTransaction(raw);
     } catch (error) {
-      // Re-sending a transaction the node already has, or that is already mined, is expected after a restart.
+      // Re-sending a transaction the node already has, or that is already mined, is expected after a
+      // restart. Geth says "already known", Anvil "transaction already imported".
       const message = (error as Error).message ?? '';
-      if (/already known|known transaction|nonce too low|nonce has already been used|NONCE_EXPIRED/i.test(message)) return;
+      if (/already known|already imported|known transaction|nonce too low|nonce has already been used|NONCE_EXPIRED/i.test(message)) return;
       if ((error as { code?: string }).code === 'NONCE_EXPIRED') return;
       throw error;
     }

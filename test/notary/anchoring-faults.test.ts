@@ -102,6 +102,18 @@ describe('anchoring faults', () => {
     expect(anchored.anchor?.transactionHash).toBe((await store.getBatch(batch.id))!.intendedTransaction!.hash);
   });
 
+  it('re-sending a transaction the node holds unmined is not an error (Anvil: "transaction already imported")', async () => {
+    const batch = await sealOne();
+    await provider.send('evm_setAutomine', [false]);
+    const prepared = await client.prepareAnchorTransaction(Buffer.from(batch.root).toString('hex'), batch.treeSize);
+    await client.broadcast(prepared.raw);
+    await client.broadcast(prepared.raw);
+    await provider.send('evm_mine', []);
+    expect((await provider.getTransactionReceipt(prepared.hash))?.status).toBe(1);
+    // ...and once it is mined, sending it again is no error either.
+    await client.broadcast(prepared.raw);
+  });
+
   it('after a crash between recording and broadcasting, sends the recorded transaction itself', async () => {
     const batch = await sealOne();
     const prepared = await client.prepareAnchorTransaction(Buffer.from(batch.root).toString('hex'), batch.treeSize);
