@@ -263,8 +263,9 @@ export class SqlStore {
   /**
    * Seals the next batch: up to `maxSize` committed documents after the last sealed range.
    * The exclusive submission lock is held only long enough to learn the highest sequence number
-   * that no open transaction can still commit below; the range is then read and sealed.
-   * `computeRoot` runs inside the sealing transaction.
+   * that no open transaction can still commit below; the range is then read, `computeRoot` runs
+   * with no transaction open, and a short transaction records the batch if no other sealer
+   * recorded one meanwhile (null then, as when nothing waits).
    */
   async sealNextBatch(
     maxSize: number,
@@ -282,18 +283,21 @@ export class SqlStore {
       const rows = await tx.query<{ max: number | null }>('SELECT max(seq) AS max FROM submissions');
       return rows[0]?.max == null ? 0 : Number(rows[0].max);
     });
+    // Committed ranges never change, so they are read, and their tree built, outside the sealing
+    // transaction: the embedded database (one connection) keeps taking submissions meanwhile instead
+    // of waiting on a transaction held open through the tree's tens of milliseconds.
+    const afterSeq = await this.lastSealedSeq(this.db);
+    if (afterSeq >= safeMaxSeq) return null;
+    const leaves = await this.db.transaction((tx) => readLeavesInKeyOrder(tx, 'seq > $1 AND seq <= $2', [afterSeq, safeMaxSeq], maxSize));
+    if (leaves.seqs.length === 0) return null;
+    const oldest = await this.db.query<{ at: Date }>('SELECT submitted_at AS at FROM submissions WHERE seq = $1', [leaves.seqs[0]]);
+    const root = computeRoot(leaves);
+    const lastSeq = leaves.seqs[leaves.seqs.length - 1]!;
     return this.db.transaction(async (tx) => {
-      // One sealer at a time, whatever the number of replicas.
+      // One sealer at a time, whatever the number of replicas; and only on top of the batch the range
+      // was read after (another replica may have sealed it since).
       const locked = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [SEAL_LOCK]);
-      if (!locked[0]?.ok) return null;
-      const previous = await tx.query<{ last: number | null }>('SELECT max(last_seq) AS last FROM batches');
-      const afterSeq = previous[0]?.last == null ? 0 : Number(previous[0].last);
-      if (afterSeq >= safeMaxSeq) return null;
-      const leaves = await readLeavesInKeyOrder(tx, 'seq > $1 AND seq <= $2', [afterSeq, safeMaxSeq], maxSize);
-      if (leaves.seqs.length === 0) return null;
-      const oldest = await tx.query<{ at: Date }>('SELECT submitted_at AS at FROM submissions WHERE seq = $1', [leaves.seqs[0]]);
-      const root = computeRoot(leaves);
-      const lastSeq = leaves.seqs[leaves.seqs.length - 1]!;
+      if (!locked[0]?.ok || (await this.lastSealedSeq(tx)) !== afterSeq) return null;
       const inserted = await tx.query(
         `INSERT INTO batches (first_seq, last_seq, tree_size, root, status) VALUES ($1, $2, $3, $4, 'sealed')
          RETURNING ${BATCH_COLUMNS}`,
@@ -301,6 +305,11 @@ export class SqlStore {
       );
       return { batch: toBatch(inserted[0]!), leaves, oldestSubmittedAt: new Date(oldest[0]!.at) };
     });
+  }
+
+  private async lastSealedSeq(db: SqlExecutor): Promise<number> {
+    const rows = await db.query<{ last: number | null }>('SELECT max(last_seq) AS last FROM batches');
+    return rows[0]?.last == null ? 0 : Number(rows[0].last);
   }
 
   async getBatch(id: string): Promise<BatchRecord | null> {

@@ -138,6 +138,18 @@ describe.each([
     expect(await store.countUnsealed()).toBe(0);
   });
 
+  it.skipIf(skip)('two sealers racing for one range: one batch, the other finds it sealed', async () => {
+    const { store } = await open();
+    await store.insertSubmissions('race', Array.from({ length: 30 }, () => ({ multihash: multihash() })));
+    // Both read the same range before either records it (the embedded store interleaves their statements).
+    const results = await Promise.all([1, 2].map(() => store.sealNextBatch(100, (leaves) => merkleRoot(leaves.multihashes))));
+    const sealed = results.filter((result) => result !== null);
+    expect(sealed).toHaveLength(1);
+    expect(sealed[0]!.batch.treeSize).toBe(30);
+    expect(await store.countUnsealed()).toBe(0);
+    expect(await store.sealNextBatch(100, (leaves) => merkleRoot(leaves.multihashes))).toBeNull();
+  });
+
   it.skipIf(skip)('reads acknowledgement times as runs, the tenants of a range, and documents submitted before a range', async () => {
     const { store } = await open();
     const [shared, own] = [multihash(), multihash()];
