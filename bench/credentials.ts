@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ES256KSigner, hexToBytes } from 'did-jwt';
 import { createVerifiableCredentialJwt, verifyCredential } from 'did-jwt-vc';
 import { Wallet } from 'ethers';
 import { ensureEmbeddedDeployment } from '../src/chain/deployment';
@@ -78,6 +79,8 @@ export async function benchCredentials(options: BenchCredentialsOptions = {}): P
       nbf: Math.floor(Date.now() / 1000),
       vc: { '@context': [VC_CONTEXT_V1], type: ['VerifiableCredential', 'MembershipCredential'], credentialSubject: { id: SUBJECT, ...CLAIMS } },
     };
+    // The peer signs as a did-jwt-vc user would: did-jwt's ES256K signer on the calling thread.
+    const rawSigner = ES256KSigner(hexToBytes(signerPrivateKey), false);
     const issuedJwts: string[] = [];
     const rawJwts: string[] = [];
     const issueOnce = async () => {
@@ -86,7 +89,7 @@ export async function benchCredentials(options: BenchCredentialsOptions = {}): P
     const rawIssueOnce = async () => {
       // A unique id, as the service gives each credential: identical inputs would sign (RFC 6979) to
       // one identical JWT, whose fixed recovery bit would make raw verification look 1.5x faster or slower.
-      const jwt = await createVerifiableCredentialJwt({ ...payload, jti: `urn:uuid:${randomUUID()}` }, { did: identity.did, signer: identity.signer, alg: identity.alg });
+      const jwt = await createVerifiableCredentialJwt({ ...payload, jti: `urn:uuid:${randomUUID()}` }, { did: identity.did, signer: rawSigner, alg: identity.alg });
       rawJwts.push(jwt);
     };
     // Service and peer alternate, each after an uncounted warm-up: under load, until the JIT has
