@@ -1,7 +1,8 @@
 // The service's identity as a signer: its did:ethr on the anchoring chain and the secp256k1 key behind
 // it, which also backs the service's did:web document.
-import { ES256KSigner, hexToBytes, type Signer } from 'did-jwt';
+import { hexToBytes, type Signer } from 'did-jwt';
 import { computeAddress, SigningKey } from 'ethers';
+import { createEs256kSigner } from './es256k-signer';
 
 /** A secp256k1 public key as a JWK (RFC 8812). */
 export interface Secp256k1PublicJwk {
@@ -38,7 +39,7 @@ export function createServiceIdentity(privateKey: string, chainId: number): Serv
     address,
     chainId,
     alg: 'ES256K',
-    signer: ES256KSigner(hexToBytes(privateKey), false),
+    signer: createEs256kSigner(hexToBytes(privateKey)),
     publicKeyJwk: {
       kty: 'EC',
       crv: 'secp256k1',
