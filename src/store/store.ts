@@ -278,16 +278,17 @@ export class SqlStore {
       `SELECT COALESCE((SELECT max(seq) FROM submissions), 0) > COALESCE((SELECT max(last_seq) FROM batches), 0) AS pending`,
     );
     if (!pending[0]?.pending) return null;
-    const safeMaxSeq = await this.db.transaction(async (tx) => {
+    const { safeMaxSeq, afterSeq } = await this.db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [SUBMISSION_LOCK]);
-      const rows = await tx.query<{ max: number | null }>('SELECT max(seq) AS max FROM submissions');
-      return rows[0]?.max == null ? 0 : Number(rows[0].max);
+      const rows = await tx.query<{ max: number | null; last: number | null }>(
+        'SELECT (SELECT max(seq) FROM submissions) AS max, (SELECT max(last_seq) FROM batches) AS last',
+      );
+      return { safeMaxSeq: Number(rows[0]?.max ?? 0), afterSeq: Number(rows[0]?.last ?? 0) };
     });
+    if (afterSeq >= safeMaxSeq) return null;
     // Committed ranges never change, so they are read, and their tree built, outside the sealing
     // transaction: the embedded database (one connection) keeps taking submissions meanwhile instead
     // of waiting on a transaction held open through the tree's tens of milliseconds.
-    const afterSeq = await this.lastSealedSeq(this.db);
-    if (afterSeq >= safeMaxSeq) return null;
     const leaves = await this.db.transaction((tx) => readLeavesInKeyOrder(tx, 'seq > $1 AND seq <= $2', [afterSeq, safeMaxSeq], maxSize));
     if (leaves.seqs.length === 0) return null;
     const oldest = await this.db.query<{ at: Date }>('SELECT submitted_at AS at FROM submissions WHERE seq = $1', [leaves.seqs[0]]);
@@ -297,7 +298,9 @@ export class SqlStore {
       // One sealer at a time, whatever the number of replicas; and only on top of the batch the range
       // was read after (another replica may have sealed it since).
       const locked = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [SEAL_LOCK]);
-      if (!locked[0]?.ok || (await this.lastSealedSeq(tx)) !== afterSeq) return null;
+      if (!locked[0]?.ok) return null;
+      const last = await tx.query<{ last: number | null }>('SELECT max(last_seq) AS last FROM batches');
+      if (Number(last[0]?.last ?? 0) !== afterSeq) return null;
       const inserted = await tx.query(
         `INSERT INTO batches (first_seq, last_seq, tree_size, root, status) VALUES ($1, $2, $3, $4, 'sealed')
          RETURNING ${BATCH_COLUMNS}`,
@@ -305,11 +308,6 @@ export class SqlStore {
       );
       return { batch: toBatch(inserted[0]!), leaves, oldestSubmittedAt: new Date(oldest[0]!.at) };
     });
-  }
-
-  private async lastSealedSeq(db: SqlExecutor): Promise<number> {
-    const rows = await db.query<{ last: number | null }>('SELECT max(last_seq) AS last FROM batches');
-    return rows[0]?.last == null ? 0 : Number(rows[0].last);
   }
 
   async getBatch(id: string): Promise<BatchRecord | null> {
