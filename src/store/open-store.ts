@@ -13,6 +13,7 @@ export async function openStore(options: { dataDir: string; databaseUrl?: string
     : await openEmbeddedDatabase(options.dataDir, { cacheBytes: options.embeddedCacheBytes });
   try {
     await migrate(db);
+    await db.afterMigrations();
   } catch (error) {
     await db.close();
     throw error;

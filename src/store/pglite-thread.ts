@@ -8,6 +8,7 @@ import type { SqlClient, SqlExecutor, SqlRow } from './sql-client';
 export type PGliteRequest =
   | { id: number; kind: 'query'; sql: string; params?: unknown[] }
   | { id: number; kind: 'exec'; sql: string }
+  | { id: number; kind: 'free-space-maps' }
   | { id: number; kind: 'close' };
 
 /** The fields of a database error that callers read (SQLSTATE `code`, `constraint`…); they cross the thread. */
@@ -22,7 +23,13 @@ export type PGliteResponse =
   | { id: number; ok: false; error: SerializedDatabaseError };
 
 /** PGlite in its own thread, behind the store's SqlClient shape (minus leadership and kind). */
-export type PGliteThread = Omit<SqlClient, 'kind' | 'tryLeadership'>;
+export type PGliteThread = Omit<SqlClient, 'kind' | 'tryLeadership' | 'afterMigrations'> & {
+  /**
+   * Gives every index of the public schema a free space map when it has none; returns
+   * the data-directory paths of the maps it created. See `createMissingFreeSpaceMaps` (worker).
+   */
+  ensureFreeSpaceMaps(): Promise<string[]>;
+};
 
 const WORKER_FILE = path.join(__dirname, `pglite-worker${path.extname(__filename) || '.js'}`);
 
@@ -65,7 +72,7 @@ export async function openPGliteThread(dbDir: string, options: { cacheBytes?: nu
     if (!closed) failAll(new Error(`the embedded database thread exited (code ${code})`));
   });
 
-  const send = (request: { kind: 'query'; sql: string; params?: unknown[] } | { kind: 'exec'; sql: string } | { kind: 'close' }) =>
+  const send = (request: DistributiveOmit<PGliteRequest, 'id'>) =>
     new Promise<Record<string, unknown>[]>((resolve, reject) => {
       if (failure || closed) {
         reject(failure ?? new Error('the embedded database is closed'));
@@ -133,6 +140,10 @@ export async function openPGliteThread(dbDir: string, options: { cacheBytes?: nu
         end();
       }
     },
+    async ensureFreeSpaceMaps() {
+      if (queuedTransactions > 0) await lastTransaction;
+      return (await send({ kind: 'free-space-maps' })).map((row) => String(row.path));
+    },
     async close() {
       if (closed) return;
       await lastTransaction;
@@ -146,6 +157,8 @@ export async function openPGliteThread(dbDir: string, options: { cacheBytes?: nu
     },
   };
 }
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 function deserializeError(serialized: SerializedDatabaseError): Error {
   const { name, message, stack, ...fields } = serialized;

@@ -26,6 +26,8 @@ export interface SqlClient extends SqlExecutor {
   /** Runs several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
   readonly kind: 'pglite' | 'postgres';
+  /** Called once the schema is up to date (after migrations): storage tuning that needs the tables. */
+  afterMigrations(): Promise<void>;
   /**
    * Tries to become the one process that seals and anchors (a session advisory lock held on a
    * dedicated connection until close). Always true for the single-process embedded database.
@@ -55,6 +57,9 @@ export async function openEmbeddedDatabase(dataDir: string, options: { cacheByte
     query: (sql, params) => db.query(sql, params),
     transaction: (work) => db.transaction(work),
     exec: (sql) => db.exec(sql),
+    async afterMigrations() {
+      await db.ensureFreeSpaceMaps();
+    },
     async tryLeadership() {
       return true;
     },
@@ -106,6 +111,9 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
     },
     async exec(sql: string) {
       await pool.query(sql);
+    },
+    async afterMigrations() {
+      /* nothing: a native server probes a missing fork in microseconds (see pglite-worker.ts) */
     },
     async tryLeadership(lockKey: number) {
       if (leaderConnection) return true;

@@ -1,5 +1,7 @@
 // The store on both databases: idempotent submissions, sealing under concurrent writers, leadership.
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { merkleRoot } from '../../src/core/merkle';
 import { openStore } from '../../src/store/open-store';
@@ -168,6 +170,23 @@ describe.each([
     expect((await store.findSubmittingTenants(seqs[0]! - 1, seqs[5]!)).sort()).toEqual(['acme', 'zeta']);
     expect(await store.findResubmittedSeqs(seqs[3]!, seqs[5]!, seqs[3]!)).toEqual([seqs[3], seqs[4]]);
     expect(await store.findResubmittedSeqs(seqs[0]!, seqs[2]!, seqs[0]!)).toEqual([]);
+  });
+
+  it.skipIf(postgres)('opens the embedded store with a free space map for each submissions index', async () => {
+    const dataDir = makeTempDir('did-notary-store-fsm-');
+    const store = await openStore({ dataDir });
+    cleanups.push(() => store.close());
+    const rows = await store.db.query<{ relname: string; path: string }>(
+      `SELECT c.relname, pg_relation_filepath(c.oid) AS path FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid
+       WHERE i.indrelid = 'submissions'::regclass ORDER BY c.relname`,
+    );
+    expect(rows.map((row) => row.relname)).toEqual(['submissions_multihash_tenant', 'submissions_pkey']);
+    for (const row of rows) expect(fs.existsSync(path.join(dataDir, 'db', `${row.path}_fsm`))).toBe(true);
+    // Documents go in through both indexes, splitting their pages, and come back by multihash.
+    const documents = Array.from({ length: 3000 }, () => ({ multihash: multihash() }));
+    const inserted = await store.insertSubmissions('acme', documents);
+    expect(new Set(inserted.map((r) => r.seq)).size).toBe(3000);
+    expect((await store.findSubmission(documents[1234]!.multihash))!.submission.seq).toBe(inserted[1234]!.seq);
   });
 
   it.skipIf(skip)('lets one replica lead the anchoring at a time', async () => {
