@@ -1,5 +1,6 @@
 // The bookkeeping every request gets, whether Express or a fast path in front of it answers: an
-// x-request-id header, the latency histogram by route pattern, and one access-log line.
+// x-request-id header, the latency histogram by route pattern, and one access-log line (also for a
+// request whose connection closed before it was answered).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../observability/logger';
@@ -27,12 +28,39 @@ export function observeRequest(
   const requestId = typeof incoming === 'string' && CALLER_REQUEST_ID.test(incoming) ? incoming : randomUUID();
   res.setHeader('x-request-id', requestId);
   const started = startedAt;
+  let finished = false;
+  // A connection closed before the answer was written (the client gave up, or the answer could not
+  // be sent) never emits 'finish': without this it would leave no trace in the access log.
+  res.once('close', () => {
+    if (!finished && !res.writableFinished) logClosedBeforeAnswer(deps.logger, req, res, started, requestId);
+  });
   return {
     requestId,
     finish(route, path) {
+      finished = true;
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       deps.metrics.httpDuration.observe({ method: req.method ?? '', route, status: String(res.statusCode) }, ms / 1000);
       deps.logger.info({ requestId, method: req.method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
     },
   };
+}
+
+/**
+ * The access-log line of a request whose connection closed before its answer was written: there is
+ * no status to report (or only the one already sent), but operators still see that it came and when
+ * it went. `requestId` is absent when the request closed before anything observed it.
+ */
+export function logClosedBeforeAnswer(logger: Logger, req: IncomingMessage, res: ServerResponse, startedAt: bigint, requestId?: string): void {
+  const ms = Number(process.hrtime.bigint() - startedAt) / 1e6;
+  logger.info(
+    {
+      requestId,
+      method: req.method,
+      path: (req.url ?? '').split('?')[0],
+      status: res.headersSent ? res.statusCode : undefined,
+      ms: Math.round(ms * 10) / 10,
+      aborted: true,
+    },
+    'request closed before its answer was sent',
+  );
 }

@@ -13,7 +13,7 @@ import type { ServiceMetrics } from '../observability/metrics';
 import type { ApiKeyRecord } from '../store/store';
 import { bearerToken, hasScope, noteAuthentication, type RequestGuards } from './auth';
 import { JSON_CONTENT_TYPE, sendRawJson, sendRawProblem } from './raw-json-response';
-import { observeRequest } from './request-observation';
+import { logClosedBeforeAnswer, observeRequest } from './request-observation';
 
 /** The Express route, for the metrics label. */
 export const SUBMISSION_ROUTE = '/v1/documents';
@@ -50,13 +50,17 @@ export function withSubmissionFastPath(fallback: RequestListener, deps: Submissi
           noteAuthentication(req, key);
           fallback(req, res);
         } else {
-          readSmallBody(req, (body) => {
-            try {
-              decide(req, res, key, body, arrivedAt, fallback, deps);
-            } catch (error) {
-              dropRequest(req, res, error, deps.logger);
-            }
-          });
+          readSmallBody(
+            req,
+            (body) => {
+              try {
+                decide(req, res, key, body, arrivedAt, fallback, deps);
+              } catch (error) {
+                dropRequest(req, res, error, deps.logger);
+              }
+            },
+            () => logClosedBeforeAnswer(deps.logger, req, res, arrivedAt),
+          );
         }
       },
       () => fallback(req, res),
@@ -118,10 +122,10 @@ function isPlainSmallJsonPost(req: IncomingMessage): boolean {
 
 /**
  * Reads the whole body (bounded by its Content-Length) without letting the stream end, so that it can
- * still be put back with `unshift` for Express. A request that closes first is dropped: there is no
- * one left to answer.
+ * still be put back with `unshift` for Express. A request that closes first is dropped (`closed`):
+ * there is no one left to answer.
  */
-function readSmallBody(req: IncomingMessage, done: (body: Buffer) => void): void {
+function readSmallBody(req: IncomingMessage, done: (body: Buffer) => void, closed: () => void): void {
   const chunks: Buffer[] = [];
   const onReadable = () => {
     for (let chunk: Buffer | null; (chunk = req.read() as Buffer | null) !== null; ) chunks.push(chunk);
@@ -130,7 +134,10 @@ function readSmallBody(req: IncomingMessage, done: (body: Buffer) => void): void
     req.removeListener('close', onClose);
     done(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
   };
-  const onClose = () => req.removeListener('readable', onReadable);
+  const onClose = () => {
+    req.removeListener('readable', onReadable);
+    closed();
+  };
   req.on('readable', onReadable);
   req.once('close', onClose);
 }

@@ -3,6 +3,8 @@
 // notarization.test.ts).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import net from 'node:net';
+import { Writable } from 'node:stream';
 import express from 'express';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiKeyAuthenticator } from '../../src/access/api-keys';
@@ -30,6 +32,13 @@ describe('submission fast path', () => {
   const submitted: Array<{ tenant: string; ids: string[] }> = [];
   let failSubmit = false;
   const lookups: string[] = [];
+  const logChunks: string[] = [];
+  const logLines = () =>
+    logChunks
+      .join('')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
 
   beforeAll(async () => {
     const notary = {
@@ -62,7 +71,16 @@ describe('submission fast path', () => {
       expressSaw.push({ body: `error ${error.type ?? error.kind}` });
       res.status(status).json({ via: 'express', error: error.type ?? error.kind });
     });
-    server = http.createServer(withSubmissionFastPath(app, { notary, guards, metrics: new ServiceMetrics(), logger: createLogger('silent') }));
+    const logger = createLogger(
+      'info',
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          logChunks.push(chunk.toString('utf8'));
+          done();
+        },
+      }),
+    );
+    server = http.createServer(withSubmissionFastPath(app, { notary, guards, metrics: new ServiceMetrics(), logger }));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
@@ -156,6 +174,24 @@ describe('submission fast path', () => {
     // Over the limit: handed over with its body (this Express stand-in has no limiter of its own).
     expect(second.status).toBe(418);
     expect(expressSaw).toEqual([{ body: { hash: DIGEST }, key: 'Bearer dnk_limited' }]);
+  });
+
+  it('logs a submission whose client goes away before its body has arrived', async () => {
+    const socket = net.connect(Number(new URL(base).port), '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    const body = JSON.stringify({ hash: DIGEST });
+    socket.write(
+      `POST /v1/documents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dnk_writer\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
+    );
+    for (let i = 0; i < 200 && !lookups.includes('dnk_writer'); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(lookups).toContain('dnk_writer');
+    socket.destroy();
+    const closed = () => logLines().filter((line) => line.msg === 'request closed before its answer was sent');
+    for (let i = 0; i < 200 && closed().length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(closed()).toEqual([expect.objectContaining({ method: 'POST', path: '/v1/documents', aborted: true })]);
+    expect(submitted).toEqual([]);
+    expect(expressSaw).toEqual([]);
   });
 
   it('answers a failed submission with a problem', async () => {
