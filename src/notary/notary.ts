@@ -13,6 +13,10 @@ import type { AnchoringChain } from './ports';
 
 /** How many of the newest anchored batches are re-checked against the chain at start. */
 const RECONCILE_DEPTH = 200;
+/** How often the anchoring replica re-checks recent anchorings while it runs (besides at start). */
+const RECONCILE_INTERVAL_MS = 10 * 60_000;
+/** Anchorings read from the chain at once while re-checking: 200 one after another over a remote RPC take seconds. */
+const RECONCILE_PARALLELISM = 8;
 const RECEIPT_BATCH_MAX_AGE_MS = 1_000;
 
 export interface NotaryOptions {
@@ -32,6 +36,12 @@ export interface NotaryOptions {
    * replica): a receipt can lag that by this much, then the next lookup reads the store again.
    */
   receiptBatchMaxAgeMs?: number;
+  /**
+   * How often the anchoring replica re-checks the chain for the recent batches' anchorings (default
+   * 10 minutes; also in the first round, and when a replica takes over the anchoring). A deep
+   * reorganisation can drop an anchoring long after it was confirmed.
+   */
+  reconcileIntervalMs?: number;
 }
 
 /** A document to submit: an identifier string from the client, or an already computed id (uploads). */
@@ -73,6 +83,7 @@ export class Notary {
   private failures = 0;
   private stopped = false;
   private needsReconcile = false;
+  private lastReconcileAt = Number.NEGATIVE_INFINITY;
   private follower = false;
 
   constructor(
@@ -184,8 +195,9 @@ export class Notary {
 
   /**
    * Starts the batching loop: seal and anchor every interval (and when a batch fills up). The first
-   * round re-checks recent anchorings against the chain, so one lost since (reorg, crashed
-   * embedded chain) is anchored again instead of leaving receipts that point at nothing.
+   * round, and one every `reconcileIntervalMs` after it, re-checks recent anchorings against the
+   * chain, so one lost since (reorg, crashed embedded chain) is anchored again instead of leaving
+   * receipts that point at nothing.
    */
   start(): void {
     this.stopped = false;
@@ -198,16 +210,20 @@ export class Notary {
 
   /** Re-queues recent batches whose anchoring the chain no longer holds. */
   private async reconcileAnchors(): Promise<void> {
-    for (const batch of await this.store.listRecentAnchoredBatches(RECONCILE_DEPTH)) {
-      const rootHex = bytesToHex(batch.root);
-      const anchoring = await this.chain.readAnchoring(rootHex);
-      if (anchoring && anchoring.blockNumber === batch.anchor?.blockNumber) continue;
-      const reason = anchoring
-        ? `anchoring moved from block ${batch.anchor?.blockNumber} to ${anchoring.blockNumber}`
-        : 'the chain no longer holds this anchoring';
-      this.logger.warn({ batch: batch.id, root: rootHex, reason }, 're-anchoring a batch');
-      this.trees.forget(batch.id);
-      await this.store.reopenBatch(batch.id, reason);
+    const batches = await this.store.listRecentAnchoredBatches(RECONCILE_DEPTH);
+    for (let start = 0; start < batches.length; start += RECONCILE_PARALLELISM) {
+      const chunk = batches.slice(start, start + RECONCILE_PARALLELISM);
+      const anchorings = await Promise.all(chunk.map((batch) => this.chain.readAnchoring(bytesToHex(batch.root))));
+      for (const [i, batch] of chunk.entries()) {
+        const anchoring = anchorings[i];
+        if (anchoring && anchoring.blockNumber === batch.anchor?.blockNumber) continue;
+        const reason = anchoring
+          ? `anchoring moved from block ${batch.anchor?.blockNumber} to ${anchoring.blockNumber}`
+          : 'the chain no longer holds this anchoring';
+        this.logger.warn({ batch: batch.id, root: bytesToHex(batch.root), reason }, 're-anchoring a batch');
+        this.trees.forget(batch.id);
+        await this.store.reopenBatch(batch.id, reason);
+      }
     }
   }
 
@@ -267,11 +283,16 @@ export class Notary {
         this.follower = true;
         return null;
       }
-      if (this.follower) this.logger.info('became the sealing and anchoring replica');
+      if (this.follower) {
+        this.logger.info('became the sealing and anchoring replica');
+        // The replica before may have died without re-checking what a reorganisation took.
+        this.needsReconcile = true;
+      }
       this.follower = false;
-      if (this.needsReconcile) {
+      if (this.needsReconcile || Date.now() - this.lastReconcileAt >= (this.options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS)) {
         await this.reconcileAnchors();
         this.needsReconcile = false;
+        this.lastReconcileAt = Date.now();
       }
       const started = Date.now();
       let built: ReturnType<typeof BatchTreeCache.build> | undefined;
