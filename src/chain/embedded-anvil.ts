@@ -37,6 +37,8 @@ export interface EmbeddedAnvilOptions {
   allowOrigin?: string;
   /** Extra Anvil flags, for tests (e.g. `--number`) and tuning. */
   extraArgs?: string[];
+  /** Picks the loopback port for each start attempt (default: a free one); tests use it to stage a port race. */
+  pickPort?: () => Promise<number>;
 }
 
 export interface EmbeddedAnvil {
@@ -77,14 +79,25 @@ export async function startEmbeddedAnvil(options: EmbeddedAnvilOptions): Promise
 
   try {
     for (let attempt = 1; ; attempt++) {
-      const port = await findFreePort();
+      const port = await (options.pickPort ?? findFreePort)();
       const logOffset = fileSize(files.logFile);
-      const child = spawnAnvil(files, port, options);
+      const { child, direct } = spawnAnvil(files, port, options);
       const pid = child.pid;
       if (pid === undefined) throw new EmbeddedAnvilError(`Anvil did not start: ${await spawnErrorOf(child)}`);
       fs.writeFileSync(files.pidFile, `${pid}\n`);
       const rpcUrl = `http://127.0.0.1:${port}`;
       const outcome = await waitUntilReady(rpcUrl, child, startTimeoutMs);
+
+      // The port was free when picked, but another process can bind it before Anvil does; if that
+      // one answers eth_chainId (another Anvil, say), the service would anchor on someone else's
+      // chain while its own Anvil has exited. So the answer counts only from Anvil's own socket.
+      if (outcome.kind === 'ready' && direct && ownsListeningSocket(pid, port) === false) {
+        logger.warn(`port ${port} was taken by another process before Anvil could bind it; starting Anvil on another port`);
+        await terminate(pid, () => child.exitCode !== null || child.signalCode !== null, 2_000);
+        removePidFile(files.pidFile, pid);
+        if (attempt < START_ATTEMPTS) continue;
+        throw new EmbeddedAnvilError(`another process kept answering on the ports picked for Anvil (last ${port})`);
+      }
 
       if (outcome.kind === 'ready') {
         if (pendingBackup) fs.renameSync(pendingBackup, files.backupFile);
@@ -171,7 +184,8 @@ function parentDeathWrapper(): string[] {
   return [];
 }
 
-function spawnAnvil(files: ChainFiles, port: number, options: EmbeddedAnvilOptions): ChildProcess {
+/** `direct`: the child is Anvil itself (setpriv execs it), not a JavaScript wrapper that spawns it. */
+function spawnAnvil(files: ChainFiles, port: number, options: EmbeddedAnvilOptions): { child: ChildProcess; direct: boolean } {
   const { command, prefixArgs } = resolveAnvilCommand();
   const anvilArgs = [
     ...prefixArgs,
@@ -188,9 +202,11 @@ function spawnAnvil(files: ChainFiles, port: number, options: EmbeddedAnvilOptio
   const logFd = fs.openSync(files.logFile, 'a');
   try {
     fs.writeSync(logFd, `--- ${new Date().toISOString()} starting anvil on port ${port}\n`);
-    return wrapper === undefined
-      ? spawn(command, anvilArgs, { stdio: ['ignore', logFd, logFd] })
-      : spawn(wrapper, [...wrapperArgs, command, ...anvilArgs], { stdio: ['ignore', logFd, logFd] });
+    const child =
+      wrapper === undefined
+        ? spawn(command, anvilArgs, { stdio: ['ignore', logFd, logFd] })
+        : spawn(wrapper, [...wrapperArgs, command, ...anvilArgs], { stdio: ['ignore', logFd, logFd] });
+    return { child, direct: prefixArgs.length === 0 };
   } finally {
     fs.closeSync(logFd);
   }
@@ -328,6 +344,42 @@ function isAlive(pid: number): boolean {
   } catch {
     return true; // no procfs: trust kill(0)
   }
+}
+
+/**
+ * Whether process `pid` holds the socket listening on loopback TCP `port`: the socket's inode in
+ * /proc/net/tcp(6) among the process's open descriptors. Undefined where procfs cannot tell.
+ */
+export function ownsListeningSocket(pid: number, port: number): boolean | undefined {
+  const tables = ['/proc/net/tcp', '/proc/net/tcp6'].map((file) => {
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch {
+      return undefined;
+    }
+  });
+  if (tables.every((table) => table === undefined)) return undefined;
+  const portSuffix = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const listening = new Set<string>();
+  for (const line of tables.join('\n').split('\n')) {
+    // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode …
+    const fields = line.trim().split(/\s+/);
+    if (fields.length > 9 && fields[1]!.endsWith(portSuffix) && fields[3] === '0A') listening.add(fields[9]!);
+  }
+  let descriptors: string[];
+  try {
+    descriptors = fs.readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return false; // gone (it lost the port and exited)
+  }
+  return descriptors.some((fd) => {
+    try {
+      const inode = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+      return inode !== undefined && listening.has(inode);
+    } catch {
+      return false; // closed meanwhile
+    }
+  });
 }
 
 function commandLineOf(pid: number): string | undefined {
