@@ -23,6 +23,7 @@ import { startMerkleHelper } from './notary/parallel-merkle';
 import { Notary } from './notary/notary';
 import type { Logger } from './observability/logger';
 import { ServiceMetrics } from './observability/metrics';
+import { reuseRecentResult } from './observability/recent-result';
 import { acquireDirectoryLock } from './store/directory-lock';
 import { openStore } from './store/open-store';
 import { SERVICE_VERSION } from './version';
@@ -30,6 +31,8 @@ import type { SqlStore } from './store/store';
 
 /** ethr-did-resolver's canonical ERC-1056 registry, deployed at this address on most public chains. */
 const CANONICAL_DID_REGISTRY = '0xdca7ef03e98e0dc2b855be647c39abe984fcf21b';
+/** How long one chain check (the signer's balance) answers GET /health. */
+const HEALTH_CHAIN_CHECK_TTL_MS = 5_000;
 
 
 export interface RunningService {
@@ -156,6 +159,17 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       batch: { intervalMs: config.batchIntervalMs, maxSize: config.batchMaxSize, confirmations: config.confirmations },
     };
     let stopping = false;
+    // The chain part of /health is an RPC call: shared by all callers for a few seconds (public endpoint).
+    type Check = HealthReport['checks'][string];
+    const chainHealth = reuseRecentResult(async (): Promise<{ chain: Check; signerBalance?: Check; lowBalance: boolean }> => {
+      try {
+        const balance = await chainSetup.provider.getBalance(chainSetup.wallet.address);
+        const lowBalance = balance < config.lowBalanceWei;
+        return { chain: { ok: true }, signerBalance: { ok: !lowBalance, detail: `${balance} wei` }, lowBalance };
+      } catch (error) {
+        return { chain: { ok: false, detail: `unreachable: ${(error as Error).message.slice(0, 200)}` }, lowBalance: false };
+      }
+    }, HEALTH_CHAIN_CHECK_TTL_MS);
     const health = async (): Promise<HealthReport> => {
       const checks: HealthReport['checks'] = {};
       checks.service = stopping ? { ok: false, detail: 'stopping' } : { ok: true };
@@ -165,16 +179,9 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       } catch (error) {
         checks.store = { ok: false, detail: (error as Error).message };
       }
-      let lowBalance = false;
-      try {
-        const balance = await chainSetup.provider.getBalance(chainSetup.wallet.address);
-        checks.chain = { ok: true };
-        lowBalance = balance < config.lowBalanceWei;
-        checks.signerBalance = { ok: !lowBalance, detail: `${balance} wei` };
-      } catch (error) {
-        checks.chain = { ok: false, detail: `unreachable: ${(error as Error).message.slice(0, 200)}` };
-      }
-      const unavailable = !checks.service.ok || !checks.store.ok || !checks.chain.ok;
+      const { lowBalance, ...chainChecks } = await chainHealth();
+      Object.assign(checks, chainChecks);
+      const unavailable = !checks.service.ok || !checks.store.ok || !checks.chain?.ok;
       return { status: unavailable ? 'unavailable' : lowBalance ? 'degraded' : 'ok', checks };
     };
 
