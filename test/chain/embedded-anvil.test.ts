@@ -221,11 +221,11 @@ describe('startEmbeddedAnvil', { timeout: 30_000, retry: 1 }, () => {
     },
   );
 
-  it('keeps what Anvil dumped (every second) before it was killed with SIGKILL', async () => {
+  it('keeps what was saved after the last block when Anvil is killed with SIGKILL', async () => {
     const dataDir = newDataDir();
     const first = await start({ dataDir });
     const anchored = await anchorSomething(first, dataDir);
-    // The state file holds the transactions, so the root appears in it once an interval dump ran.
+    // The state file holds the transactions, so the root appears in it once a save after the block ran.
     const dumped = () => fs.existsSync(stateFile(dataDir)) && fs.readFileSync(stateFile(dataDir), 'utf8').includes(anchored.root);
     expect(await eventually(dumped, 3_000)).toBe(true);
     process.kill(first.pid, 'SIGKILL');
@@ -235,6 +235,30 @@ describe('startEmbeddedAnvil', { timeout: 30_000, retry: 1 }, () => {
     const { provider } = connect(second);
     expect(await readAnchoring(provider, anchored.deployment.anchorContract, anchored.root)).not.toBeNull();
     await second.stop();
+  });
+
+  it('saves the state after new blocks only: an idle chain is not rewritten', async () => {
+    const dataDir = newDataDir();
+    const anvil = await start({ dataDir });
+    const anchored = await anchorSomething(anvil, dataDir);
+    const file = stateFile(dataDir);
+    expect(await eventually(() => fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes(anchored.root), 3_000)).toBe(true);
+    const saved = fs.statSync(file);
+    const written = () => Number(/^wchar: (\d+)$/m.exec(fs.readFileSync(`/proc/${anvil.pid}/io`, 'utf8'))![1]);
+    const writtenBefore = written();
+    // Idle for more than two save periods: neither this process nor Anvil writes the state again.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const idle = fs.statSync(file);
+    expect([idle.ino, idle.mtimeMs, idle.size]).toEqual([saved.ino, saved.mtimeMs, saved.size]);
+    expect(written() - writtenBefore).toBeLessThan(saved.size);
+    // A new block is saved within about a second, whole (written aside, then renamed over the file).
+    const { provider } = connect(anvil);
+    await provider.send('evm_mine', []);
+    expect(await eventually(() => fs.statSync(file).ino !== saved.ino, 3_000)).toBe(true);
+    const state = JSON.parse(fs.readFileSync(file, 'utf8')) as { blocks: unknown[] };
+    expect(state.blocks.length).toBeGreaterThan(0);
+    expect(fs.readdirSync(path.join(dataDir, 'chain')).filter((name) => name.endsWith('.saving'))).toEqual([]);
+    await anvil.stop();
   });
 
   it('recovers from a state file torn in mid-write, from the copy of the last clean stop', async () => {
