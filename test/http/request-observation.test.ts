@@ -3,29 +3,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { observeRequest } from '../../src/http/request-observation';
-import { createLogger } from '../../src/observability/logger';
 import { ServiceMetrics } from '../../src/observability/metrics';
+import { capturedLogs } from '../helpers/captured-logs';
 
 describe('request observation', () => {
-  const chunks: string[] = [];
-  const logger = createLogger(
-    'info',
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        chunks.push(chunk.toString('utf8'));
-        done();
-      },
-    }),
-  );
-  const lines = () =>
-    chunks
-      .join('')
-      .split('\n')
-      .filter((line) => line !== '')
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const { logger, lines } = capturedLogs();
   let server: http.Server;
   let port: number;
   let hanging: (() => void) | undefined;

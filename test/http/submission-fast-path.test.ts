@@ -4,7 +4,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
-import { Writable } from 'node:stream';
 import express from 'express';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiKeyAuthenticator } from '../../src/access/api-keys';
@@ -14,9 +13,9 @@ import type { Receipt } from '../../src/core/receipt';
 import { requireScope } from '../../src/http/auth';
 import { createRateLimiter } from '../../src/http/rate-limit';
 import { withSubmissionFastPath } from '../../src/http/submission-fast-path';
-import { createLogger } from '../../src/observability/logger';
 import { ServiceMetrics } from '../../src/observability/metrics';
 import type { ApiKeyRecord } from '../../src/store/store';
+import { capturedLogs } from '../helpers/captured-logs';
 
 const KEYS: Record<string, ApiKeyRecord> = {
   dnk_writer: { id: 'k1', tenantId: 'acme', scopes: ['notarize'], label: null, createdAt: new Date(0), revokedAt: null },
@@ -32,13 +31,7 @@ describe('submission fast path', () => {
   const submitted: Array<{ tenant: string; ids: string[] }> = [];
   let failSubmit = false;
   const lookups: string[] = [];
-  const logChunks: string[] = [];
-  const logLines = () =>
-    logChunks
-      .join('')
-      .split('\n')
-      .filter((line) => line !== '')
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  const { logger, lines: logLines } = capturedLogs();
 
   beforeAll(async () => {
     const notary = {
@@ -71,15 +64,6 @@ describe('submission fast path', () => {
       expressSaw.push({ body: `error ${error.type ?? error.kind}` });
       res.status(status).json({ via: 'express', error: error.type ?? error.kind });
     });
-    const logger = createLogger(
-      'info',
-      new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          logChunks.push(chunk.toString('utf8'));
-          done();
-        },
-      }),
-    );
     server = http.createServer(withSubmissionFastPath(app, { notary, guards, metrics: new ServiceMetrics(), logger }));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

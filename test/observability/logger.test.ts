@@ -1,32 +1,12 @@
 // Secrets never reach a log line, whichever way a call passes them, and logging never changes the
 // caller's objects.
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { CENSORED, createLogger } from '../../src/observability/logger';
-
-function capture(): { logger: ReturnType<typeof createLogger>; lines: () => Record<string, unknown>[] } {
-  const chunks: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  const logger = createLogger('info', destination);
-  return {
-    logger,
-    lines: () =>
-      chunks
-        .join('')
-        .split('\n')
-        .filter((line) => line !== '')
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
-  };
-}
+import { CENSORED } from '../../src/observability/logger';
+import { capturedLogs } from '../helpers/captured-logs';
 
 describe('the service logger', () => {
   it('censors secret fields at the top level, one level down and in request headers', async () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = capturedLogs();
     const signer = { address: '0xabc', privateKey: '0xdeadbeef' };
     const req = { method: 'GET', headers: { authorization: 'Bearer key_live_1', accept: 'application/json' } };
     const fields = { secret: 's3cret', authorization: 'Bearer top', signer, req, keep: 'visible', count: 3 };
@@ -51,7 +31,7 @@ describe('the service logger', () => {
   });
 
   it('censors an error\'s secret property and keeps its message and stack', async () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = capturedLogs();
     const error = Object.assign(new Error('RPC refused'), { secret: 'hunter2' });
     logger.error({ err: error }, 'failed');
     await new Promise((resolve) => setImmediate(resolve));
@@ -62,7 +42,7 @@ describe('the service logger', () => {
   });
 
   it('censors top-level secrets of child bindings and leaves plain lines as they are', async () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = capturedLogs();
     logger.child({ module: 'chain', privateKey: '0xfeed' }).info({ batch: '7' }, 'anchored');
     logger.info({ requestId: 'r1', status: 200, ms: 1.5 }, 'request');
     await new Promise((resolve) => setImmediate(resolve));
