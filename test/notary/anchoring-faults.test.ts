@@ -1,26 +1,24 @@
 // Anchoring under injected faults, on a real Anvil and a real store: stuck and dropped transactions,
 // a crash between recording and broadcasting, and a root someone else anchored first.
-import { connectEmbeddedChain } from '../../src/chain/embedded-provider';
 import { randomBytes } from 'node:crypto';
 import { JsonRpcProvider, Wallet } from 'ethers';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AnchorClient } from '../../src/chain/anchor-client';
 import { anchorRoot } from '../../src/chain/anchor-contract';
-import { loadDocumentAnchorArtifact } from '../../src/chain/artifacts';
-import { deployContract } from '../../src/chain/deployment';
-import { ANVIL_DEV_FUNDER_KEY, startEmbeddedAnvil, type EmbeddedAnvil } from '../../src/chain/embedded-anvil';
+import { ANVIL_DEV_FUNDER_KEY } from '../../src/chain/embedded-anvil';
 import { merkleRoot } from '../../src/core/merkle';
 import { anchorBatch } from '../../src/notary/anchor-batch';
 import { createLogger } from '../../src/observability/logger';
 import { openStore } from '../../src/store/open-store';
 import type { BatchRecord, SqlStore } from '../../src/store/store';
+import { startAnchoringChain, type AnchoringChain } from '../helpers/anchoring-chain';
 import { makeTempDir } from '../helpers/service-process';
 
 const DEV_KEY_1 = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
 const logger = createLogger('silent');
 
 describe('anchoring faults', () => {
-  let anvil: EmbeddedAnvil;
+  let chain: AnchoringChain;
   let provider: JsonRpcProvider;
   let store: SqlStore;
   let client: AnchorClient;
@@ -28,18 +26,13 @@ describe('anchoring faults', () => {
   let contract: string;
 
   beforeAll(async () => {
-    anvil = await startEmbeddedAnvil({ dataDir: makeTempDir('did-notary-faults-chain-') });
-    provider = connectEmbeddedChain(anvil);
-    const funder = new Wallet(ANVIL_DEV_FUNDER_KEY, provider);
-    contract = (await deployContract(funder, loadDocumentAnchorArtifact())).address.toLowerCase();
-    signer = new Wallet(DEV_KEY_1, provider);
-    client = new AnchorClient(provider, signer, anvil.chainId, contract);
+    chain = await startAnchoringChain(DEV_KEY_1);
+    ({ provider, client, signer, contract } = chain);
     store = await openStore({ dataDir: makeTempDir('did-notary-faults-store-') });
   });
   afterAll(async () => {
     await store?.close();
-    provider?.destroy();
-    await anvil?.stop();
+    await chain?.close();
   });
   beforeEach(async () => {
     await provider.send('evm_setAutomine', [true]);

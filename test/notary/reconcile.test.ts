@@ -3,41 +3,35 @@
 // `reconcileIntervalMs`, and anchors a lost batch again, once. Real Anvil (evm_snapshot/evm_revert
 // stands in for the reorganisation), real contract, real store.
 import { randomBytes } from 'node:crypto';
-import { JsonRpcProvider, Wallet } from 'ethers';
+import { JsonRpcProvider } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnchorClient } from '../../src/chain/anchor-client';
 import { readAnchoring } from '../../src/chain/anchor-contract';
-import { loadDocumentAnchorArtifact } from '../../src/chain/artifacts';
-import { deployContract } from '../../src/chain/deployment';
-import { ANVIL_DEV_FUNDER_KEY, startEmbeddedAnvil, type EmbeddedAnvil } from '../../src/chain/embedded-anvil';
-import { connectEmbeddedChain } from '../../src/chain/embedded-provider';
 import { parseDocumentId } from '../../src/core/document-id';
 import { Notary, type NotaryOptions } from '../../src/notary/notary';
 import { createLogger } from '../../src/observability/logger';
 import { openStore } from '../../src/store/open-store';
 import type { SqlStore } from '../../src/store/store';
+import { startAnchoringChain, type AnchoringChain } from '../helpers/anchoring-chain';
 import { makeTempDir } from '../helpers/service-process';
 
 const DEV_KEY_2 = '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a';
 
 describe('re-checking anchorings while running', () => {
-  let anvil: EmbeddedAnvil;
+  let chain: AnchoringChain;
   let provider: JsonRpcProvider;
   let store: SqlStore;
   let client: AnchorClient;
   let contract: string;
 
   beforeAll(async () => {
-    anvil = await startEmbeddedAnvil({ dataDir: makeTempDir('did-notary-reconcile-chain-') });
-    provider = connectEmbeddedChain(anvil);
-    contract = (await deployContract(new Wallet(ANVIL_DEV_FUNDER_KEY, provider), loadDocumentAnchorArtifact())).address.toLowerCase();
-    client = new AnchorClient(provider, new Wallet(DEV_KEY_2, provider), anvil.chainId, contract);
+    chain = await startAnchoringChain(DEV_KEY_2);
+    ({ provider, client, contract } = chain);
     store = await openStore({ dataDir: makeTempDir('did-notary-reconcile-store-') });
   }, 60_000);
   afterAll(async () => {
     await store?.close();
-    provider?.destroy();
-    await anvil?.stop();
+    await chain?.close();
   });
 
   const options = (reconcileIntervalMs: number): NotaryOptions => ({
