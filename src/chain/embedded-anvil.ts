@@ -4,6 +4,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { DomainError } from '../core/errors';
 
@@ -62,6 +63,7 @@ const START_ATTEMPTS = 3;
 const POLL_INTERVAL_MS = 25;
 /** How often the chain is asked for a new block to save: the most a hard kill of Anvil can lose. */
 const SAVE_POLL_MS = 1_000;
+const gunzip = promisify(zlib.gunzip);
 
 /**
  * Starts Anvil on a free loopback port with its state persisted in `<dataDir>/chain/`.
@@ -260,14 +262,8 @@ async function waitUntilReady(rpcUrl: string, child: ChildProcess, timeoutMs: nu
 
 async function queryChainId(rpcUrl: string): Promise<number | undefined> {
   try {
-    const response = await fetch(rpcUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
-      signal: AbortSignal.timeout(1_000),
-    });
-    const body = (await response.json()) as { result?: unknown };
-    return typeof body.result === 'string' ? Number(BigInt(body.result)) : undefined;
+    const result = await rpcCall<unknown>(rpcUrl, 'eth_chainId', [], 1_000);
+    return typeof result === 'string' ? Number(BigInt(result)) : undefined;
   } catch {
     return undefined; // not listening yet
   }
@@ -291,8 +287,10 @@ function startStateSaver(rpcUrl: string, files: ChainFiles, logger: ChainLogger,
     const block = await rpcCall<string>(rpcUrl, 'eth_blockNumber');
     if (block === lastSaved) return;
     const dump = await rpcCall<string>(rpcUrl, 'anvil_dumpState', [], 60_000);
+    // Unzipped and written off the event loop: a long history is tens of megabytes.
+    const state = await gunzip(Buffer.from(dump.replace(/^0x/, ''), 'hex'));
     if (stopped) return; // Anvil writes the file itself as it exits
-    writeFileAtomically(files.stateFile, zlib.gunzipSync(Buffer.from(dump.replace(/^0x/, ''), 'hex')));
+    await writeFileAtomically(files.stateFile, state);
     lastSaved = block;
   };
   const timer = setInterval(() => {
@@ -332,16 +330,16 @@ async function rpcCall<T>(rpcUrl: string, method: string, params: unknown[] = []
   return body.result;
 }
 
-function writeFileAtomically(file: string, contents: Buffer): void {
+async function writeFileAtomically(file: string, contents: Buffer): Promise<void> {
   const temporary = `${file}.${process.pid}.saving`;
-  const fd = fs.openSync(temporary, 'w');
+  const handle = await fs.promises.open(temporary, 'w');
   try {
-    fs.writeSync(fd, contents);
-    fs.fsyncSync(fd);
+    await handle.writeFile(contents);
+    await handle.sync();
   } finally {
-    fs.closeSync(fd);
+    await handle.close();
   }
-  fs.renameSync(temporary, file);
+  await fs.promises.rename(temporary, file);
 }
 
 /** Binds port 0 on loopback and releases it; Anvil's bind right after rarely loses the race, and a loss is retried. */
