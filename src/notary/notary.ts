@@ -290,9 +290,16 @@ export class Notary {
       }
       this.follower = false;
       if (this.needsReconcile || Date.now() - this.lastReconcileAt >= (this.options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS)) {
-        await this.reconcileAnchors();
-        this.needsReconcile = false;
-        this.lastReconcileAt = Date.now();
+        try {
+          await this.reconcileAnchors();
+          this.needsReconcile = false;
+          this.lastReconcileAt = Date.now();
+        } catch (error) {
+          // Before the first check nothing is anchored on top of an unchecked chain; a later, periodic
+          // one that fails must not stop sealing: it is tried again in the next round.
+          if (this.needsReconcile) throw error;
+          this.logger.warn({ err: error }, 'could not re-check recent anchorings against the chain; trying again next round');
+        }
       }
       const started = Date.now();
       let built: ReturnType<typeof BatchTreeCache.build> | undefined;

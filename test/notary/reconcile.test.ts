@@ -13,6 +13,7 @@ import { createLogger } from '../../src/observability/logger';
 import { openStore } from '../../src/store/open-store';
 import type { SqlStore } from '../../src/store/store';
 import { startAnchoringChain, type AnchoringChain } from '../helpers/anchoring-chain';
+import { capturedLogs } from '../helpers/captured-logs';
 import { makeTempDir } from '../helpers/service-process';
 
 const DEV_KEY_2 = '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a';
@@ -82,6 +83,36 @@ describe('re-checking anchorings while running', () => {
       await notary.anchorNow();
       expect(warnings).toHaveLength(1);
       expect((await store.getBatch(first.id))!.anchor!.blockNumber).toBe(again.anchor!.blockNumber);
+    } finally {
+      await notary.stop();
+    }
+  }, 60_000);
+
+  it('keeps sealing and anchoring when a periodic re-check cannot reach the chain', async () => {
+    const anchoredRoots = new Set((await store.listRecentAnchoredBatches(10)).map((batch) => Buffer.from(batch.root).toString('hex')));
+    expect(anchoredRoots.size).toBeGreaterThanOrEqual(1);
+    // The re-check reads the anchored roots; the new batch's own anchoring reads only its root.
+    const flaky = new Proxy(client, {
+      get: (target, property, receiver) => {
+        if (property === 'readAnchoring') {
+          return async (rootHex: string) => {
+            if (anchoredRoots.has(rootHex)) throw new Error('RPC timeout');
+            return target.readAnchoring(rootHex);
+          };
+        }
+        const value = Reflect.get(target, property, receiver) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const { logger, lines } = capturedLogs('warn');
+    const notary = new Notary(store, flaky, options(0), logger);
+    try {
+      const document = newDocument();
+      await notary.submit('t', [document]);
+      const batch = (await notary.anchorNow())!;
+      expect(batch.status).toBe('anchored');
+      expect((await notary.getReceipt(document.multihashHex)).status).toBe('anchored');
+      expect(lines().map((line) => line.msg)).toEqual(['could not re-check recent anchorings against the chain; trying again next round']);
     } finally {
       await notary.stop();
     }
