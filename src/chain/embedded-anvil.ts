@@ -342,8 +342,10 @@ async function writeFileAtomically(file: string, contents: Buffer): Promise<void
   await fs.promises.rename(temporary, file);
 }
 
-/** Binds port 0 on loopback and releases it; Anvil's bind right after rarely loses the race, and a loss is retried. */
-/** A loopback port free right now (bound to port 0, then released); shared with tests and the bench. */
+/**
+ * A loopback port free right now (bound to port 0, then released); shared with tests and the bench.
+ * Another process can take it before the caller binds it: Anvil's start-up checks and retries.
+ */
 export function findFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();

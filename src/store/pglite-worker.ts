@@ -140,7 +140,8 @@ async function main(): Promise<void> {
  * each ask is an open() of the missing file (fsm_readbuf → smgrexists). Natively that costs
  * microseconds; through PGlite's Emscripten file system a failing open walks the path with lstat
  * calls that throw in JavaScript. With random multihash keys a page splits every few dozen inserts:
- * the database thread spent 16 ms per 1,000 bulk-submitted documents with the probes, 13 without.
+ * 6 % of the database thread's profile under bulk submission; interleaved inserts into a
+ * 1.1M-document store went from 16.7 to 15.5 ms per 1,000 documents with the maps.
  *
  * Runs between statements on the database's own thread, so Postgres never sees a half-written fork;
  * the map is a hint that Postgres neither WAL-logs nor trusts, so a crash cannot make it matter.
