@@ -1,4 +1,4 @@
-// The verification page in a real browser (Debian's Chromium driven by playwright-core) against a real
+// The verification page in a real browser (Chromium, see helpers/browser.ts, driven by playwright-core) against a real
 // service process with its embedded Anvil: documents are notarized through the API, then verified by
 // the page the way a person would, by choosing files. Screenshots go to test-output/screenshots/.
 import { createHash, randomBytes } from 'node:crypto';
@@ -13,18 +13,8 @@ import { hashLeaf } from '../../src/core/merkle';
 import { PAGE_CONTENT_SECURITY_POLICY } from '../../src/web/routes';
 import { api, freePort, makeTempDir, PROJECT_ROOT, startServiceProcess, type ServiceProcess } from '../helpers/service-process';
 import { startStaticPageServer } from './static-page-server';
+import { CHROMIUM_ARGS, chromiumExecutable } from '../helpers/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 const SCREENSHOTS = path.join(PROJECT_ROOT, 'test-output', 'screenshots');
 /** Set DOCS_SCREENSHOT=1 to refresh the README's committed image from the valid state. */
 const DOCS_SCREENSHOT = path.join(PROJECT_ROOT, 'docs', 'verification-page.png');
@@ -65,7 +55,7 @@ describe('the verification page in Chromium', () => {
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     [service, browser] = await Promise.all([
       startServiceProcess(),
-      chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true }),
+      chromiumExecutable().then((executablePath) => chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true })),
     ]);
     context = await browser.newContext({ timezoneId: TIME_ZONE, locale: LOCALE, deviceScaleFactor: 1 });
     page = await context.newPage();
