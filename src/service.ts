@@ -17,6 +17,7 @@ import { loadSignerKey } from './did/signer-key';
 import { createApp } from './http/app';
 import { createRequestGuards } from './http/auth';
 import { withReceiptFastPath } from './http/receipt-fast-path';
+import { withRequestBoundary } from './http/request-boundary';
 import { withSubmissionFastPath } from './http/submission-fast-path';
 import type { HealthReport, ServiceInfo } from './http/routes/service';
 import { startMerkleHelper } from './notary/parallel-merkle';
@@ -208,7 +209,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       },
     });
     const server = http.createServer(
-      withSubmissionFastPath(withReceiptFastPath(app, { notary, metrics, logger }), { notary, guards, metrics, logger }),
+      withRequestBoundary(withSubmissionFastPath(withReceiptFastPath(app, { notary, metrics, logger }), { notary, guards, metrics, logger }), logger),
     );
     server.keepAliveTimeout = 5_000;
     await new Promise<void>((resolve, reject) => {

@@ -1,5 +1,6 @@
 // `did-notary serve`: runs the service until SIGINT/SIGTERM, then stops it gracefully.
 import type { Command } from 'commander';
+import { installRequestBoundary } from '../http/request-boundary';
 import { createLogger } from '../observability/logger';
 import { addSettingOptions, configFromCommand } from './settings-options';
 
@@ -11,6 +12,8 @@ export function registerServeCommand(program: Command): void {
   addSettingOptions(serve).action(async (options: Record<string, unknown>) => {
     const config = configFromCommand(options);
     const logger = createLogger(config.logLevel);
+    // From here on, an error that escapes a request fails that request, not the process.
+    installRequestBoundary(logger);
     // Loaded only now, so that --help and configuration errors answer instantly.
     const { startService } = require('../service') as typeof import('../service');
     let service: Awaited<ReturnType<typeof startService>>;

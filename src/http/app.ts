@@ -1,5 +1,4 @@
 // The Express application: middleware order, the OpenAPI contract as request validator, routes, problems.
-import path from 'node:path';
 import express, { type Express } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { Config } from '../config/config';
@@ -10,6 +9,7 @@ import type { ServiceMetrics } from '../observability/metrics';
 import type { SqlStore } from '../store/store';
 import { webRoutes, type WebRouteOptions } from '../web/routes';
 import { createRequestGuards, requireScope, type RequestGuards } from './auth';
+import { OPENAPI_PATH } from './openapi-document';
 import { HttpProblem, problemErrorHandler } from './problems';
 import { publicCors } from './public-cors';
 import { observeRequest } from './request-observation';
@@ -21,9 +21,6 @@ import { documentRoutes, multipartDocumentRoute } from './routes/documents';
 import { keyRoutes } from './routes/keys';
 import { notaryRoutes } from './routes/notary';
 import { serviceRoutes, type HealthReport, type ServiceInfo } from './routes/service';
-
-/** The single source of truth for the HTTP contract. */
-export const OPENAPI_PATH = path.join(__dirname, '..', '..', 'openapi.yaml');
 
 export interface AppDependencies {
   config: Config;

@@ -6,9 +6,16 @@ import { documentIdFromDigest, type DocumentId } from '../../core/document-id';
 import { DomainError } from '../../core/errors';
 import type { AppDependencies } from '../app';
 import { callerKey } from '../auth';
+import { multipartFieldValidator } from '../openapi-document';
 import { HttpProblem } from '../problems';
 
 const MAX_FIELD_BYTES = 1024;
+/** label and externalRef, checked against the multipart schema of openapi.yaml (the JSON body's limits). */
+const validateFields = multipartFieldValidator('/v1/documents', 'post');
+
+function fieldErrors(errors: typeof validateFields.errors): string {
+  return (errors ?? []).map((error) => `field "${error.instancePath.slice(1)}" ${error.message ?? 'is invalid'}`).join('; ') || 'invalid fields';
+}
 
 export function documentRoutes(app: Express, deps: Pick<AppDependencies, 'notary'>, notarize: RequestHandler): void {
   app.post('/v1/documents', notarize, async (req, res) => {
@@ -114,6 +121,12 @@ function hashUploadedFiles(req: Request, maxFileBytes: number, maxFiles: number)
             documents[index] = { id: documentIdFromDigest(hash.digest()), filename, bytes };
             done();
           });
+          // A part cut off before its closing boundary: busboy fails the part's stream (an 'error'
+          // nobody heard would end the process), and the request is malformed.
+          stream.on('error', (error: Error) => {
+            fail(new HttpProblem('validation-failed', `malformed multipart body: file[${index}] (${filename}): ${error.message}`, { index }));
+            done();
+          });
         }),
       );
     });
@@ -128,7 +141,12 @@ function hashUploadedFiles(req: Request, maxFileBytes: number, maxFiles: number)
     parser.on('error', (error: Error) => fail(new HttpProblem('validation-failed', `malformed multipart body: ${error.message}`)));
     parser.on('close', () => {
       void Promise.all(pending).then(() => {
-        if (!failed) resolve({ documents, metadata });
+        if (failed) return;
+        if (!validateFields(metadata)) {
+          fail(new HttpProblem('validation-failed', fieldErrors(validateFields.errors), { errors: validateFields.errors?.map(({ instancePath, message }) => ({ path: instancePath, message })) }));
+          return;
+        }
+        resolve({ documents, metadata });
       });
     });
     req.on('aborted', () => fail(new HttpProblem('validation-failed', 'the upload was aborted')));

@@ -1,8 +1,7 @@
 // Service-level routes: health, info and the OpenAPI document itself.
-import fs from 'node:fs';
 import type { Express } from 'express';
 import type { AppDependencies } from '../app';
-import { OPENAPI_PATH } from '../app';
+import { openApiText } from '../openapi-document';
 import { HttpProblem } from '../problems';
 
 export interface ServiceInfo {
@@ -37,7 +36,7 @@ export function serviceRoutes(app: Express, deps: Pick<AppDependencies, 'info' |
   app.get('/v1/info', (_req, res) => {
     res.json(deps.info());
   });
-  const spec = fs.readFileSync(OPENAPI_PATH, 'utf8');
+  const spec = openApiText();
   app.get('/openapi.yaml', (_req, res) => {
     res.type('application/yaml').send(spec);
   });
