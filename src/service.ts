@@ -16,6 +16,7 @@ import { ethrDid } from './did/service-identity';
 import { loadSignerKey } from './did/signer-key';
 import { createApp } from './http/app';
 import { createRequestGuards } from './http/auth';
+import { answerClientError, MAX_HEADER_BYTES } from './http/client-errors';
 import { withReceiptFastPath } from './http/receipt-fast-path';
 import { withRequestBoundary } from './http/request-boundary';
 import { withSubmissionFastPath } from './http/submission-fast-path';
@@ -209,9 +210,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       },
     });
     const server = http.createServer(
+      { maxHeaderSize: MAX_HEADER_BYTES },
       withRequestBoundary(withSubmissionFastPath(withReceiptFastPath(app, { notary, metrics, logger }), { notary, guards, metrics, logger }), logger),
     );
     server.keepAliveTimeout = 5_000;
+    server.on('clientError', answerClientError);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => resolve());

@@ -50,13 +50,13 @@ export function decodeMultihash(bytes: Uint8Array): Multihash {
   const algorithm = algorithms.get(layout.code);
   if (algorithm === undefined) {
     throw new InvalidDocumentIdError(`unknown multihash code 0x${layout.code.toString(16)}`, {
-      code: layout.code,
+      multihashCode: layout.code,
     });
   }
   if (layout.digest.length !== algorithm.digestLength) {
     throw new InvalidDocumentIdError(
       `digest length ${layout.digest.length} does not match ${algorithm.name} (${algorithm.digestLength})`,
-      { code: layout.code, digestLength: layout.digest.length },
+      { multihashCode: layout.code, digestLength: layout.digest.length },
     );
   }
   return { algorithm, digest: layout.digest };
@@ -83,7 +83,7 @@ export function encodeMultihash(algorithm: MultihashAlgorithm, digest: Uint8Arra
   if (digest.length !== algorithm.digestLength) {
     throw new InvalidDocumentIdError(
       `digest length ${digest.length} does not match ${algorithm.name} (${algorithm.digestLength})`,
-      { code: algorithm.code, digestLength: digest.length },
+      { multihashCode: algorithm.code, digestLength: digest.length },
     );
   }
   const code = encodeVarint(algorithm.code);

@@ -12,6 +12,7 @@ import { createRequestGuards, requireScope, type RequestGuards } from './auth';
 import { OPENAPI_PATH } from './openapi-document';
 import { HttpProblem, problemErrorHandler } from './problems';
 import { publicCors } from './public-cors';
+import { jsonDepthLimit, requestShape } from './request-shape';
 import { observeRequest } from './request-observation';
 import { memoizeRoutePatterns } from './route-regexp-cache';
 import { credentialRoutes } from './routes/credentials';
@@ -56,6 +57,7 @@ export function createApp(deps: AppDependencies): Express {
   });
 
   app.use(publicCors());
+  app.use(requestShape());
 
   const { authenticator, limit } = deps.guards ?? createRequestGuards(deps.store, deps.config.rateLimitPerSecond);
   const auth = {
@@ -70,6 +72,7 @@ export function createApp(deps: AppDependencies): Express {
   webRoutes(app, deps.web);
 
   app.use(express.json({ limit: '4mb', strict: true, type: ['application/json', 'application/*+json'] }));
+  app.use(jsonDepthLimit());
   serviceRoutes(app, deps);
   docsRoutes(app);
   app.get('/metrics', async (_req, res) => {

@@ -21,6 +21,9 @@ export const PROBLEM_KINDS = {
   'payload-too-large': { status: 413, title: 'Request body too large' },
   'too-many-documents': { status: 413, title: 'Too many documents in one request' },
   'unsupported-media-type': { status: 415, title: 'Unsupported content type' },
+  'headers-too-large': { status: 431, title: 'Request line or headers too large' },
+  'request-timeout': { status: 408, title: 'The request did not arrive in time' },
+  'malformed-request': { status: 400, title: 'Malformed HTTP request' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   'chain-unavailable': { status: 503, title: 'The chain could not be reached' },
   'not-ready': { status: 503, title: 'The service is starting or stopping' },
@@ -81,6 +84,17 @@ const DOMAIN_CODE_TO_KIND: Record<string, ProblemKind> = {
   RECEIPT_NOT_ANCHORED: 'receipt-not-anchored',
 };
 
+/** The problem kind for a 4xx status of an http-errors error (Express's router, serve-static). */
+const HTTP_ERROR_STATUS_TO_KIND: Record<number, ProblemKind> = {
+  400: 'validation-failed',
+  403: 'not-found',
+  404: 'not-found',
+  405: 'method-not-allowed',
+  413: 'payload-too-large',
+  415: 'unsupported-media-type',
+  431: 'headers-too-large',
+};
+
 export interface ProblemBody {
   type: string;
   title: string;
@@ -92,16 +106,28 @@ export interface ProblemBody {
 
 /** Maps any thrown value to a problem; unknown errors become `internal` without leaking internals. */
 export function toProblem(error: unknown): { body: ProblemBody; headers: Record<string, string> } {
-  const make = (kind: ProblemKind, detail: string, extensions: Record<string, unknown> = {}, headers: Record<string, string> = {}) => ({
-    body: { type: PROBLEM_TYPE_PREFIX + kind, title: PROBLEM_KINDS[kind].title, status: PROBLEM_KINDS[kind].status, detail, ...extensions },
+  // Extensions first: a detail named like a member of RFC 9457 (type, title, status, detail) or
+  // `code` never overwrites it.
+  const make = (kind: ProblemKind, detail: string, extensions: Record<string, unknown> = {}, headers: Record<string, string> = {}, code?: string) => ({
+    body: {
+      ...extensions,
+      type: PROBLEM_TYPE_PREFIX + kind,
+      title: PROBLEM_KINDS[kind].title,
+      status: PROBLEM_KINDS[kind].status,
+      detail,
+      ...(code === undefined ? {} : { code }),
+    },
     headers,
   });
   if (error instanceof HttpProblem) return make(error.kind, error.message, error.extensions, error.headers);
   if (error instanceof DomainError) {
     const kind = DOMAIN_CODE_TO_KIND[error.code];
-    if (kind) return make(kind, error.message, { code: error.code, ...(error.details ?? {}) });
+    if (kind) return make(kind, error.message, error.details ?? {}, {}, error.code);
   }
-  const e = error as { type?: string; status?: number; statusCode?: number; errors?: unknown[]; message?: string; path?: string };
+  const e = error as { type?: string; status?: number; statusCode?: number; errors?: unknown[]; message?: string; path?: string; code?: unknown };
+  // The database refuses text it cannot store (a NUL character, invalid UTF-8): that text came from
+  // the request, so it is the request that is wrong.
+  if (e?.code === '22021' || e?.code === '22P05') return make('validation-failed', 'the request holds text the service cannot store (a NUL character or invalid UTF-8)');
   // body-parser errors (express.json, express.raw)
   if (e?.type === 'entity.parse.failed') return make('invalid-json', `the body is not valid JSON: ${e.message ?? ''}`.trim());
   if (e?.type === 'entity.too.large') return make('payload-too-large', 'the request body exceeds the size limit');
@@ -119,6 +145,14 @@ export function toProblem(error: unknown): { body: ProblemBody; headers: Record<
     if (e.status === 413) return make('payload-too-large', detail);
     if (e.status === 401) return make('unauthorized', detail);
     if (e.status >= 400 && e.status < 500) return make('validation-failed', detail, { errors });
+  }
+  // http-errors from Express's own stack (the router's undecodable path parameter, serve-static's
+  // missing or refused file): a client error with a status, whose message is safe to show.
+  const status = typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : undefined;
+  if (status !== undefined && status >= 400 && status < 500) {
+    const kind = HTTP_ERROR_STATUS_TO_KIND[status] ?? 'validation-failed';
+    // serve-static answers a path outside its root with 403; to a client it is simply not there.
+    return make(kind, status === 403 ? 'no such resource' : (e.message ?? PROBLEM_KINDS[kind].title));
   }
   return make('internal', 'an internal error occurred; it has been logged');
 }

@@ -1,6 +1,7 @@
 // GET /docs: the API reference, rendered from openapi.yaml by swagger-ui served from our own origin.
 import path from 'node:path';
 import express, { type Express } from 'express';
+import { HttpProblem } from '../problems';
 
 const SWAGGER_DIR = path.dirname(require.resolve('swagger-ui-dist/package.json'));
 
@@ -32,5 +33,14 @@ export function docsRoutes(app: Express): void {
   app.get('/docs/init.js', (_req, res) => {
     res.type('application/javascript').send(INIT);
   });
-  app.use('/docs/assets', express.static(SWAGGER_DIR, { index: false, maxAge: '1h', fallthrough: false }));
+  const assets = express.static(SWAGGER_DIR, { index: false, maxAge: '1h', fallthrough: false });
+  // serve-static would answer other methods itself, with an empty 405; its errors (404 for a missing
+  // file, 403 for a path outside its root, 400 for a bad escape) become problems in problems.ts.
+  app.use('/docs/assets', (req, res, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      assets(req, res, next);
+      return;
+    }
+    next(new HttpProblem('method-not-allowed', `${req.method} is not allowed on /docs/assets; use GET`, {}, { Allow: 'GET, HEAD' }));
+  });
 }

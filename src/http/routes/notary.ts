@@ -1,6 +1,7 @@
 // Receipts, receipt verification and batches.
 import type { Express, RequestHandler } from 'express';
 import type { AppDependencies } from '../app';
+import { HttpProblem } from '../problems';
 
 export function notaryRoutes(app: Express, deps: Pick<AppDependencies, 'notary' | 'identity'>, admin: RequestHandler): void {
   app.get('/v1/receipts/:id', async (req, res) => {
@@ -20,12 +21,26 @@ export function notaryRoutes(app: Express, deps: Pick<AppDependencies, 'notary' 
     res.json({ batch: await deps.notary.anchorNow() });
   });
   app.get('/v1/batches', async (req, res) => {
-    const after = Number(req.query.after ?? 0);
-    const limit = Number(req.query.limit ?? 100);
+    const after = queryInteger(req.query.after, 'after', 0, 0, Number.MAX_SAFE_INTEGER);
+    const limit = queryInteger(req.query.limit, 'limit', 100, 1, 1000);
     const batches = await deps.notary.listBatches(after, limit);
     res.json({ batches, next: batches.length === limit ? batches[batches.length - 1]!.id : null });
   });
   app.get('/v1/batches/:id', async (req, res) => {
     res.json(await deps.notary.getBatch(String(req.params.id)));
   });
+}
+
+/**
+ * A query parameter as a safe integer in [min, max]. openapi.yaml states the same bounds, and the
+ * validator checks them; this keeps a number the database cannot hold (1e400, 2^70) from reaching
+ * it if the two ever disagree.
+ */
+function queryInteger(value: unknown, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const number = typeof value === 'number' ? value : typeof value === 'string' && /^[0-9]{1,16}$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(number) || number < min || number > max) {
+    throw new HttpProblem('validation-failed', `query parameter ${name} must be an integer from ${min} to ${max}`);
+  }
+  return number;
 }

@@ -1,0 +1,51 @@
+// Rules about the shape of a request that hold for every route, checked once before any route sees
+// it: no NUL characters in the URL (no identifier of ours has one, and the database cannot store
+// them), a body only with a declared media type (otherwise its fields are silently dropped), and
+// JSON bodies nested no deeper than any document of the API needs (deep nesting only serves to
+// exhaust a recursive walk: validation, canonical JSON, JSON.stringify).
+import type { RequestHandler } from 'express';
+import { HttpProblem } from './problems';
+
+/** Deeper than any request body of openapi.yaml needs (credential claims included). */
+export const MAX_JSON_DEPTH = 32;
+
+/** Refuses a URL with an encoded NUL and a body sent without a Content-Type. */
+export function requestShape(): RequestHandler {
+  return (req, _res, next) => {
+    if (/%00/i.test(req.url)) {
+      next(new HttpProblem('validation-failed', 'the URL holds a NUL character (%00)'));
+      return;
+    }
+    const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+    if (hasBody && !req.headers['content-type']) {
+      next(new HttpProblem('unsupported-media-type', 'the request has a body but no Content-Type; send JSON as application/json'));
+      return;
+    }
+    next();
+  };
+}
+
+/** After the JSON parser: refuses bodies nested deeper than MAX_JSON_DEPTH (checked without recursion). */
+export function jsonDepthLimit(maxDepth: number = MAX_JSON_DEPTH): RequestHandler {
+  return (req, _res, next) => {
+    if (jsonDepthExceeds(req.body, maxDepth)) {
+      next(new HttpProblem('validation-failed', `the JSON body is nested deeper than ${maxDepth} levels`));
+      return;
+    }
+    next();
+  };
+}
+
+/** Whether `value` has arrays or objects nested more than `maxDepth` deep; an explicit stack, no recursion. */
+export function jsonDepthExceeds(value: unknown, maxDepth: number): boolean {
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  while (stack.length > 0) {
+    const { value: current, depth } = stack.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth + 1 > maxDepth) return true;
+    for (const child of Array.isArray(current) ? current : Object.values(current)) {
+      if (typeof child === 'object' && child !== null) stack.push({ value: child, depth: depth + 1 });
+    }
+  }
+  return false;
+}
