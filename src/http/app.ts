@@ -50,7 +50,8 @@ export function createApp(deps: AppDependencies): Express {
   app.use((req, res, next) => {
     const observed = observeRequest(deps, req, res);
     res.on('finish', () => {
-      const route = (req.route as { path?: string } | undefined)?.path ?? (res.statusCode === 404 ? 'unmatched' : req.path);
+      // Only patterns, never paths: an unmatched path (/v1/receipts/aaaa…) would grow the label set without bound.
+      const route = (req.route as { path?: string } | undefined)?.path ?? (req.path.startsWith('/docs/assets/') ? '/docs/assets/*' : 'unmatched');
       observed.finish(String(route), req.path);
     });
     next();

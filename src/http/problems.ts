@@ -174,8 +174,19 @@ export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
-/** How an answered problem is logged, wherever it is answered: a 5xx with the error, the rest as a debug line. */
+/**
+ * Problems that report a system outside the service (a DID host, the chain) or the service starting
+ * or stopping: anyone can cause them by asking, so they are one warning line without a stack, not an
+ * error report per request.
+ */
+const UPSTREAM_PROBLEMS = new Set<string>((['did-unresolvable', 'chain-unavailable', 'not-ready'] as const).map((kind) => PROBLEM_TYPE_PREFIX + kind));
+
+/**
+ * How an answered problem is logged, wherever it is answered: an internal 5xx with the error and its
+ * stack, an upstream one as a warning line, anything else as a debug line.
+ */
 export function logProblem(logger: Logger, error: unknown, problem: ProblemBody, requestId: unknown, path: string | undefined): void {
-  if (problem.status >= 500) logger.error({ err: error, requestId, path }, 'request failed');
+  if (UPSTREAM_PROBLEMS.has(problem.type)) logger.warn({ requestId, path, type: problem.type }, problem.detail);
+  else if (problem.status >= 500) logger.error({ err: error, requestId, path }, 'request failed');
   else logger.debug({ requestId, path, type: problem.type }, problem.detail);
 }

@@ -55,7 +55,8 @@ export class ServiceMetrics {
   });
 
   constructor(options: { processMetrics?: boolean } = {}) {
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'did_notary_' });
+    // Unprefixed, under the names stock Node.js dashboards and alerts expect (process_cpu_seconds_total, …).
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
   /** Sets gauges whose value is read at scrape time (e.g. the balance is fetched from the chain). */

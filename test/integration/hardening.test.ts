@@ -142,6 +142,19 @@ describe('hostile and malformed requests', () => {
     expect(response.json).toMatchObject({ code: 'INVALID_DOCUMENT_ID', status: 400, title: 'Invalid document identifier', multihashCode: 0x13 });
   });
 
+  it('labels metrics by route pattern only, and exports the process metrics under their standard names', async () => {
+    await api(service, 'GET', `/v1/receipts/${'a'.repeat(150)}`);
+    await api(service, 'GET', '/no/such/path/42');
+    await api(service, 'GET', '/docs/assets/swagger-ui.css');
+    const text = await (await fetch(`${service.url}/metrics`)).text();
+    const routes = new Set([...text.matchAll(/route="([^"]*)"/g)].map((match) => match[1]));
+    for (const route of routes) expect(route, 'a route label').toMatch(/^(unmatched|\/docs\/assets\/\*|\/[a-z0-9/:.{}_-]*)$/i);
+    expect([...routes].some((route) => route!.includes('aaaa') || route!.includes('42'))).toBe(false);
+    expect(text).toMatch(/^process_cpu_seconds_total /m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);
+    expect(text).not.toMatch(/did_notary_process_|did_notary_nodejs_/);
+  });
+
   it('serves a receipt VC that matches the application/vc+jwt schema of openapi.yaml', async () => {
     const digest = 'd4'.repeat(32);
     expect((await api(service, 'POST', '/v1/documents', { hash: digest })).status).toBe(202);
