@@ -92,7 +92,7 @@ export class CredentialVerifier {
     checks.signature = signatureIssue === undefined;
     if (signatureIssue) errors.push(signatureIssue);
 
-    const window = checkValidityWindow(payload, Math.floor(this.now() / 1000), this.skewSeconds);
+    const window = checkValidityWindow(payload, Math.floor(this.now() / 1000), this.skewSeconds, payload.vc as Record<string, unknown>);
     checks.notBefore = window.notBefore;
     checks.expiry = window.expiry;
     errors.push(...window.issues);

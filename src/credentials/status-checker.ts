@@ -3,7 +3,7 @@
 import type { Resolvable } from 'did-resolver';
 import type { OutboundFetcher } from '../did/outbound-fetch';
 import { TtlLruCache } from '../did/ttl-lru-cache';
-import { readBit } from './bitstring';
+import { MIN_STATUS_LIST_BITS, readBit } from './bitstring';
 import { CREDENTIAL_JWT_LIMITS, decodeCompactJwt } from './compact-jwt';
 import { checkJwtSignature } from './jwt-signature';
 import { decodeStatusList } from './status-list-encoding';
@@ -31,6 +31,12 @@ export interface BitstringStatusCheckerOptions {
   cacheTtlMs?: number;
 }
 
+/** The list credential and subject types each entry type points at (Bitstring Status List v1.0; StatusList2021). */
+const LIST_TYPES: Record<StatusListEntry['type'], { credential: string; subject: string }> = {
+  BitstringStatusListEntry: { credential: 'BitstringStatusListCredential', subject: 'BitstringStatusList' },
+  StatusList2021Entry: { credential: 'StatusList2021Credential', subject: 'StatusList2021' },
+};
+
 const STATUS_LIST_MEDIA_TYPES = ['application/vc+jwt', 'application/jwt', 'text/plain', 'application/json', 'application/vc+ld+json+jwt'];
 /** A status list credential of the minimum size gzips to a few hundred bytes; a full one to ~16 KiB. */
 const MAX_STATUS_LIST_CREDENTIAL_BYTES = 64 * 1024;
@@ -52,7 +58,7 @@ export class BitstringStatusChecker implements StatusChecker {
       if (own.purpose !== entry.statusPurpose) throw new StatusUnavailableError(`the list is for ${own.purpose}, the entry says ${entry.statusPurpose}`);
       return own.set;
     }
-    const list = await this.foreignList(entry.statusListCredential, credentialIssuer);
+    const list = await this.foreignList(entry.statusListCredential, credentialIssuer, entry.type);
     if (!list.purposes.includes(entry.statusPurpose)) {
       throw new StatusUnavailableError(`the list is for ${list.purposes.join(', ')}, the entry says ${entry.statusPurpose}`);
     }
@@ -61,18 +67,18 @@ export class BitstringStatusChecker implements StatusChecker {
     return bit;
   }
 
-  private foreignList(url: string, issuer: string): Promise<{ purposes: string[]; bits: Uint8Array }> {
-    const key = `${issuer} ${url}`;
+  private foreignList(url: string, issuer: string, entryType: StatusListEntry['type']): Promise<{ purposes: string[]; bits: Uint8Array }> {
+    const key = `${issuer} ${entryType} ${url}`;
     let pending = this.cache.get(key);
     if (!pending) {
-      pending = this.fetchList(url, issuer);
+      pending = this.fetchList(url, issuer, entryType);
       pending.catch(() => this.cache.delete(key));
       this.cache.set(key, pending);
     }
     return pending;
   }
 
-  private async fetchList(url: string, issuer: string): Promise<{ purposes: string[]; bits: Uint8Array }> {
+  private async fetchList(url: string, issuer: string, entryType: StatusListEntry['type']): Promise<{ purposes: string[]; bits: Uint8Array }> {
     let text: string;
     try {
       text = (await this.options.fetcher.get(url, STATUS_LIST_MEDIA_TYPES, { maxBytes: MAX_STATUS_LIST_CREDENTIAL_BYTES })).body.toString('utf8').trim();
@@ -90,19 +96,35 @@ export class BitstringStatusChecker implements StatusChecker {
     if (payload.iss !== issuer) throw new StatusUnavailableError(`status list ${url} is not issued by ${issuer}`);
     const signatureIssue = await checkJwtSignature(jwt, issuer, this.options.resolver, 'assertionMethod');
     if (signatureIssue) throw new StatusUnavailableError(`status list ${url}: ${signatureIssue.message}`);
-    const window = checkValidityWindow(payload, Math.floor(this.now() / 1000), this.options.skewSeconds);
+    const vc = (typeof payload.vc === 'object' && payload.vc !== null ? payload.vc : {}) as {
+      type?: unknown;
+      credentialSubject?: { type?: unknown; statusPurpose?: unknown; encodedList?: unknown };
+    };
+    const window = checkValidityWindow(payload, Math.floor(this.now() / 1000), this.options.skewSeconds, vc as Record<string, unknown>);
     if (window.issues.length > 0) throw new StatusUnavailableError(`status list ${url}: ${window.issues.map((i) => i.message).join('; ')}`);
-    const vc = payload.vc as { credentialSubject?: { statusPurpose?: unknown; encodedList?: unknown } } | undefined;
-    const subject = vc?.credentialSubject;
-    const purposes = Array.isArray(subject?.statusPurpose) ? subject.statusPurpose : [subject?.statusPurpose];
-    if (typeof subject?.encodedList !== 'string' || !purposes.every((p): p is string => typeof p === 'string')) {
+    // Bitstring Status List v1.0 §2.2: the list is a credential of its own type, not any credential
+    // of the issuer's that happens to carry an encodedList.
+    const expected = LIST_TYPES[entryType];
+    const types = Array.isArray(vc.type) ? vc.type : [vc.type];
+    const subject = vc.credentialSubject;
+    if (!types.includes(expected.credential) || subject?.type !== expected.subject) {
+      throw new StatusUnavailableError(`status list ${url} is not a ${expected.credential} with a ${expected.subject} subject`);
+    }
+    const purposes = Array.isArray(subject.statusPurpose) ? subject.statusPurpose : [subject.statusPurpose];
+    if (typeof subject.encodedList !== 'string' || !purposes.every((p): p is string => typeof p === 'string')) {
       throw new StatusUnavailableError(`status list ${url} has no encodedList or statusPurpose`);
     }
+    let bits: Uint8Array;
     try {
-      return { purposes, bits: decodeStatusList(subject.encodedList) };
+      bits = decodeStatusList(subject.encodedList);
     } catch (error) {
       throw new StatusUnavailableError(`status list ${url}: ${(error as Error).message}`);
     }
+    // §2.1 and §3.2: at least 131,072 entries, so that one credential's index tells little about its holder.
+    if (bits.length * 8 < MIN_STATUS_LIST_BITS) {
+      throw new StatusUnavailableError(`status list ${url} has ${bits.length * 8} entries, fewer than the ${MIN_STATUS_LIST_BITS} the specification requires`);
+    }
+    return { purposes, bits };
   }
 }
 

@@ -5,6 +5,26 @@ import { checkAudience, checkExpectedTypes, checkTrustedIssuer, readCredentialCl
 
 const NOW = 1_800_000_000;
 
+describe('checkValidityWindow with the credential\'s own dates', () => {
+  const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+  const codes = (payload: Record<string, unknown>, credential: Record<string, unknown>) => checkValidityWindow(payload, NOW, 60, credential).issues.map((i) => i.code);
+  it.each([
+    ['validUntil in the past', {}, { validUntil: iso(NOW - 3600) }, ['expired']],
+    ['validFrom in the future', {}, { validFrom: iso(NOW + 3600) }, ['not-yet-valid']],
+    ['expirationDate in the past, no exp', {}, { expirationDate: iso(NOW - 3600) }, ['expired']],
+    ['issuanceDate in the future, no nbf', {}, { issuanceDate: iso(NOW + 3600) }, ['not-yet-valid']],
+    ['a window that holds now', {}, { validFrom: iso(NOW - 3600), validUntil: iso(NOW + 3600) }, []],
+    ['exp and expirationDate agree', { exp: NOW + 100 }, { expirationDate: iso(NOW + 100) }, []],
+    ['exp and expirationDate disagree', { exp: NOW + 100 }, { expirationDate: iso(NOW + 99_999) }, ['invalid-credential']],
+    ['nbf and validFrom disagree', { nbf: NOW - 100 }, { validFrom: iso(NOW - 5_000) }, ['invalid-credential']],
+    ['a later exp does not lift an earlier validUntil', { exp: NOW + 3600 }, { validUntil: iso(NOW + 3600), expirationDate: iso(NOW + 3600) }, []],
+    ['an unparsable date', {}, { validUntil: 'next tuesday' }, ['invalid-credential']],
+    ['a date without a time zone', {}, { validUntil: '2030-01-01T00:00:00' }, ['invalid-credential']],
+  ] as Array<[string, Record<string, unknown>, Record<string, unknown>, string[]]>)('%s → %j', (_what, payload, credential, expected) => {
+    expect(codes(payload, credential)).toEqual(expected);
+  });
+});
+
 describe('checkValidityWindow', () => {
   const codes = (payload: Record<string, unknown>) => checkValidityWindow(payload, NOW, 60).issues.map((i) => i.code);
   it.each([

@@ -48,6 +48,19 @@ function signVc(issuer: TestIssuer, payload: JwtCredentialPayload): Promise<stri
   return createVerifiableCredentialJwt(payload, { did: issuer.did, signer: issuer.signer, alg: issuer.alg });
 }
 
+const isoAt = (seconds: number) => new Date(seconds * 1000).toISOString();
+
+/** A credential whose `vc` carries its own dates (`fields`); `extra` adds or replaces JWT claims. */
+function withCredentialFields(subject: string, fields: Record<string, unknown>, extra: Record<string, unknown> = {}): JwtCredentialPayload {
+  const payload = vcPayload(subject, extra as Partial<JwtCredentialPayload>);
+  return { ...payload, vc: { ...payload.vc, ...fields } };
+}
+
+/** Signs the payload exactly as given, with did-jwt: did-jwt-vc would move vc.expirationDate into `exp`. */
+function signAsIs(issuer: TestIssuer, payload: JwtCredentialPayload): Promise<string> {
+  return createJWT({ ...payload }, { issuer: issuer.did, signer: issuer.signer }, { alg: issuer.alg });
+}
+
 async function issue(body: Record<string, unknown>, key = harness.keys.acme, headers: Record<string, string> = {}) {
   return call(harness, 'POST', '/v1/credentials', { key, body, headers });
 }
@@ -219,15 +232,20 @@ describe('status lists of other issuers', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  async function publishList(path: string, signer: TestIssuer, setIndex: number): Promise<string> {
-    const bits = Buffer.alloc(16_384);
+  async function publishList(
+    path: string,
+    signer: TestIssuer,
+    setIndex: number,
+    shape: { bytes?: number; type?: string; subjectType?: string } = {},
+  ): Promise<string> {
+    const bits = Buffer.alloc(shape.bytes ?? 16_384);
     bits[setIndex >> 3] |= 0x80 >> (setIndex % 8);
     lists.set(path, await signVc(signer, {
       nbf: now() - 10,
       vc: {
         '@context': [V1],
-        type: ['VerifiableCredential', 'BitstringStatusListCredential'],
-        credentialSubject: { id: `${base}${path}#list`, type: 'BitstringStatusList', statusPurpose: 'revocation', encodedList: `u${gzipSync(bits).toString('base64url')}` },
+        type: ['VerifiableCredential', shape.type ?? 'BitstringStatusListCredential'],
+        credentialSubject: { id: `${base}${path}#list`, type: shape.subjectType ?? 'BitstringStatusList', statusPurpose: 'revocation', encodedList: `u${gzipSync(bits).toString('base64url')}` },
       },
     }));
     return `${base}${path}`;
@@ -248,6 +266,17 @@ describe('status lists of other issuers', () => {
     const url = await publishList('/lists/1', issuer, 42);
     expect(codesOf(await verify({ jwt: await signVc(issuer, withStatus(url, 42)) }))).toEqual(['revoked']);
     expect(await verify({ jwt: await signVc(issuer, withStatus(url, 43)) })).toMatchObject({ verified: true, checks: { status: true } });
+  });
+
+  it('does not take a credential of another type, or a list shorter than the specification\'s minimum, as a status list', async () => {
+    const issuer = freshDidKey();
+    const wrongType = await publishList('/lists/wrong-type', issuer, 3, { type: 'Membership' });
+    const wrongSubject = await publishList('/lists/wrong-subject', issuer, 3, { subjectType: 'SomethingElse' });
+    const short = await publishList('/lists/short', issuer, 3, { bytes: 1_024 });
+    for (const url of [wrongType, wrongSubject, short]) {
+      const result = await verify({ jwt: await signVc(issuer, withStatus(url, 3)) });
+      expect(codesOf(result), url).toEqual(['status-unavailable']);
+    }
   });
 
   it('does not trust a status list signed by someone else, nor one it cannot fetch', async () => {
@@ -293,6 +322,13 @@ describe('negative vectors, each with its own code', () => {
       },
     ],
     ['expired', 'expired', async () => signVc(freshDidKey(), vcPayload(freshDidKey().did, { nbf: now() - 7200, exp: now() - 3600 }))],
+    ['vc.validUntil in the past', 'expired', async () => signAsIs(freshDidKey(), withCredentialFields(freshDidKey().did, { validUntil: isoAt(now() - 3600) }))],
+    ['vc.validFrom in the future', 'not-yet-valid', async () => signAsIs(freshDidKey(), withCredentialFields(freshDidKey().did, { validFrom: isoAt(now() + 3600) }, { nbf: undefined }))],
+    ['vc.expirationDate in the past, no exp', 'expired', async () => signAsIs(freshDidKey(), withCredentialFields(freshDidKey().did, { expirationDate: isoAt(now() - 3600) }))],
+    [
+      'exp and vc.expirationDate disagree', 'invalid-credential',
+      async () => signAsIs(freshDidKey(), withCredentialFields(freshDidKey().did, { expirationDate: isoAt(now() + 86_400) }, { exp: now() + 3600 })),
+    ],
     ['not yet valid beyond the skew', 'not-yet-valid', async () => signVc(freshDidKey(), vcPayload(freshDidKey().did, { nbf: now() + 600 }))],
     ['wrong aud', 'wrong-audience', async () => signVc(freshDidKey(), vcPayload(freshDidKey().did, { aud: 'did:web:elsewhere.example' })), { audience: 'did:web:me.example' }],
     [
