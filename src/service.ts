@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import http from 'node:http';
 import path from 'node:path';
-import { FallbackProvider, JsonRpcProvider, Wallet, type Provider } from 'ethers';
+import { FallbackProvider, FetchRequest, JsonRpcProvider, Wallet, type Provider } from 'ethers';
+import { RPC_REQUEST_TIMEOUT_MS } from './chain/chain-errors';
 import { bootstrapAdminKey } from './access/api-keys';
 import { AnchorClient } from './chain/anchor-client';
 import { ensureEmbeddedDeployment } from './chain/deployment';
@@ -35,6 +36,8 @@ import type { SqlStore } from './store/store';
 const CANONICAL_DID_REGISTRY = '0xdca7ef03e98e0dc2b855be647c39abe984fcf21b';
 /** How long one chain check (the signer's balance) answers GET /health. */
 const HEALTH_CHAIN_CHECK_TTL_MS = 5_000;
+/** How long GET /health waits for the chain before it reports it unreachable. */
+const HEALTH_CHAIN_TIMEOUT_MS = 3_000;
 
 
 export interface RunningService {
@@ -66,7 +69,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const signerKey = loadSignerKey(config);
     logger.info({ source: signerKey.source }, signerKey.source === 'generated' ? 'generated a new signer key' : 'loaded the signer key');
 
-    const chainSetup = await connectChain(config, signerKey.privateKey, logger, cleanups);
+    // The embedded chain, restarted after a crash, may have lost its newest blocks: the notary then
+    // re-checks recent anchorings (it exists only later, hence the late binding).
+    let onChainRestart = () => {};
+    const chainSetup = await connectChain(config, signerKey.privateKey, logger, cleanups, () => onChainRestart());
     const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, embeddedCacheBytes: config.embeddedDbCacheBytes });
     cleanups.push(() => store.close());
     logger.info({ store: config.databaseUrl ? redactUrl(config.databaseUrl) : `${config.dataDir}/db (embedded)` }, 'store ready');
@@ -165,7 +171,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     type Check = HealthReport['checks'][string];
     const chainHealth = reuseRecentResult(async (): Promise<{ chain: Check; signerBalance?: Check; lowBalance: boolean }> => {
       try {
-        const balance = await chainSetup.provider.getBalance(chainSetup.wallet.address);
+        // A stalled RPC must not stall /health: it answers within the timeout, saying the chain does not.
+        const balance = await withTimeout(chainSetup.provider.getBalance(chainSetup.wallet.address), HEALTH_CHAIN_TIMEOUT_MS, `no answer within ${HEALTH_CHAIN_TIMEOUT_MS} ms`);
         const lowBalance = balance < config.lowBalanceWei;
         return { chain: { ok: true }, signerBalance: { ok: !lowBalance, detail: `${balance} wei` }, lowBalance };
       } catch (error) {
@@ -233,6 +240,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     // already runs on two threads; building never waits for it.
     void startMerkleHelper();
     notary.start();
+    onChainRestart = () => notary.recheckAnchorings();
     cleanups.push(() => notary.stop());
 
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -257,9 +265,15 @@ interface ChainSetup {
   publicRpcUrl: string;
 }
 
-async function connectChain(config: Config, privateKey: string, logger: Logger, cleanups: Array<() => Promise<void>>): Promise<ChainSetup> {
+async function connectChain(
+  config: Config,
+  privateKey: string,
+  logger: Logger,
+  cleanups: Array<() => Promise<void>>,
+  chainRestarted: () => void,
+): Promise<ChainSetup> {
   if (config.rpcUrls.length === 0) {
-    const anvil = await startEmbeddedAnvil({ dataDir: config.dataDir, logger: chainLogger(logger) });
+    const anvil = await startEmbeddedAnvil({ dataDir: config.dataDir, logger: chainLogger(logger), onRestart: () => chainRestarted() });
     cleanups.push(() => anvil.stop());
     const provider = connectEmbeddedChain(anvil);
     cleanups.push(async () => provider.destroy());
@@ -283,7 +297,11 @@ async function connectChain(config: Config, privateKey: string, logger: Logger, 
       relayUpstreamUrl: anvil.rpcUrl,
     };
   }
-  const providers = config.rpcUrls.map((url) => new JsonRpcProvider(url, config.chainId, { cacheTimeout: -1, batchStallTime: 0, ...(config.chainId ? { staticNetwork: true } : {}) }));
+  const providers = config.rpcUrls.map((url) => {
+    const request = new FetchRequest(url);
+    request.timeout = RPC_REQUEST_TIMEOUT_MS;
+    return new JsonRpcProvider(request, config.chainId, { cacheTimeout: -1, batchStallTime: 0, ...(config.chainId ? { staticNetwork: true } : {}) });
+  });
   const provider: Provider =
     providers.length === 1 ? providers[0]! : new FallbackProvider(providers.map((p, i) => ({ provider: p, priority: i + 1, weight: 1 })), config.chainId, { quorum: 1 });
   cleanups.push(async () => provider.destroy());
@@ -324,4 +342,13 @@ function publishableRpcUrl(url: string): string {
 function chainLogger(logger: Logger) {
   const child = logger.child({ module: 'chain' });
   return { info: (message: string) => child.info(message), warn: (message: string) => child.warn(message) };
+}
+
+/** `promise`, or a rejection with `message` after `ms`. */
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

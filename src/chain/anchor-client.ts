@@ -2,6 +2,8 @@
 // reads anchorings, signs anchoring transactions ahead of broadcast, and follows them to a block.
 import { Transaction, keccak256, type Provider, type Wallet } from 'ethers';
 import type { ReceiptVerification } from '../core/receipt';
+import { ChainUnavailableError } from '../core/errors';
+import { callChain, isChainUnreachable } from './chain-errors';
 import { encodeAnchorCall, findAnchoringEvent, readAnchoring, type Anchoring } from './anchor-contract';
 import { verifyReceiptOnChain } from './receipt-verification';
 
@@ -25,22 +27,24 @@ export class AnchorClient {
   }
 
   readAnchoring(rootHex: string): Promise<Anchoring | null> {
-    return readAnchoring(this.provider, this.contract, rootHex);
+    return callChain('anchorOf', () => readAnchoring(this.provider, this.contract, rootHex));
   }
 
   async findAnchoringEvent(rootHex: string, blockNumber: number): Promise<{ transactionHash: string; blockHash: string } | null> {
-    const event = await findAnchoringEvent(this.provider, this.contract, rootHex, blockNumber);
+    const event = await callChain('eth_getLogs', () => findAnchoringEvent(this.provider, this.contract, rootHex, blockNumber));
     return event ? { transactionHash: event.transactionHash.toLowerCase(), blockHash: event.blockHash.toLowerCase() } : null;
   }
 
   /** Signs (does not send) an anchoring transaction at the signer's next pending nonce. */
   async prepareAnchorTransaction(rootHex: string, treeSize: number): Promise<{ hash: string; nonce: number; raw: string }> {
     const call = encodeAnchorCall(this.contract, rootHex, treeSize);
-    const [nonce, fees, estimate] = await Promise.all([
-      this.provider.getTransactionCount(this.wallet.address, 'pending'),
-      this.provider.getFeeData(),
-      this.provider.estimateGas({ ...call, from: this.wallet.address }),
-    ]);
+    const [nonce, fees, estimate] = await callChain('the nonce, fee and gas estimate', () =>
+      Promise.all([
+        this.provider.getTransactionCount(this.wallet.address, 'pending'),
+        this.provider.getFeeData(),
+        this.provider.estimateGas({ ...call, from: this.wallet.address }),
+      ]),
+    );
     const gasLimit = BigInt(Math.ceil(Number(estimate) * GAS_LIMIT_MARGIN));
     const raw = await this.wallet.signTransaction({
       ...call,
@@ -56,7 +60,7 @@ export class AnchorClient {
 
   async prepareReplacement(raw: string): Promise<{ hash: string; nonce: number; raw: string }> {
     const previous = Transaction.from(raw);
-    const fees = await this.provider.getFeeData();
+    const fees = await callChain('eth_feeHistory', () => this.provider.getFeeData());
     // Nodes accept a replacement only with fees at least 10% higher; bump by 25%, or to the market.
     const bump = (old: bigint | null, market: bigint | null) => {
       const raised = ((old ?? 0n) * 125n) / 100n + 1n;
@@ -88,12 +92,13 @@ export class AnchorClient {
       const message = (error as Error).message ?? '';
       if (/already known|already imported|known transaction|nonce too low|nonce has already been used|NONCE_EXPIRED/i.test(message)) return;
       if ((error as { code?: string }).code === 'NONCE_EXPIRED') return;
+      if (isChainUnreachable(error)) throw new ChainUnavailableError(`the chain did not take the transaction: ${message.slice(0, 200)}`, { cause: error });
       throw error;
     }
   }
 
   async getMinedTransaction(hash: string) {
-    const receipt = await this.provider.getTransactionReceipt(hash);
+    const receipt = await callChain('eth_getTransactionReceipt', () => this.provider.getTransactionReceipt(hash));
     if (!receipt || receipt.blockNumber == null) return null;
     return {
       blockNumber: receipt.blockNumber,
@@ -105,15 +110,15 @@ export class AnchorClient {
   }
 
   getConfirmedNonce(): Promise<number> {
-    return this.provider.getTransactionCount(this.wallet.address, 'latest');
+    return callChain('eth_getTransactionCount', () => this.provider.getTransactionCount(this.wallet.address, 'latest'));
   }
 
   /** Verifies a client's receipt against this chain and this service's contract. */
   verifyReceipt(receipt: unknown, hash?: string): Promise<ReceiptVerification> {
-    return verifyReceiptOnChain(receipt, { provider: this.provider, hash, expectedContract: this.contract, chainId: this.chainId });
+    return callChain('the receipt check', () => verifyReceiptOnChain(receipt, { provider: this.provider, hash, expectedContract: this.contract, chainId: this.chainId }));
   }
 
   getBlockNumber(): Promise<number> {
-    return this.provider.getBlockNumber();
+    return callChain('eth_blockNumber', () => this.provider.getBlockNumber());
   }
 }

@@ -41,13 +41,18 @@ export interface EmbeddedAnvilOptions {
   extraArgs?: string[];
   /** Picks the loopback port for each start attempt (default: a free one); tests use it to stage a port race. */
   pickPort?: () => Promise<number>;
+  /** Restarts of an Anvil that dies while running, within ten minutes (default 5; 0: never restart). */
+  restartLimit?: number;
+  /** Told after a dead Anvil was restarted: its newest blocks may be lost (up to a second of them). */
+  onRestart?: () => void;
 }
 
 export interface EmbeddedAnvil {
   /** Loopback JSON-RPC URL, e.g. `http://127.0.0.1:41234`. */
   rpcUrl: string;
   chainId: number;
-  pid: number;
+  /** The running Anvil's pid (a new one after a restart). */
+  readonly pid: number;
   /** SIGTERM (Anvil dumps its state), wait for exit, remove the pid file. Idempotent. */
   stop(): Promise<void>;
 }
@@ -113,13 +118,17 @@ export async function startEmbeddedAnvil(options: EmbeddedAnvilOptions): Promise
         pendingBackup = undefined;
         logger.info(`embedded Anvil ${pid} serves chain ${outcome.chainId} at ${rpcUrl}`);
         const saver = startStateSaver(rpcUrl, files, logger, await rpcCall<string>(rpcUrl, 'eth_blockNumber').catch(() => undefined));
+        const supervisor = superviseAnvil(child, { files, port, options, logger, startTimeoutMs });
         return {
           rpcUrl,
           chainId: outcome.chainId,
-          pid,
+          get pid() {
+            return supervisor.current().pid as number;
+          },
           stop: once(async () => {
+            supervisor.stopSupervising();
             await saver.stop();
-            await stopChild(child, files, stopTimeoutMs);
+            await stopChild(supervisor.current(), files, stopTimeoutMs);
           }),
         };
       }
@@ -143,6 +152,86 @@ export async function startEmbeddedAnvil(options: EmbeddedAnvilOptions): Promise
   } finally {
     discard(pendingBackup);
   }
+}
+
+/** Restarts of a dead Anvil allowed within RESTART_WINDOW_MS before the service stops trying. */
+const DEFAULT_RESTART_LIMIT = 5;
+const RESTART_WINDOW_MS = 10 * 60_000;
+const RESTART_RETRY_MS = 1_000;
+
+/**
+ * Watches Anvil after its start: if it exits while the service still needs it (killed, crashed), it
+ * is started again on the same port, from the state last saved, so the service's provider and the
+ * page's relay keep their URL. At most `restartLimit` restarts in ten minutes: a chain that keeps
+ * dying needs an operator, and the log says so.
+ */
+function superviseAnvil(
+  first: ChildProcess,
+  context: { files: ChainFiles; port: number; options: EmbeddedAnvilOptions; logger: ChainLogger; startTimeoutMs: number },
+): { current(): ChildProcess; stopSupervising(): void } {
+  const { files, port, options, logger, startTimeoutMs } = context;
+  const limit = options.restartLimit ?? DEFAULT_RESTART_LIMIT;
+  const restarts: number[] = [];
+  let current = first;
+  let supervising = true;
+  let retry: NodeJS.Timeout | undefined;
+
+  const restart = async (): Promise<void> => {
+    retry = undefined;
+    if (!supervising) return;
+    const now = Date.now();
+    while (restarts.length > 0 && restarts[0]! < now - RESTART_WINDOW_MS) restarts.shift();
+    if (restarts.length >= limit) {
+      logger.warn(`embedded Anvil exited ${restarts.length + 1} times within ${RESTART_WINDOW_MS / 60_000} minutes; not restarting it again: anchoring stops until the service is restarted (see ${files.logFile})`);
+      return;
+    }
+    restarts.push(now);
+    const { child } = spawnAnvil(files, port, options);
+    if (child.pid === undefined) {
+      logger.warn(`could not restart the embedded Anvil: ${await spawnErrorOf(child)}`);
+      retry = setTimeout(restartOrRetry, RESTART_RETRY_MS);
+      return;
+    }
+    fs.writeFileSync(files.pidFile, `${child.pid}\n`);
+    const outcome = await waitUntilReady(`http://127.0.0.1:${port}`, child, startTimeoutMs);
+    if (outcome.kind === 'ready' && ownsListeningSocket(child.pid, port) !== false) {
+      if (!supervising) {
+        // stop() ran meanwhile and took down the child it knew: this one is nobody's.
+        await stopChild(child, files, 5_000);
+        return;
+      }
+      current = child;
+      watch(child);
+      logger.warn(`restarted the embedded Anvil (pid ${child.pid}) on port ${port} from its saved state`);
+      options.onRestart?.();
+      return;
+    }
+    await terminate(child.pid, () => child.exitCode !== null || child.signalCode !== null, 2_000);
+    removePidFile(files.pidFile, child.pid);
+    logger.warn(`the restarted embedded Anvil did not come up on port ${port} (${outcome.kind === 'exited' ? outcome.exit : outcome.kind}); trying again`);
+    if (supervising) retry = setTimeout(restartOrRetry, RESTART_RETRY_MS);
+  };
+
+  const restartOrRetry = () =>
+    restart().catch((error: unknown) => {
+      logger.warn(`could not restart the embedded Anvil: ${(error as Error).message}`);
+      if (supervising) retry = setTimeout(restartOrRetry, RESTART_RETRY_MS);
+    });
+  const watch = (child: ChildProcess) => {
+    child.once('exit', (code, signal) => {
+      if (!supervising || child !== current) return;
+      logger.warn(`embedded Anvil ${child.pid} exited (${signal ? `signal ${signal}` : `exit code ${code}`}) while the service runs; ${limit > 0 ? 'restarting it' : 'restarts are off'}`);
+      if (limit > 0) void restartOrRetry();
+    });
+  };
+  watch(first);
+  return {
+    current: () => current,
+    stopSupervising() {
+      supervising = false;
+      if (retry) clearTimeout(retry);
+    },
+  };
 }
 
 interface ChainFiles {

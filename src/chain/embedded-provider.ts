@@ -1,5 +1,6 @@
 // The one way to talk to the embedded Anvil with ethers.
-import { JsonRpcProvider } from 'ethers';
+import { FetchRequest, JsonRpcProvider } from 'ethers';
+import { RPC_REQUEST_TIMEOUT_MS } from './chain-errors';
 import type { EmbeddedAnvil } from './embedded-anvil';
 
 /**
@@ -8,7 +9,9 @@ import type { EmbeddedAnvil } from './embedded-anvil';
  * batching only adds latency on loopback, so it is off too.
  */
 export function connectEmbeddedChain(anvil: Pick<EmbeddedAnvil, 'rpcUrl' | 'chainId'>, pollingIntervalMs = 250): JsonRpcProvider {
-  return new JsonRpcProvider(anvil.rpcUrl, anvil.chainId, {
+  const request = new FetchRequest(anvil.rpcUrl);
+  request.timeout = RPC_REQUEST_TIMEOUT_MS;
+  return new JsonRpcProvider(request, anvil.chainId, {
     staticNetwork: true,
     pollingInterval: pollingIntervalMs,
     cacheTimeout: -1,

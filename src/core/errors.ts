@@ -6,7 +6,8 @@ export type CoreErrorCode =
   | 'INVALID_DOCUMENT_ID'
   | 'INVALID_HEX'
   | 'INVALID_RECEIPT'
-  | 'INVALID_MERKLE_ARGUMENT';
+  | 'INVALID_MERKLE_ARGUMENT'
+  | 'CHAIN_UNAVAILABLE';
 
 /**
  * Base of every domain error in the project. `code` is stable and machine-readable; `message` is for
@@ -60,6 +61,16 @@ export class InvalidReceiptError extends DomainError<'INVALID_RECEIPT'> {
 export class InvalidMerkleArgumentError extends DomainError<'INVALID_MERKLE_ARGUMENT'> {
   constructor(message: string, details?: Record<string, unknown>) {
     super('INVALID_MERKLE_ARGUMENT', message, details);
+  }
+}
+
+/**
+ * `CHAIN_UNAVAILABLE`: the chain's RPC endpoint could not be reached or did not answer in time. Not a
+ * verdict about any root or transaction: the same call may succeed once the chain is back.
+ */
+export class ChainUnavailableError extends DomainError<'CHAIN_UNAVAILABLE'> {
+  constructor(message: string, options?: ErrorOptions) {
+    super('CHAIN_UNAVAILABLE', message, undefined, options);
   }
 }
 

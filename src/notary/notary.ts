@@ -1,5 +1,5 @@
 // The notarization use cases: submit documents, seal and anchor batches, hand out and verify receipts.
-import { DomainError } from '../core/errors';
+import { ChainUnavailableError, DomainError } from '../core/errors';
 import { parseDocumentId, type DocumentId } from '../core/document-id';
 import { bytesToHex } from '../core/hex';
 import { hashLeaf, type MerkleTree } from '../core/merkle';
@@ -18,6 +18,10 @@ const RECONCILE_INTERVAL_MS = 10 * 60_000;
 /** Anchorings read from the chain at once while re-checking: 200 one after another over a remote RPC take seconds. */
 const RECONCILE_PARALLELISM = 8;
 const RECEIPT_BATCH_MAX_AGE_MS = 1_000;
+/** The longest wait between two failed rounds; a chain that comes back is noticed sooner (below). */
+const MAX_RETRY_BACKOFF_MS = 30_000;
+/** How often a chain that could not be reached is asked whether it answers again. */
+const CHAIN_PROBE_INTERVAL_MS = 1_000;
 
 export interface NotaryOptions {
   batchIntervalMs: number;
@@ -42,6 +46,8 @@ export interface NotaryOptions {
    * reorganisation can drop an anchoring long after it was confirmed.
    */
   reconcileIntervalMs?: number;
+  /** How often a chain that could not be reached is probed for its return (default 1 s). */
+  chainProbeIntervalMs?: number;
 }
 
 /** A document to submit: an identifier string from the client, or an already computed id (uploads). */
@@ -85,6 +91,7 @@ export class Notary {
   private needsReconcile = false;
   private lastReconcileAt = Number.NEGATIVE_INFINITY;
   private follower = false;
+  private chainWatch: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: SqlStore,
@@ -236,6 +243,7 @@ export class Notary {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.stopChainWatch();
     this.abort.abort();
     await this.running?.catch(() => null);
   }
@@ -244,6 +252,15 @@ export class Notary {
   async anchorNow(): Promise<BatchView | null> {
     const batch = await this.round();
     return batch ? batchView(batch) : null;
+  }
+
+  /**
+   * Re-checks recent anchorings against the chain in the next round, which starts now: for a chain
+   * that may have lost its newest blocks (the embedded Anvil restarted after a crash).
+   */
+  recheckAnchorings(): void {
+    this.needsReconcile = true;
+    this.kick();
   }
 
   private kick(): void {
@@ -262,13 +279,44 @@ export class Notary {
         this.schedule(this.unsealedEstimate >= this.options.batchMaxSize ? 0 : this.options.batchIntervalMs);
       } catch (error) {
         this.failures += 1;
-        const backoff = Math.min(60_000, this.options.batchIntervalMs * 2 ** Math.min(this.failures, 6));
+        const backoff = Math.min(MAX_RETRY_BACKOFF_MS, this.options.batchIntervalMs * 2 ** Math.min(this.failures, 6));
         this.events.onAnchorError?.(error);
-        this.logger.warn({ err: error, retryInMs: backoff }, 'seal/anchor round failed; will retry');
+        const chainDown = error instanceof ChainUnavailableError;
+        this.logger.warn(
+          { err: error, retryInMs: backoff },
+          chainDown ? 'the chain cannot be reached; anchoring resumes as soon as it answers again' : 'seal/anchor round failed; will retry',
+        );
         this.schedule(backoff);
+        // While the chain is down, a cheap probe notices its return, so catching up does not wait
+        // out the backoff.
+        if (chainDown) this.watchForChain();
       }
     }, delayMs);
     this.timer.unref?.();
+  }
+
+  /** Asks the chain for its block number every second; the first answer starts a round at once. */
+  private watchForChain(): void {
+    if (this.chainWatch) return;
+    const probe = async () => {
+      if (this.stopped) return this.stopChainWatch();
+      try {
+        await this.chain.getBlockNumber();
+      } catch {
+        return; // still down
+      }
+      this.stopChainWatch();
+      this.logger.info('the chain answers again; resuming anchoring');
+      this.failures = 0;
+      this.kick();
+    };
+    this.chainWatch = setInterval(() => void probe(), this.options.chainProbeIntervalMs ?? CHAIN_PROBE_INTERVAL_MS);
+    this.chainWatch.unref?.();
+  }
+
+  private stopChainWatch(): void {
+    if (this.chainWatch) clearInterval(this.chainWatch);
+    this.chainWatch = undefined;
   }
 
   /**

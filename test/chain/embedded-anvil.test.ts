@@ -105,13 +105,7 @@ afterAll(async () => {
   }
 });
 
-// One retry: once in about ten clean-clone CI runs, "keeps contracts, anchorings and their logs across
-// stop and start" hung for its whole 30 s (it takes about 0.5 s), with the machine busy. A likely
-// cause is fixed (2026-11-26): with test files starting Anvils and servers in parallel, another
-// process could take the picked port before Anvil bound it and answer eth_chainId for it (see "does
-// not take another process answering on its port"). The retry stays until clean runs confirm it;
-// a second failure still fails the suite.
-describe('startEmbeddedAnvil', { timeout: 30_000, retry: 1 }, () => {
+describe('startEmbeddedAnvil', { timeout: 30_000 }, () => {
   it('serves chain 31337 on loopback, records its pid, and stop() saves state and removes the pid file', async () => {
     const dataDir = newDataDir();
     const anvil = await start({ dataDir });
@@ -176,7 +170,8 @@ describe('startEmbeddedAnvil', { timeout: 30_000, retry: 1 }, () => {
 
   it('stops an Anvil left running by a crashed earlier run of the same data directory', async () => {
     const dataDir = newDataDir();
-    const forgotten = await startEmbeddedAnvil({ dataDir }); // never stopped: its parent "crashed"
+    // Never stopped and never restarted: its parent "crashed".
+    const forgotten = await startEmbeddedAnvil({ dataDir, restartLimit: 0 });
     const anchored = await anchorSomething(forgotten, dataDir);
 
     const logger = capturingLogger();
@@ -235,6 +230,40 @@ describe('startEmbeddedAnvil', { timeout: 30_000, retry: 1 }, () => {
     const { provider } = connect(second);
     expect(await readAnchoring(provider, anchored.deployment.anchorContract, anchored.root)).not.toBeNull();
     await second.stop();
+  });
+
+  it('restarts an Anvil killed while the service runs, on the same URL, from what was saved', async () => {
+    const dataDir = newDataDir();
+    const logger = capturingLogger();
+    let restarts = 0;
+    const anvil = await start({ dataDir, logger, onRestart: () => restarts++ });
+    const anchored = await anchorSomething(anvil, dataDir);
+    const dumped = () => fs.existsSync(stateFile(dataDir)) && fs.readFileSync(stateFile(dataDir), 'utf8').includes(anchored.root);
+    expect(await eventually(dumped, 3_000)).toBe(true);
+    const killed = anvil.pid;
+    process.kill(killed, 'SIGKILL');
+    expect(await eventually(() => restarts === 1, 15_000)).toBe(true);
+    expect(anvil.pid).not.toBe(killed);
+    expect(anvilProcessesOf(dataDir)).toEqual([anvil.pid]);
+    const { provider } = connect(anvil);
+    expect(await readAnchoring(provider, anchored.deployment.anchorContract, anchored.root)).not.toBeNull();
+    expect(logger.warnings.join('\n')).toMatch(/exited \(signal SIGKILL\)[\s\S]*restarted the embedded Anvil/);
+    await anvil.stop();
+    expect(anvilProcessesOf(dataDir)).toEqual([]);
+  });
+
+  it('stops restarting an Anvil that keeps dying, and says so', async () => {
+    const dataDir = newDataDir();
+    const logger = capturingLogger();
+    let restarts = 0;
+    const anvil = await start({ dataDir, logger, restartLimit: 1, onRestart: () => restarts++ });
+    process.kill(anvil.pid, 'SIGKILL');
+    expect(await eventually(() => restarts === 1, 15_000)).toBe(true);
+    process.kill(anvil.pid, 'SIGKILL');
+    expect(await eventually(() => logger.warnings.some((w) => w.includes('not restarting it again')), 15_000)).toBe(true);
+    expect(restarts).toBe(1);
+    expect(await eventually(() => anvilProcessesOf(dataDir).length === 0)).toBe(true);
+    await anvil.stop();
   });
 
   it('saves the state after new blocks only: an idle chain is not rewritten', async () => {
