@@ -140,4 +140,6 @@ function readSmallBody(req: IncomingMessage, done: (body: Buffer) => void, close
   };
   req.on('readable', onReadable);
   req.once('close', onClose);
+  // A reset connection fails the stream; 'close' follows and drops the request.
+  req.once('error', () => undefined);
 }

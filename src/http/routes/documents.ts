@@ -150,6 +150,7 @@ function hashUploadedFiles(req: Request, maxFileBytes: number, maxFiles: number)
       });
     });
     req.on('aborted', () => fail(new HttpProblem('validation-failed', 'the upload was aborted')));
+    req.on('error', (error: Error) => fail(new HttpProblem('validation-failed', `the upload failed: ${error.message}`)));
     req.pipe(parser);
   });
 }
