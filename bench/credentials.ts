@@ -1,6 +1,6 @@
 // Benchmark building block: credentials issued/s and verified/s through the service code (real store,
 // status lists, warm DID cache) against raw did-jwt-vc create/verify on the same inputs.
-import { connectEmbeddedChain } from '../src/chain/embedded-provider';
+import { connectEmbeddedChain } from '../src/platform/chain/embedded-anvil/embedded-provider';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,11 +8,11 @@ import path from 'node:path';
 import { ES256KSigner, hexToBytes } from 'did-jwt';
 import { createVerifiableCredentialJwt, verifyCredential } from 'did-jwt-vc';
 import { Wallet } from 'ethers';
-import { ensureEmbeddedDeployment } from '../src/chain/deployment';
-import { ANVIL_DEV_FUNDER_KEY, startEmbeddedAnvil } from '../src/chain/embedded-anvil';
-import { createIdentityServices } from '../src/credentials/identity-services';
-import { VC_CONTEXT_V1 } from '../src/credentials/vc-payload';
-import { openStore } from '../src/store/open-store';
+import { ensureEmbeddedDeployment } from '../src/platform/chain/deployment';
+import { ANVIL_DEV_FUNDER_KEY, startEmbeddedAnvil } from '../src/platform/chain/embedded-anvil/embedded-anvil';
+import { createIdentityServices } from '../src/identity/identity-services';
+import { VC_CONTEXT_V1 } from '../src/identity/credentials/verification/vc-payload';
+import { openStore } from '../src/platform/database/open-database';
 
 export interface BenchFigure {
   figure: string;

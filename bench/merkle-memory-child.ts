@@ -4,10 +4,10 @@
 // `merkletreejs` builds the peer's tree over the same kind of leaves and keeps it.
 import crypto from 'node:crypto';
 import { MerkleTree as MerkleTreeJs } from 'merkletreejs';
-import { Notary } from '../src/notary/notary';
-import type { AnchoringChain } from '../src/notary/ports';
-import { createLogger } from '../src/observability/logger';
-import type { BatchLeaves, BatchRecord, SqlStore } from '../src/store/store';
+import { Notary } from '../src/notarization/notary';
+import type { AnchoringChain } from '../src/notarization/ports';
+import { createLogger } from '../src/platform/observability/logger';
+import type { BatchLeaves, BatchRecord, SqlStore } from '../src/notarization/sql/notary-store';
 
 const MIB = 2 ** 20;
 

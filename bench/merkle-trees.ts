@@ -5,8 +5,8 @@
 import crypto from 'node:crypto';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { MerkleTree as MerkleTreeJs } from 'merkletreejs';
-import { buildMerkleTree, verifyInclusion, hashLeaf, type MerkleTree } from '../src/core/merkle';
-import { buildMerkleTreeInParallel, startMerkleHelper } from '../src/notary/parallel-merkle';
+import { buildMerkleTree, verifyInclusion, hashLeaf, type MerkleTree } from '../src/core/merkle/tree';
+import { buildMerkleTreeInParallel, startMerkleHelper } from '../src/notarization/parallel-merkle';
 import { randomMultihashes } from './leaves';
 import { figure, formatRatio, formatSeconds, type Figure } from './report';
 import { collectGarbage, median, round, timeSync } from './stats';

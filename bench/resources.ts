@@ -1,7 +1,7 @@
 // What a bench section starts — child processes, temporary directories, databases — is registered
 // here and released when the section ends, fails or times out, and (synchronously) when the bench
 // process exits, so no service, Anvil or data directory outlives a run.
-import { isProcessAlive } from '../src/store/directory-lock';
+import { isProcessAlive } from '../src/platform/directory-lock';
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';

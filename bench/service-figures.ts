@@ -4,7 +4,7 @@
 // (`did-notary serve`, embedded PGlite and Anvil, RATE_LIMIT=0, BATCH_INTERVAL=1s) is measured over
 // loopback HTTP: gas per anchor, receipt fetch, submission-to-anchor latency, single and bulk submission.
 import { randomBytes } from 'node:crypto';
-import { openStore } from '../src/store/open-store';
+import { openStore } from '../src/platform/database/open-database';
 import { runLoad, type LoadResult } from './http-load';
 import { digestHex, randomDigestHexes, randomMultihashes } from './leaves';
 import { figure, formatCount, formatSeconds, type Figure } from './report';

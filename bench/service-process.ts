@@ -1,7 +1,7 @@
 // The real service for the HTTP figures: `did-notary serve` as a child process (as a user runs it),
 // on a loopback port, with its log in a file, stopped with SIGTERM (and its process group killed
 // if it lingers) when the section's scope closes.
-import { findFreePort } from '../src/chain/embedded-anvil';
+import { findFreePort } from '../src/platform/chain/embedded-anvil/embedded-anvil';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ResourceScope } from './resources';

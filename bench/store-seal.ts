@@ -1,9 +1,9 @@
 // Figure 3: sealing a large batch in the store (embedded PGlite and PostgreSQL): documents are
 // bulk-inserted first (not timed), then `store.sealNextBatch(n, computeRoot)` is timed with the
 // notary's own tree computation. The embedded data prepared here is reused by the service figures.
-import { BatchTreeCache } from '../src/notary/batch-trees';
-import { openStore } from '../src/store/open-store';
-import type { BatchLeaves, SqlStore } from '../src/store/store';
+import { BatchTreeCache } from '../src/notarization/batch-trees';
+import { openStore } from '../src/platform/database/open-database';
+import type { BatchLeaves, SqlStore } from '../src/notarization/sql/notary-store';
 import { randomMultihashes } from './leaves';
 import { figure, formatSeconds, type Figure } from './report';
 import type { ResourceScope } from './resources';

@@ -2,7 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ApiKeyRecord, Scope, SqlStore } from '../store/store';
+import type { ApiKeyRecord, Scope, SqlStore } from '../notarization/sql/notary-store';
 
 const KEY_PREFIX = 'dnk_';
 

@@ -2,8 +2,8 @@
 // for running the service against a public chain.
 import { Command, Option } from 'commander';
 import { JsonRpcProvider, Wallet, formatEther } from 'ethers';
-import { loadDidRegistryArtifact, loadDocumentAnchorArtifact } from '../chain/artifacts';
-import { deployContract } from '../chain/deployment';
+import { loadDidRegistryArtifact, loadDocumentAnchorArtifact } from '../platform/chain/artifacts';
+import { deployContract } from '../platform/chain/deployment';
 import { redactUrl } from '../config/config';
 
 export function registerDeployCommand(program: Command): void {

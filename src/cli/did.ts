@@ -1,8 +1,8 @@
 // `did-notary did resolve <did>`: through a running service (--server), or locally: did:key offline,
 // did:web over guarded HTTPS, did:ethr through --rpc-url.
 import { Command, Option } from 'commander';
-import { DidResolver, resolutionProblem } from '../did/did-resolution';
-import { OutboundFetcher } from '../did/outbound-fetch';
+import { DidResolver, resolutionProblem } from '../identity/did/did-resolution';
+import { OutboundFetcher } from '../identity/did/outbound-fetch';
 import { serverOption, serviceRequest } from './credential';
 
 /** ethr-did-resolver's canonical ERC-1056 registry on public chains. */

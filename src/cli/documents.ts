@@ -4,9 +4,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { JsonRpcProvider } from 'ethers';
-import { documentIdFromDigest, type DocumentId } from '../core/document-id';
-import type { Receipt, ReceiptVerification } from '../core/receipt';
-import { verifyReceiptOnChain } from '../chain/receipt-verification';
+import { documentIdFromDigest, type DocumentId } from '../core/ids/document-id';
+import type { Receipt, ReceiptVerification } from '../core/receipts/receipt';
+import { verifyReceiptOnChain } from '../platform/chain/receipt-verification';
 import { createProgress } from './progress';
 
 /** Exit codes of `verify`: 0 valid, 1 invalid (with the reason), 2 usage error. */

@@ -1,8 +1,8 @@
 // `did-notary keys create|list|revoke`: through a running service (--server) or directly on the store.
 import { Command, Option } from 'commander';
 import { createApiKey } from '../access/api-keys';
-import { openStore } from '../store/open-store';
-import { SCOPES, type ApiKeyRecord, type Scope } from '../store/store';
+import { openStore } from '../platform/database/open-database';
+import { SCOPES, type ApiKeyRecord, type Scope } from '../notarization/sql/notary-store';
 import { addSettingOptions, configFromCommand } from './settings-options';
 
 interface KeyView {

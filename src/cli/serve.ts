@@ -1,7 +1,7 @@
 // `did-notary serve`: runs the service until SIGINT/SIGTERM, then stops it gracefully.
 import type { Command } from 'commander';
 import { installRequestBoundary } from '../http/request-boundary';
-import { createLogger } from '../observability/logger';
+import { createLogger } from '../platform/observability/logger';
 import { addSettingOptions, configFromCommand } from './settings-options';
 
 export function registerServeCommand(program: Command): void {

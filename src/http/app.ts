@@ -2,11 +2,11 @@
 import express, { type Express } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { Config } from '../config/config';
-import type { IdentityServices } from '../credentials/identity-services';
-import type { Notary } from '../notary/notary';
-import type { Logger } from '../observability/logger';
-import type { ServiceMetrics } from '../observability/metrics';
-import type { SqlStore } from '../store/store';
+import type { IdentityServices } from '../identity/identity-services';
+import type { Notary } from '../notarization/notary';
+import type { Logger } from '../platform/observability/logger';
+import type { ServiceMetrics } from '../platform/observability/metrics';
+import type { SqlStore } from '../notarization/sql/notary-store';
 import { webRoutes, type WebRouteOptions } from '../web/routes';
 import { createRequestGuards, requireScope, type RequestGuards } from './auth';
 import { OPENAPI_PATH } from './openapi-document';

@@ -1,7 +1,7 @@
 // Bearer API-key authentication and scope checks for write endpoints.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ApiKeyAuthenticator } from '../access/api-keys';
-import type { ApiKeyRecord, Scope, SqlStore } from '../store/store';
+import type { ApiKeyRecord, Scope, SqlStore } from '../notarization/sql/notary-store';
 import { HttpProblem } from './problems';
 import { createRateLimiter } from './rate-limit';
 

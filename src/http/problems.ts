@@ -1,7 +1,7 @@
 // The one place where errors become RFC 9457 problem+json responses, each kind with a stable `type` URI.
 import type { ErrorRequestHandler, Response } from 'express';
 import { DomainError } from '../core/errors';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../platform/observability/logger';
 
 /** Stable problem kinds; the `type` URI is `urn:did-notary:problem:<kind>`. Never rename one. */
 export const PROBLEM_KINDS = {

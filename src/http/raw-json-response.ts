@@ -3,7 +3,7 @@
 // so a client cannot tell which one answered.
 import { hash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../platform/observability/logger';
 import { logProblem, toProblem } from './problems';
 import { isPublicCorsRequest } from './public-cors';
 import type { ObservedRequest } from './request-observation';

@@ -5,9 +5,9 @@
 // found receipts, and unknown documents with the problem the shared mapping (problems.ts) gives;
 // everything else (malformed ids, failures, rare request shapes) goes to the Express app.
 import type { IncomingMessage, RequestListener } from 'node:http';
-import type { Notary } from '../notary/notary';
-import type { Logger } from '../observability/logger';
-import type { ServiceMetrics } from '../observability/metrics';
+import type { Notary } from '../notarization/notary';
+import type { Logger } from '../platform/observability/logger';
+import type { ServiceMetrics } from '../platform/observability/metrics';
 import { DomainError } from '../core/errors';
 import { JSON_CONTENT_TYPE, sendRawJson, sendRawProblem } from './raw-json-response';
 import { observeRequest } from './request-observation';

@@ -6,7 +6,7 @@
 // the process, as Node would end it: there is nobody to answer, and the state may be broken.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { Logger } from '../observability/logger';
+import type { Logger } from '../platform/observability/logger';
 import { toProblem } from './problems';
 
 interface RequestContext {

@@ -3,8 +3,8 @@
 // request whose connection closed before it was answered).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../observability/logger';
-import type { ServiceMetrics } from '../observability/metrics';
+import type { Logger } from '../platform/observability/logger';
+import type { ServiceMetrics } from '../platform/observability/metrics';
 
 const CALLER_REQUEST_ID = /^[\w.-]{1,100}$/;
 

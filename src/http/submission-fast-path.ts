@@ -7,10 +7,10 @@
 // put back into the stream and the key lookup's result noted, so Express validates and answers it
 // as if the fast path did not exist.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { Notary } from '../notary/notary';
-import type { Logger } from '../observability/logger';
-import type { ServiceMetrics } from '../observability/metrics';
-import type { ApiKeyRecord } from '../store/store';
+import type { Notary } from '../notarization/notary';
+import type { Logger } from '../platform/observability/logger';
+import type { ServiceMetrics } from '../platform/observability/metrics';
+import type { ApiKeyRecord } from '../notarization/sql/notary-store';
 import { bearerToken, hasScope, noteAuthentication, type RequestGuards } from './auth';
 import { JSON_CONTENT_TYPE, sendRawJson, sendRawProblem } from './raw-json-response';
 import { logClosedBeforeAnswer, observeRequest } from './request-observation';

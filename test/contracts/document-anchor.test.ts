@@ -1,6 +1,6 @@
 // DocumentAnchor on a real Anvil, through the hand-written bindings and through a plain ethers
 // Contract built from the compiled artifact. Needs `npm run compile` first.
-import { connectEmbeddedChain } from '../../src/chain/embedded-provider';
+import { connectEmbeddedChain } from '../../src/platform/chain/embedded-anvil/embedded-provider';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,15 +20,15 @@ import {
   zeroPadValue,
   type TransactionReceipt,
 } from 'ethers';
-import { ANVIL_DEV_FUNDER_KEY, startEmbeddedAnvil, type EmbeddedAnvil } from '../../src/chain/embedded-anvil';
-import { loadDocumentAnchorArtifact } from '../../src/chain/artifacts';
+import { ANVIL_DEV_FUNDER_KEY, startEmbeddedAnvil, type EmbeddedAnvil } from '../../src/platform/chain/embedded-anvil/embedded-anvil';
+import { loadDocumentAnchorArtifact } from '../../src/platform/chain/artifacts';
 import {
   AnchorContractError,
   DOCUMENT_ANCHOR_ABI,
   anchorRoot,
   findAnchoringEvent,
   readAnchoring,
-} from '../../src/chain/anchor-contract';
+} from '../../src/platform/chain/anchor-contract';
 
 const MAX_UINT32 = 2 ** 32 - 1;
 const GAS_BUDGET = 50_000n;

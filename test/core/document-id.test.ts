@@ -15,10 +15,10 @@ import {
   documentIdFromMultihash,
   hashDocument,
   parseDocumentId,
-} from '../../src/core/document-id';
+} from '../../src/core/ids/document-id';
 import { DomainError, InvalidDocumentIdError } from '../../src/core/errors';
 import { bytesToHex, hexToBytes } from '../../src/core/hex';
-import { SHA2_512 } from '../../src/core/multihash';
+import { SHA2_512 } from '../../src/core/ids/multihash';
 
 const RAW = 0x55;
 const DAG_PB = 0x70;

@@ -2,8 +2,8 @@
 // byte for byte what writeAuditPath writes for that leaf.
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, hexToBytes } from '../../src/core/hex';
-import { buildMerkleTree, MerkleTree, verifyInclusion } from '../../src/core/merkle';
-import { defaultMerkleHasher } from '../../src/core/merkle-hasher';
+import { buildMerkleTree, MerkleTree, verifyInclusion } from '../../src/core/merkle/tree';
+import { defaultMerkleHasher } from '../../src/core/merkle/hasher';
 
 const leafData = (n: number, seed = 0): Uint8Array[] =>
   Array.from({ length: n }, (_, i) => Uint8Array.of(i & 0xff, (i >> 8) & 0xff, (i >> 16) & 0xff, seed & 0xff, 0x12, 0x20));

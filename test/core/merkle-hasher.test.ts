@@ -4,8 +4,8 @@ import { hash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { createMerkleHasher, defaultMerkleHasher, scalarMerkleHasher } from '../../src/core/merkle-hasher';
-import { sha256Simd, sha256SimdModuleBytes } from '../../src/core/sha256-simd';
+import { createMerkleHasher, defaultMerkleHasher, scalarMerkleHasher } from '../../src/core/merkle/hasher';
+import { sha256Simd, sha256SimdModuleBytes } from '../../src/core/sha256/simd';
 import { DomainError } from '../../src/core/errors';
 
 const referenceLeafHash = (data: Uint8Array): Uint8Array => sha256(Uint8Array.of(0x00, ...data));
@@ -165,8 +165,8 @@ describe('defaultMerkleHasher without WebAssembly', () => {
   it('falls back to the scalar code and hashes the same (node --jitless has no WebAssembly)', () => {
     const script = `
       require('tsx/cjs/api').register();
-      const { defaultMerkleHasher } = require('./src/core/merkle-hasher.ts');
-      const { sha256Simd } = require('./src/core/sha256-simd.ts');
+      const { defaultMerkleHasher } = require('./src/core/merkle/hasher.ts');
+      const { sha256Simd } = require('./src/core/sha256/simd.ts');
       const leaves = Array.from({ length: 40 }, (_, i) => new Uint8Array(i + 20).fill(i));
       const out = new Uint8Array(32 * 40);
       defaultMerkleHasher.hashLeaves(leaves, out);

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { hash } from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { hashDocument, parseDocumentId } from '../../src/core/document-id';
+import { hashDocument, parseDocumentId } from '../../src/core/ids/document-id';
 import { DomainError } from '../../src/core/errors';
 import { bytesToHex, hexToBytes } from '../../src/core/hex';
 import {
@@ -17,8 +17,8 @@ import {
   merkleRoot,
   rootFromInclusionProof,
   verifyInclusion,
-} from '../../src/core/merkle';
-import { createMerkleHasher, defaultMerkleHasher, scalarMerkleHasher } from '../../src/core/merkle-hasher';
+} from '../../src/core/merkle/tree';
+import { createMerkleHasher, defaultMerkleHasher, scalarMerkleHasher } from '../../src/core/merkle/hasher';
 
 interface InclusionVector {
   leafIndex: number;

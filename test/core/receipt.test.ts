@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { hashDocument } from '../../src/core/document-id';
+import { hashDocument } from '../../src/core/ids/document-id';
 import { InvalidDocumentIdError, InvalidReceiptError } from '../../src/core/errors';
 import { bytesToHex } from '../../src/core/hex';
-import { buildMerkleTree } from '../../src/core/merkle';
-import { SHA2_512 } from '../../src/core/multihash';
+import { buildMerkleTree } from '../../src/core/merkle/tree';
+import { SHA2_512 } from '../../src/core/ids/multihash';
 import {
   parseReceipt,
   verifyReceipt,
@@ -13,7 +13,7 @@ import {
   type PendingReceipt,
   type ReceiptFailureReason,
   type VerifyReceiptOptions,
-} from '../../src/core/receipt';
+} from '../../src/core/receipts/receipt';
 
 const CHAIN = 'eip155:31337';
 const CONTRACT = '0x5FbDB2315678afecb367f032d93F642f64180aa3';

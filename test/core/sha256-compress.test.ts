@@ -1,7 +1,7 @@
 // The scalar compression function (sha256-compress.ts) against the standard's known answers: every
 // vector padded as FIPS 180-4 §5.1.1 says and compressed block by block.
 import { describe, expect, it } from 'vitest';
-import { compressBlock, resetState } from '../../src/core/sha256-compress';
+import { compressBlock, resetState } from '../../src/core/sha256/scalar';
 import { sha256Vectors } from './vectors/sha256-vectors';
 
 /** SHA-256 of `message` through compressBlock alone. */

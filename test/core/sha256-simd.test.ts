@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { defaultMerkleHasher } from '../../src/core/merkle-hasher';
-import { SIMD_CHUNK, SIMD_INPUT, SIMD_OUTPUT, sha256Simd } from '../../src/core/sha256-simd';
+import { defaultMerkleHasher } from '../../src/core/merkle/hasher';
+import { SIMD_CHUNK, SIMD_INPUT, SIMD_OUTPUT, sha256Simd } from '../../src/core/sha256/simd';
 import { sha256Vectors } from './vectors/sha256-vectors';
 
 const nodeSha256 = (...parts: Uint8Array[]) => {

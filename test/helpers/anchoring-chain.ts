@@ -1,11 +1,11 @@
 // A real chain to anchor on: an embedded Anvil, the DocumentAnchor contract deployed by Anvil's dev
 // funder, and an AnchorClient signing with one of Anvil's other dev keys.
 import { JsonRpcProvider, Wallet } from 'ethers';
-import { AnchorClient } from '../../src/chain/anchor-client';
-import { loadDocumentAnchorArtifact } from '../../src/chain/artifacts';
-import { deployContract } from '../../src/chain/deployment';
-import { ANVIL_DEV_FUNDER_KEY, startEmbeddedAnvil, type EmbeddedAnvil } from '../../src/chain/embedded-anvil';
-import { connectEmbeddedChain } from '../../src/chain/embedded-provider';
+import { AnchorClient } from '../../src/platform/chain/anchor-client';
+import { loadDocumentAnchorArtifact } from '../../src/platform/chain/artifacts';
+import { deployContract } from '../../src/platform/chain/deployment';
+import { ANVIL_DEV_FUNDER_KEY, startEmbeddedAnvil, type EmbeddedAnvil } from '../../src/platform/chain/embedded-anvil/embedded-anvil';
+import { connectEmbeddedChain } from '../../src/platform/chain/embedded-anvil/embedded-provider';
 import { makeTempDir } from './service-process';
 
 export interface AnchoringChain {

@@ -1,6 +1,6 @@
 // A real service logger (pino, with the service's censoring) whose JSON lines a test can read back.
 import { Writable } from 'node:stream';
-import { createLogger, type Logger } from '../../src/observability/logger';
+import { createLogger, type Logger } from '../../src/platform/observability/logger';
 
 export function capturedLogs(level = 'info'): { logger: Logger; lines: () => Record<string, unknown>[] } {
   const chunks: string[] = [];

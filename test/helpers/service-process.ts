@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
-import { findFreePort } from '../../src/chain/embedded-anvil';
+import { findFreePort } from '../../src/platform/chain/embedded-anvil/embedded-anvil';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 export const CLI = path.join(PROJECT_ROOT, 'bin', 'did-notary.js');

@@ -5,9 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/core/errors';
 import { withReceiptFastPath } from '../../src/http/receipt-fast-path';
-import type { Receipt } from '../../src/core/receipt';
-import { createLogger } from '../../src/observability/logger';
-import { ServiceMetrics } from '../../src/observability/metrics';
+import type { Receipt } from '../../src/core/receipts/receipt';
+import { createLogger } from '../../src/platform/observability/logger';
+import { ServiceMetrics } from '../../src/platform/observability/metrics';
 
 const RECEIPT = { version: 'did-notary/receipt/1', status: 'pending', document: { cid: 'bafk', multihash: '1220' }, submittedAt: '2026-11-25T00:00:00.000Z', issuer: 'did:x' } as unknown as Receipt;
 

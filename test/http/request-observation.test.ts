@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { observeRequest } from '../../src/http/request-observation';
-import { ServiceMetrics } from '../../src/observability/metrics';
+import { ServiceMetrics } from '../../src/platform/observability/metrics';
 import { capturedLogs } from '../helpers/captured-logs';
 
 describe('request observation', () => {

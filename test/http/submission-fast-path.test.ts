@@ -7,14 +7,14 @@ import net from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiKeyAuthenticator } from '../../src/access/api-keys';
-import type { DocumentId } from '../../src/core/document-id';
-import { parseDocumentId } from '../../src/core/document-id';
-import type { Receipt } from '../../src/core/receipt';
+import type { DocumentId } from '../../src/core/ids/document-id';
+import { parseDocumentId } from '../../src/core/ids/document-id';
+import type { Receipt } from '../../src/core/receipts/receipt';
 import { requireScope } from '../../src/http/auth';
 import { createRateLimiter } from '../../src/http/rate-limit';
 import { withSubmissionFastPath } from '../../src/http/submission-fast-path';
-import { ServiceMetrics } from '../../src/observability/metrics';
-import type { ApiKeyRecord } from '../../src/store/store';
+import { ServiceMetrics } from '../../src/platform/observability/metrics';
+import type { ApiKeyRecord } from '../../src/notarization/sql/notary-store';
 import { capturedLogs } from '../helpers/captured-logs';
 
 const KEYS: Record<string, ApiKeyRecord> = {

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { Interface, JsonRpcProvider } from 'ethers';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DOCUMENT_ANCHOR_ABI } from '../../src/chain/anchor-contract';
+import { DOCUMENT_ANCHOR_ABI } from '../../src/platform/chain/anchor-contract';
 import { api, makeTempDir, startServiceProcess, type ServiceProcess } from '../helpers/service-process';
 
 const ROUNDS = 4;

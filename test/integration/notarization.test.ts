@@ -7,7 +7,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedAnvil, type EmbeddedAnvil } from '../../src/chain/embedded-anvil';
+import { startEmbeddedAnvil, type EmbeddedAnvil } from '../../src/platform/chain/embedded-anvil/embedded-anvil';
 import { expectMatchesOpenApi } from '../helpers/openapi-contract';
 import { storeSettings, TEST_DATABASE_URL } from '../helpers/postgres';
 import { api, CLI, makeTempDir, PROJECT_ROOT, startServiceProcess, type ServiceProcess } from '../helpers/service-process';

@@ -3,7 +3,7 @@
 import { AbiCoder, getAddress, Interface } from 'ethers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DOCUMENT_ANCHOR_ABI } from '../../src/chain/anchor-contract';
+import { DOCUMENT_ANCHOR_ABI } from '../../src/platform/chain/anchor-contract';
 import {
   ANCHOR_OF_SELECTOR,
   ChainRequestError,

@@ -1,8 +1,8 @@
 // Credentials, status lists and presentations over HTTP. Handlers translate; the rules live in
 // src/credentials. Verification failures are 200 results with coded errors, not problems.
 import type { Express, RequestHandler } from 'express';
-import type { StatusAction } from '../../credentials/credential-issuer';
-import type { IdentityServices } from '../../credentials/identity-services';
+import type { StatusAction } from '../../identity/credentials/issuance/credential-issuer';
+import type { IdentityServices } from '../../identity/identity-services';
 import { callerKey } from '../auth';
 
 export interface CredentialRouteDependencies {

@@ -1,8 +1,8 @@
 // DID resolution over HTTP and the service's own did:web document.
 import type { Express } from 'express';
 import { DomainError } from '../../core/errors';
-import type { IdentityServices } from '../../credentials/identity-services';
-import { resolutionProblem, type ResolutionProblem } from '../../did/did-resolution';
+import type { IdentityServices } from '../../identity/identity-services';
+import { resolutionProblem, type ResolutionProblem } from '../../identity/did/did-resolution';
 
 export interface DidRouteDependencies {
   identity: Pick<IdentityServices, 'resolver' | 'didWebDocument'>;

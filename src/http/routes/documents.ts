@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import busboy from 'busboy';
 import type { Express, Request, RequestHandler, Response } from 'express';
-import { documentIdFromDigest, type DocumentId } from '../../core/document-id';
+import { documentIdFromDigest, type DocumentId } from '../../core/ids/document-id';
 import { DomainError } from '../../core/errors';
 import type { AppDependencies } from '../app';
 import { callerKey } from '../auth';

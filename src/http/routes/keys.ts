@@ -1,7 +1,7 @@
 // Admin routes for API keys; the CLI uses them when the service is running.
 import type { Express, RequestHandler } from 'express';
 import { createApiKey, type ApiKeyAuthenticator } from '../../access/api-keys';
-import type { ApiKeyRecord, Scope } from '../../store/store';
+import type { ApiKeyRecord, Scope } from '../../notarization/sql/notary-store';
 import type { AppDependencies } from '../app';
 import { HttpProblem } from '../problems';
 

@@ -1,7 +1,7 @@
 // Hashes a chosen file on this device: WebCrypto where the page is a secure context (https or
 // loopback), the core's SHA-256 elsewhere (crypto.subtle does not exist on plain-http origins).
-import { documentIdFromMultihash, type DocumentId } from '../../core/document-id';
-import { encodeMultihash, SHA2_256, SHA2_512, type MultihashAlgorithm } from '../../core/multihash';
+import { documentIdFromMultihash, type DocumentId } from '../../core/ids/document-id';
+import { encodeMultihash, SHA2_256, SHA2_512, type MultihashAlgorithm } from '../../core/ids/multihash';
 
 /** A file the person chose, with its sha2-256 identity (the default the service uses). */
 export interface HashedDocument {

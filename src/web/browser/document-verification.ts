@@ -2,7 +2,7 @@
 // from a receipt file), then verify it with the core's verifyReceipt against the chain over JSON-RPC.
 // Every situation the page must explain is one variant of VerificationOutcome.
 import { hexToBytes } from '../../core/hex';
-import { decodeMultihash } from '../../core/multihash';
+import { decodeMultihash } from '../../core/ids/multihash';
 import { InvalidReceiptError } from '../../core/errors';
 import {
   parseReceipt,
@@ -12,7 +12,7 @@ import {
   type Receipt,
   type ReceiptFailureReason,
   type ReceiptVerified,
-} from '../../core/receipt';
+} from '../../core/receipts/receipt';
 import { ChainRequestError } from './anchor-contract-calls';
 import { createChainAnchorLookup, createJsonRpcClient, readChainId } from './chain-anchor-lookup';
 import { hashDocumentFile, type HashedDocument } from './document-hashing';

@@ -1,6 +1,6 @@
 // The page's calls to a did-notary service (its own origin unless overridden): /v1/info, receipts by
 // document id, and credential verification. Everything here is optional to verification itself.
-import type { CredentialVerificationResult } from '../../credentials/credential-verifier';
+import type { CredentialVerificationResult } from '../../identity/credentials/verification/credential-verifier';
 import { DomainError } from '../../core/errors';
 
 /** The part of GET /v1/info the page uses. */

@@ -1,6 +1,6 @@
 // Renders a VerificationOutcome as the result region's content: a verdict headline, what it means, and
 // the facts behind it (time in the person's time zone, block, transaction, who anchored it).
-import type { AnchoredReceipt, Receipt } from '../../core/receipt';
+import type { AnchoredReceipt, Receipt } from '../../core/receipts/receipt';
 import { chainLabel, explorerLinks } from './chain-directory';
 import type { HashedDocument } from './document-hashing';
 import type { VerificationOutcome } from './document-verification';

@@ -1,0 +1,239 @@
+// Issuing credentials as the service DID, and revoking, suspending and reinstating them. Each status
+// change publishes a new signed status list version whose hash goes to the notary after the commit.
+import { randomUUID } from 'node:crypto';
+import { DomainError } from '../../../core/errors';
+import type { ServiceIdentity } from '../../did/service-identity';
+import type { CredentialStore, IssuedCredentialRecord, NewCredentialRecord, StatusPurpose } from '../../sql/credential-store';
+import { normalizeSignedCredential, signCredentialJwt } from './credential-jwt';
+import { microBatcher } from '../../../platform/micro-batcher';
+import { TurnQueue } from './turn-queue';
+import { canonicalJson, validateIdempotencyKey, validateIssueRequest, type ValidatedIssueRequest } from './issue-request';
+import { sha256Of, type AllocatedStatusEntry, type ClaimedStatusIndex, type PublishedStatusListVersion, type StatusLists } from '../status-lists/status-lists';
+import { STATUS_LIST_CONTEXT, VC_CONTEXT_V1 } from '../verification/vc-payload';
+
+/** Where failures that must not fail a request (notarizing a list version, clean-ups) are reported. */
+export interface ErrorReporter {
+  error(details: object, message: string): void;
+}
+
+/** The response to an issue request (also what an idempotency key replays). */
+export interface IssuedCredential {
+  id: string;
+  jwt: string;
+  /** The credential decoded into its W3C JSON form (did-jwt-vc normalisation). */
+  credential: Record<string, unknown>;
+  /** Its `credentialStatus` entries: one for revocation, one for suspension. */
+  status: AllocatedStatusEntry[];
+}
+
+export type CredentialState = 'active' | 'suspended' | 'revoked';
+export type StatusAction = 'revoke' | 'suspend' | 'reinstate';
+
+/** A credential's status after a change. */
+export interface CredentialStatusView {
+  id: string;
+  state: CredentialState;
+  revokedAt: string | null;
+  suspendedAt: string | null;
+  /** The status list version that now reflects this state. */
+  statusList: { id: string; purpose: 'revocation' | 'suspension'; version: number };
+}
+
+/** Who asks for a status change: the owning tenant, or an admin acting for any tenant. */
+export interface StatusCaller {
+  tenantId: string;
+  admin: boolean;
+}
+
+export interface CredentialIssuerOptions {
+  store: CredentialStore;
+  statusLists: StatusLists;
+  identity: ServiceIdentity;
+  /** Announces a committed status list version (notarizes its SHA-256); must not throw. */
+  publish: (version: PublishedStatusListVersion) => Promise<void>;
+  reporter?: ErrorReporter;
+  now?: () => number;
+  /** How long idempotency keys (and the responses they replay) are kept (default 24 h). */
+  idempotencyRetentionMs?: number;
+}
+
+/**
+ * Concurrent issues are recorded in groups of this many: while one group's write commits (in the
+ * database's own thread or process), the next group signs, instead of every issue waiting on one write
+ * with the CPU idle. Smaller groups cost the database more statements per credential.
+ */
+const RECORD_GROUP = 8;
+
+export class CredentialIssuer {
+  private readonly now: () => number;
+  private lastCleanup = 0;
+  /** Concurrent issues share one statement (group commit). */
+  private readonly recordBatched: (record: NewCredentialRecord) => Promise<boolean>;
+  /** Signatures take turns, so concurrent issues do not sign in lock step (turn-queue.ts). */
+  private readonly signingTurns = new TurnQueue();
+
+  constructor(private readonly options: CredentialIssuerOptions) {
+    this.now = options.now ?? Date.now;
+    this.recordBatched = microBatcher((records: NewCredentialRecord[]) => options.store.insertCredentials(options.store.db, records), {
+      flushAt: RECORD_GROUP,
+      maxInFlight: 2,
+      moreComing: () => this.signingTurns.waiting > 0,
+    });
+  }
+
+  /**
+   * Issues a credential for a tenant. With an idempotency key, a repeated request (same tenant, key
+   * and body) returns the first response (`replayed: true`); a different body is refused. A credential
+   * is returned only once it is recorded, so it can be revoked even after a crash.
+   */
+  async issue(tenantId: string, input: unknown, idempotencyKey?: string): Promise<{ result: IssuedCredential; replayed: boolean }> {
+    const { store, statusLists } = this.options;
+    const nowMs = this.now();
+    const request = validateIssueRequest(input, nowMs);
+    const key = idempotencyKey === undefined ? undefined : validateIdempotencyKey(idempotencyKey);
+    this.cleanUpOccasionally(nowMs);
+    if (key === undefined) {
+      if (request.id !== undefined && (await store.credentialExists(store.db, request.id))) throw alreadyExists(request.id);
+      const issued = await this.sign(tenantId, request, nowMs, await statusLists.allocate());
+      if (!(await this.recordBatched(issued.record))) throw alreadyExists(issued.record.id);
+      return { result: issued.result, replayed: false };
+    }
+    const requestHash = sha256Of(canonicalJson(request));
+    // Before the transaction: claiming indices uses the store's own connection, and an embedded
+    // database's transaction holds off every other statement, so it must not wait for a signature.
+    const status = await statusLists.allocate();
+    let recording = false;
+    let outcome: { result: IssuedCredential; replayed: boolean };
+    try {
+      const issued = await this.sign(tenantId, request, nowMs, status);
+      outcome = await store.transaction(async (tx) => {
+        const claim = await store.claimIdempotencyKey(tx, tenantId, key, requestHash);
+        if (!claim.claimed) {
+          if (Buffer.compare(Buffer.from(claim.requestSha256), Buffer.from(requestHash)) !== 0) {
+            throw new DomainError('IDEMPOTENCY_KEY_MISMATCH', 'this Idempotency-Key was used with a different request body');
+          }
+          if (!claim.response) throw new DomainError('IDEMPOTENCY_KEY_IN_USE', 'a request with this Idempotency-Key is still in progress');
+          return { result: claim.response as IssuedCredential, replayed: true };
+        }
+        if (request.id !== undefined && (await store.credentialExists(tx, request.id))) throw alreadyExists(request.id);
+        recording = true;
+        const [recorded] = await store.insertCredentials(tx, [issued.record]);
+        if (!recorded) throw alreadyExists(issued.record.id);
+        await store.saveIdempotentResponse(tx, tenantId, key, issued.result);
+        return { result: issued.result, replayed: false };
+      });
+    } catch (error) {
+      // Nothing holds the indices unless the credential's insert was sent: they can go to the next issue.
+      if (!recording) statusLists.release([status.revocation, status.suspension]);
+      throw error;
+    }
+    if (outcome.replayed) statusLists.release([status.revocation, status.suspension]);
+    return outcome;
+  }
+
+  /** Signs the credential with its claimed status indices: the JWT, its W3C form and the record to store. */
+  private async sign(
+    tenantId: string,
+    request: ValidatedIssueRequest,
+    nowMs: number,
+    status: Record<StatusPurpose, ClaimedStatusIndex>,
+  ): Promise<{ result: IssuedCredential; record: NewCredentialRecord }> {
+    const id = request.id ?? `urn:uuid:${randomUUID()}`;
+    const entries = [status.revocation.entry, status.suspension.entry];
+    const types = ['VerifiableCredential', ...request.types];
+    await this.signingTurns.next();
+    const signed = await signCredentialJwt(this.options.identity, {
+      id,
+      subject: request.subject,
+      validFromSeconds: request.validFromSeconds ?? Math.floor(nowMs / 1000),
+      ...(request.expiresAtSeconds !== undefined ? { expiresAtSeconds: request.expiresAtSeconds } : {}),
+      context: [VC_CONTEXT_V1, STATUS_LIST_CONTEXT],
+      types,
+      claims: request.claims,
+      credentialStatus: entries,
+    });
+    return {
+      result: { id, jwt: signed.jwt, credential: normalizeSignedCredential(signed), status: entries },
+      record: {
+        id,
+        tenantId,
+        subject: request.subject,
+        types,
+        jwtSha256: sha256Of(signed.jwt),
+        issuedAt: new Date(nowMs),
+        expiresAt: request.expiresAtSeconds === undefined ? null : new Date(request.expiresAtSeconds * 1000),
+        revocationList: status.revocation.listId,
+        revocationIndex: status.revocation.index,
+        suspensionList: status.suspension.listId,
+        suspensionIndex: status.suspension.index,
+      },
+    };
+  }
+
+  /** Revokes (final), suspends or reinstates a credential; repeating a change is a no-op. */
+  async changeStatus(caller: StatusCaller, id: string, action: StatusAction): Promise<CredentialStatusView> {
+    const { store, statusLists } = this.options;
+    const published: PublishedStatusListVersion[] = [];
+    const view = await store.transaction(async (tx) => {
+      const found = await store.findCredential(tx, id);
+      if (!found || (!caller.admin && found.tenantId !== caller.tenantId)) {
+        throw new DomainError('CREDENTIAL_NOT_FOUND', `no credential ${id.slice(0, 200)} issued for this tenant`);
+      }
+      const purpose = action === 'revoke' ? 'revocation' : 'suspension';
+      // Lock order: the list, then the credential; every status change of a list is serialised.
+      const list = (await store.lockStatusList(tx, purpose === 'revocation' ? found.revocationList : found.suspensionList))!;
+      const credential = (await store.findCredential(tx, id, { forUpdate: true }))!;
+      const at = new Date(this.now());
+      let changed = false;
+      if (action === 'revoke') {
+        if (!credential.revokedAt) {
+          await store.updateCredentialStatus(tx, id, { revokedAt: at });
+          credential.revokedAt = at;
+          changed = true;
+        }
+      } else {
+        if (credential.revokedAt) {
+          throw new DomainError('CREDENTIAL_REVOKED', `credential ${id} is revoked; revocation is final`, { id });
+        }
+        const suspend = action === 'suspend';
+        if (suspend !== (credential.suspendedAt !== null)) {
+          await store.updateCredentialStatus(tx, id, { suspendedAt: suspend ? at : null });
+          credential.suspendedAt = suspend ? at : null;
+          changed = true;
+        }
+      }
+      let version = list.version;
+      if (changed) {
+        const next = await statusLists.republish(tx, list);
+        published.push(next);
+        version = next.version;
+      }
+      return statusView(credential, { id: list.id, purpose, version });
+    });
+    for (const version of published) await this.options.publish(version);
+    return view;
+  }
+
+  private cleanUpOccasionally(nowMs: number): void {
+    if (nowMs - this.lastCleanup < 3_600_000) return;
+    this.lastCleanup = nowMs;
+    const cutoff = new Date(nowMs - (this.options.idempotencyRetentionMs ?? 86_400_000));
+    this.options.store.deleteIdempotencyKeysBefore(cutoff).catch((error: unknown) => {
+      this.options.reporter?.error({ err: error }, 'could not delete old idempotency keys');
+    });
+  }
+}
+
+function alreadyExists(id: string): DomainError<'CREDENTIAL_ALREADY_EXISTS'> {
+  return new DomainError('CREDENTIAL_ALREADY_EXISTS', `a credential with id ${id} already exists`, { id });
+}
+
+function statusView(credential: IssuedCredentialRecord, statusList: CredentialStatusView['statusList']): CredentialStatusView {
+  return {
+    id: credential.id,
+    state: credential.revokedAt ? 'revoked' : credential.suspendedAt ? 'suspended' : 'active',
+    revokedAt: credential.revokedAt?.toISOString() ?? null,
+    suspendedAt: credential.suspendedAt?.toISOString() ?? null,
+    statusList,
+  };
+}

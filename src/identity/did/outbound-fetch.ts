@@ -1,0 +1,224 @@
+// The one way this service fetches a URL it did not choose (did:web documents, foreign status lists):
+// HTTPS only, public addresses only (checked on every resolved IP, then the connection is pinned to the
+// checked IP so DNS rebinding cannot swap it), no redirects, a total deadline and a body size limit.
+import dns from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
+import { DomainError } from '../../core/errors';
+import { classifyAddress } from './ip-address-policy';
+
+/** Resolves a host name to all its addresses (dns.lookup with `all: true` by default). */
+export type HostLookup = (hostname: string) => Promise<Array<{ address: string; family: number }>>;
+
+/** Opens the HTTP(S) request; injectable so tests can prove refused destinations are never contacted. */
+export type OutboundRequest = (url: URL, options: https.RequestOptions) => http.ClientRequest;
+
+export interface OutboundFetchPolicy {
+  /**
+   * Hosts (`name`, `name:port` or an IP literal) exempt from the address check: intranets and tests.
+   * Everything else must resolve to public unicast addresses only.
+   */
+  allowedHosts?: readonly string[];
+  /** Tests only: allow-listed hosts may be fetched over plain http. Never enable it in production. */
+  allowHttpForAllowedHosts?: boolean;
+  /** Deadline for the whole fetch: lookup, connect, TLS, headers and body (default 5 s). */
+  timeoutMs?: number;
+  /** Largest accepted body in bytes (default 100 KiB). */
+  maxBytes?: number;
+  lookup?: HostLookup;
+  request?: OutboundRequest;
+  /** Extra trusted CA certificates (PEM), e.g. an intranet CA. */
+  ca?: string | Buffer | Array<string | Buffer>;
+}
+
+export type OutboundFetchErrorCode =
+  | 'FETCH_REFUSED'
+  | 'FETCH_REDIRECT_REFUSED'
+  | 'FETCH_TIMEOUT'
+  | 'FETCH_TOO_LARGE'
+  | 'FETCH_BAD_CONTENT_TYPE'
+  | 'FETCH_NOT_FOUND'
+  | 'FETCH_HTTP_ERROR'
+  | 'FETCH_FAILED';
+
+/** Why an outbound fetch was refused or failed; the message is safe to show to the caller. */
+export class OutboundFetchError extends DomainError<OutboundFetchErrorCode> {}
+
+export interface FetchedResource {
+  url: string;
+  /** Media type without parameters, lower case. */
+  contentType: string;
+  body: Buffer;
+}
+
+export const DEFAULT_FETCH_TIMEOUT_MS = 5_000;
+export const DEFAULT_FETCH_MAX_BYTES = 100 * 1024;
+
+const defaultLookup: HostLookup = (hostname) => dns.promises.lookup(hostname, { all: true, verbatim: true });
+const defaultRequest: OutboundRequest = (url, options) => (url.protocol === 'https:' ? https.request(options) : http.request(options));
+
+export class OutboundFetcher {
+  private readonly allowedHosts: Set<string>;
+  private readonly timeoutMs: number;
+  private readonly maxBytes: number;
+  private readonly lookup: HostLookup;
+  private readonly request: OutboundRequest;
+
+  constructor(private readonly policy: OutboundFetchPolicy = {}) {
+    this.allowedHosts = new Set((policy.allowedHosts ?? []).map((h) => stripBrackets(h.trim().toLowerCase())));
+    this.timeoutMs = policy.timeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS;
+    this.maxBytes = policy.maxBytes ?? DEFAULT_FETCH_MAX_BYTES;
+    this.lookup = policy.lookup ?? defaultLookup;
+    this.request = policy.request ?? defaultRequest;
+  }
+
+  /** The scheme to use for `host` (`name` or `name:port`): https, or http for allow-listed hosts in tests. */
+  schemeFor(host: string): 'https:' | 'http:' {
+    return this.policy.allowHttpForAllowedHosts && this.isAllowListed(host) ? 'http:' : 'https:';
+  }
+
+  /** GETs `url` under the policy; resolves with the body or rejects with an OutboundFetchError. */
+  async get(url: string, acceptedTypes: readonly string[], options: { maxBytes?: number } = {}): Promise<FetchedResource> {
+    const deadline = Date.now() + this.timeoutMs;
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new OutboundFetchError('FETCH_REFUSED', `not a URL: ${url.slice(0, 200)}`);
+    }
+    const hostname = stripBrackets(parsed.hostname);
+    const allowListed = this.isAllowListed(parsed.host);
+    if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && allowListed && this.policy.allowHttpForAllowedHosts)) {
+      throw new OutboundFetchError('FETCH_REFUSED', `refused ${parsed.protocol}// URL: only https is fetched`);
+    }
+    if (parsed.username || parsed.password) throw new OutboundFetchError('FETCH_REFUSED', 'refused a URL carrying credentials');
+
+    const addresses = isIP(hostname) ? [{ address: hostname, family: isIP(hostname) }] : await this.resolve(hostname, deadline);
+    if (!allowListed) {
+      for (const { address } of addresses) {
+        const verdict = classifyAddress(address);
+        if (!verdict.allowed) {
+          const via = address === hostname ? '' : ` (${hostname} resolves to it)`;
+          throw new OutboundFetchError('FETCH_REFUSED', `refused to connect to ${address}${via}: ${verdict.reason} address`);
+        }
+      }
+    }
+    return this.send(parsed, addresses[0]!, acceptedTypes, options.maxBytes ?? this.maxBytes, deadline);
+  }
+
+  private isAllowListed(host: string): boolean {
+    const lower = host.toLowerCase();
+    if (this.allowedHosts.has(stripBrackets(lower))) return true;
+    const name = lower.startsWith('[') ? lower.slice(1, lower.indexOf(']')) : lower.replace(/:\d+$/, '');
+    return this.allowedHosts.has(name);
+  }
+
+  private async resolve(hostname: string, deadline: number): Promise<Array<{ address: string; family: number }>> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new OutboundFetchError('FETCH_TIMEOUT', `looking up ${hostname} took longer than ${this.timeoutMs} ms`)), Math.max(0, deadline - Date.now()));
+    });
+    try {
+      const addresses = await Promise.race([this.lookup(hostname), timeout]);
+      if (addresses.length === 0) throw new OutboundFetchError('FETCH_FAILED', `${hostname} has no address`);
+      return addresses;
+    } catch (error) {
+      if (error instanceof OutboundFetchError) throw error;
+      throw new OutboundFetchError('FETCH_FAILED', `cannot resolve ${hostname}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private send(
+    url: URL,
+    target: { address: string; family: number },
+    acceptedTypes: readonly string[],
+    maxBytes: number,
+    deadline: number,
+  ): Promise<FetchedResource> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      let request: http.ClientRequest | undefined;
+      const finish = (error: OutboundFetchError | undefined, value?: FetchedResource) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (error) {
+          request?.destroy();
+          reject(error);
+        } else resolve(value!);
+      };
+      const timer = setTimeout(
+        () => finish(new OutboundFetchError('FETCH_TIMEOUT', `${url.origin} did not answer within ${this.timeoutMs} ms`)),
+        Math.max(0, deadline - Date.now()),
+      );
+      const hostname = stripBrackets(url.hostname);
+      try {
+        request = this.request(url, {
+          method: 'GET',
+          hostname,
+          port: url.port === '' ? undefined : Number(url.port),
+          path: `${url.pathname}${url.search}`,
+          headers: { accept: acceptedTypes.join(', '), 'accept-encoding': 'identity', 'user-agent': 'did-notary' },
+          agent: false,
+          lookup: pinnedLookup(target.address, target.family),
+          ...(url.protocol === 'https:' && !isIP(hostname) ? { servername: hostname } : {}),
+          ...(this.policy.ca ? { ca: this.policy.ca } : {}),
+        });
+      } catch (error) {
+        finish(new OutboundFetchError('FETCH_FAILED', `fetching ${url.origin} failed: ${(error as Error).message}`));
+        return;
+      }
+      request.on('error', (error: NodeJS.ErrnoException) =>
+        finish(new OutboundFetchError('FETCH_FAILED', `fetching ${url.origin} failed: ${error.code ?? error.message}`)),
+      );
+      request.on('response', (response) => {
+        const status = response.statusCode ?? 0;
+        const refuse = (code: OutboundFetchErrorCode, message: string) => {
+          response.resume();
+          finish(new OutboundFetchError(code, message));
+        };
+        if (status >= 300 && status < 400) {
+          return refuse('FETCH_REDIRECT_REFUSED', `${url.origin} answered with a redirect (${status}); redirects are not followed`);
+        }
+        if (status === 404 || status === 410) return refuse('FETCH_NOT_FOUND', `${url.href} does not exist (${status})`);
+        if (status !== 200) return refuse('FETCH_HTTP_ERROR', `${url.origin} answered ${status}`);
+        const encoding = (response.headers['content-encoding'] ?? 'identity').toLowerCase();
+        if (encoding !== 'identity') return refuse('FETCH_FAILED', `refused a ${encoding}-encoded body`);
+        const contentType = (response.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+        if (!acceptedTypes.includes(contentType)) {
+          return refuse('FETCH_BAD_CONTENT_TYPE', `expected ${acceptedTypes.join(' or ')}, got ${contentType || 'no content type'}`);
+        }
+        const declared = Number(response.headers['content-length']);
+        if (Number.isFinite(declared) && declared > maxBytes) return refuse('FETCH_TOO_LARGE', `the body is larger than ${maxBytes} bytes`);
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxBytes) finish(new OutboundFetchError('FETCH_TOO_LARGE', `the body is larger than ${maxBytes} bytes`));
+          else chunks.push(chunk);
+        });
+        response.on('end', () => finish(undefined, { url: url.href, contentType, body: Buffer.concat(chunks) }));
+        response.on('error', (error) => finish(new OutboundFetchError('FETCH_FAILED', `reading from ${url.origin} failed: ${error.message}`)));
+        response.on('close', () => {
+          if (!response.complete) finish(new OutboundFetchError('FETCH_FAILED', `${url.origin} closed the connection mid-body`));
+        });
+      });
+      request.end();
+    });
+  }
+}
+
+/** A lookup that always answers with the address we already checked (no second DNS query to rebind). */
+function pinnedLookup(address: string, family: number): LookupFunction {
+  return (_hostname, options, callback) => {
+    if (options.all) callback(null, [{ address, family }]);
+    else callback(null, address, family);
+  };
+}
+
+function stripBrackets(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}

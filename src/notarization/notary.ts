@@ -1,0 +1,464 @@
+// The notarization use cases: submit documents, seal and anchor batches, hand out and verify receipts.
+import { ChainUnavailableError, DomainError } from '../core/errors';
+import { parseDocumentId, type DocumentId } from '../core/ids/document-id';
+import { bytesToHex } from '../core/hex';
+import { hashLeaf, type MerkleTree } from '../core/merkle/tree';
+import { parseReceipt, type Receipt, type ReceiptAnchor, type ReceiptVerification } from '../core/receipts/receipt';
+import type { Logger } from '../platform/observability/logger';
+import type { AnchorRecordRow, BatchRecord, SqlStore, SubmissionRecord } from './sql/notary-store';
+import { anchorBatch } from './anchor-batch';
+import { BatchTreeCache, leafIndexOf } from './batch-trees';
+import { GroupCommit } from './group-commit';
+import type { AnchoringChain } from './ports';
+
+/** How many of the newest anchored batches are re-checked against the chain at start. */
+const RECONCILE_DEPTH = 200;
+/** How often the anchoring replica re-checks recent anchorings while it runs (besides at start). */
+const RECONCILE_INTERVAL_MS = 10 * 60_000;
+/** Anchorings read from the chain at once while re-checking: 200 one after another over a remote RPC take seconds. */
+const RECONCILE_PARALLELISM = 8;
+const RECEIPT_BATCH_MAX_AGE_MS = 1_000;
+/** The longest wait between two failed rounds; a chain that comes back is noticed sooner (below). */
+const MAX_RETRY_BACKOFF_MS = 30_000;
+/** How often a chain that could not be reached is asked whether it answers again. */
+const CHAIN_PROBE_INTERVAL_MS = 1_000;
+
+export interface NotaryOptions {
+  batchIntervalMs: number;
+  batchMaxSize: number;
+  confirmations: number;
+  maxDocumentsPerRequest: number;
+  /** The service DID named as receipt issuer. */
+  issuerDid: string;
+  transactionTimeoutMs?: number;
+  /** How long an anchoring transaction may stay unmined before a fee-bumped replacement. */
+  replaceAfterMs?: number;
+  pollIntervalMs?: number;
+  /**
+   * How long a batch row read from the store lets receipts of that batch come from memory (default
+   * 1 s). Anchorings move only on a reorganisation (re-anchored by the leader, maybe another
+   * replica): a receipt can lag that by this much, then the next lookup reads the store again.
+   */
+  receiptBatchMaxAgeMs?: number;
+  /**
+   * How often the anchoring replica re-checks the chain for the recent batches' anchorings (default
+   * 10 minutes; also in the first round, and when a replica takes over the anchoring). A deep
+   * reorganisation can drop an anchoring long after it was confirmed.
+   */
+  reconcileIntervalMs?: number;
+  /** How often a chain that could not be reached is probed for its return (default 1 s). */
+  chainProbeIntervalMs?: number;
+}
+
+/** A document to submit: an identifier string from the client, or an already computed id (uploads). */
+export interface DocumentSubmission {
+  id: DocumentId;
+}
+
+export interface SubmissionMetadata {
+  label?: string;
+  externalRef?: string;
+}
+
+/** Public view of a batch. */
+export interface BatchView {
+  id: string;
+  root: string;
+  treeSize: number;
+  status: 'sealed' | 'anchored';
+  sealedAt: string;
+  anchor: (ReceiptAnchor & { gasUsed: number | null }) | null;
+}
+
+export interface NotaryEvents {
+  onSubmitted?(count: number, fresh: number): void;
+  /** `oldestSubmittedAt`: when the batch's first document was acknowledged (for latency metrics). */
+  onSealed?(batch: BatchRecord, durationMs: number, oldestSubmittedAt: Date): void;
+  onAnchored?(batch: BatchRecord, durationMs: number): void;
+  onAnchorError?(error: unknown): void;
+  onReceiptVerified?(result: ReceiptVerification): void;
+}
+
+export class Notary {
+  private readonly trees: BatchTreeCache;
+  private readonly submissions: GroupCommit;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<BatchRecord | null> | null = null;
+  private unsealedEstimate = 0;
+  private readonly abort = new AbortController();
+  private failures = 0;
+  private stopped = false;
+  private needsReconcile = false;
+  private lastReconcileAt = Number.NEGATIVE_INFINITY;
+  private follower = false;
+  private chainWatch: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: SqlStore,
+    private readonly chain: AnchoringChain,
+    private readonly options: NotaryOptions,
+    private readonly logger: Logger,
+    private readonly events: NotaryEvents = {},
+  ) {
+    this.trees = new BatchTreeCache(store);
+    this.submissions = new GroupCommit((documents) => store.insertTenantSubmissions(documents));
+  }
+
+  /** Parses client identifiers, rejecting bad ones and duplicates with the offending index. */
+  parseIdentifiers(identifiers: readonly string[]): DocumentId[] {
+    if (identifiers.length === 0) throw new DomainError('INVALID_DOCUMENT_ID', 'the list of documents is empty');
+    if (identifiers.length > this.options.maxDocumentsPerRequest) {
+      throw new DomainError(
+        'TOO_MANY_DOCUMENTS',
+        `at most ${this.options.maxDocumentsPerRequest} documents per request, got ${identifiers.length}`,
+        { limit: this.options.maxDocumentsPerRequest, count: identifiers.length },
+      );
+    }
+    const seen = new Map<string, number>();
+    return identifiers.map((identifier, index) => {
+      let id: DocumentId;
+      try {
+        id = parseDocumentId(identifier);
+      } catch (error) {
+        if (error instanceof DomainError) {
+          throw new DomainError(error.code, `hashes[${index}]: ${error.message}`, { ...(error.details ?? {}), index, value: identifier.slice(0, 200) });
+        }
+        throw error;
+      }
+      const previous = seen.get(id.multihashHex);
+      if (previous !== undefined) {
+        throw new DomainError('DUPLICATE_DOCUMENTS', `hashes[${index}] is the same document as hashes[${previous}]`, { index, duplicateOf: previous });
+      }
+      seen.set(id.multihashHex, index);
+      return id;
+    });
+  }
+
+  /** Commits documents for a tenant and returns their receipts in input order (202 semantics). */
+  async submit(tenantId: string, documents: DocumentId[], metadata: SubmissionMetadata = {}): Promise<Receipt[]> {
+    const records = await this.submissions.submit(
+      documents.map((d) => ({ tenantId, multihash: d.multihash, multihashHex: d.multihashHex, label: metadata.label, externalRef: metadata.externalRef })),
+    );
+    const fresh = records.filter((r) => !r.existing).length;
+    this.events.onSubmitted?.(records.length, fresh);
+    this.unsealedEstimate += fresh;
+    if (this.unsealedEstimate >= this.options.batchMaxSize) this.kick();
+    // Resubmitted documents may already be anchored: find their batches with one query, not one each.
+    const resubmitted = records.filter((r) => r.existing).map((r) => r.seq);
+    const batches = resubmitted.length === 0 ? [] : await this.store.findBatchesCovering(Math.min(...resubmitted), Math.max(...resubmitted));
+    const batchOf = (seq: number) => batches.find((b) => b.firstSeq <= seq && seq <= b.lastSeq) ?? null;
+    return Promise.all(
+      records.map((record, i) =>
+        record.existing ? this.receiptFor(record, documents[i]!, batchOf(record.seq)) : pendingReceipt(record, documents[i]!, this.options.issuerDid),
+      ),
+    );
+  }
+
+  /** The receipt of a document by any identifier form; DOCUMENT_NOT_FOUND when never submitted. */
+  async getReceipt(identifier: string): Promise<Receipt> {
+    const id = parseDocumentId(identifier);
+    const leafHash = hashLeaf(id.multihash);
+    const indexed = this.trees.findIndexedLeaf(leafHash, Date.now(), this.options.receiptBatchMaxAgeMs ?? RECEIPT_BATCH_MAX_AGE_MS);
+    if (indexed) {
+      const receipt = pendingReceipt({ submittedAt: new Date(indexed.submittedAt) }, id, this.options.issuerDid);
+      return anchoredReceipt(receipt, indexed.batch, indexed.tree, indexed.leafIndex, leafHash);
+    }
+    const readAt = Date.now();
+    const found = await this.store.findSubmission(id.multihash);
+    if (!found) throw new DomainError('DOCUMENT_NOT_FOUND', `no document ${id.cid} was submitted here`);
+    const receipt = await this.receiptFor(found.submission, id, found.batch, leafHash);
+    // The store's answer confirms the batch row for the receipts that memory can answer next.
+    const { batch } = found;
+    if (batch) {
+      this.trees.confirmAnchored(batch, readAt, (error) => this.logger.warn({ err: error, batch: batch.id }, 'receipt index not built; receipts of this batch come from the store'));
+    }
+    return receipt;
+  }
+
+  /** Resolves once receipts of the batch can come from memory (true) or its index failed (false): for tests. */
+  receiptIndexSettled(batchId: string): Promise<boolean> {
+    return this.trees.receiptIndexSettled(batchId);
+  }
+
+  async getBatch(id: string): Promise<BatchView> {
+    const batch = await this.store.getBatch(id);
+    if (!batch) throw new DomainError('BATCH_NOT_FOUND', `no batch ${id}`);
+    return batchView(batch);
+  }
+
+  /** A page of batches in id order (ids grow but may skip numbers). */
+  async listBatches(afterId: number, limit: number): Promise<BatchView[]> {
+    return (await this.store.listBatches(afterId, limit)).map(batchView);
+  }
+
+  /** Verifies a receipt (JSON from a client) against the chain, never against our own records. */
+  async verifyReceipt(receiptJson: unknown, hash?: string): Promise<ReceiptVerification> {
+    // Something that is not a receipt at all is a bad request (400), not a failed verification.
+    if (hash !== undefined) parseDocumentId(hash);
+    const result = await this.chain.verifyReceipt(parseReceipt(receiptJson), hash);
+    this.events.onReceiptVerified?.(result);
+    return result;
+  }
+
+  /**
+   * Starts the batching loop: seal and anchor every interval (and when a batch fills up). The first
+   * round, and one every `reconcileIntervalMs` after it, re-checks recent anchorings against the
+   * chain, so one lost since (reorg, crashed embedded chain) is anchored again instead of leaving
+   * receipts that point at nothing.
+   */
+  start(): void {
+    this.stopped = false;
+    this.needsReconcile = true;
+    void this.store.countUnsealed().then((n) => {
+      this.unsealedEstimate = n;
+    });
+    this.schedule(0);
+  }
+
+  /** Re-queues recent batches whose anchoring the chain no longer holds. */
+  private async reconcileAnchors(): Promise<void> {
+    const batches = await this.store.listRecentAnchoredBatches(RECONCILE_DEPTH);
+    for (let start = 0; start < batches.length; start += RECONCILE_PARALLELISM) {
+      const chunk = batches.slice(start, start + RECONCILE_PARALLELISM);
+      const anchorings = await Promise.all(chunk.map((batch) => this.chain.readAnchoring(bytesToHex(batch.root))));
+      for (const [i, batch] of chunk.entries()) {
+        const anchoring = anchorings[i];
+        if (anchoring && anchoring.blockNumber === batch.anchor?.blockNumber) continue;
+        const reason = anchoring
+          ? `anchoring moved from block ${batch.anchor?.blockNumber} to ${anchoring.blockNumber}`
+          : 'the chain no longer holds this anchoring';
+        this.logger.warn({ batch: batch.id, root: bytesToHex(batch.root), reason }, 're-anchoring a batch');
+        this.trees.forget(batch.id);
+        await this.store.reopenBatch(batch.id, reason);
+      }
+    }
+  }
+
+  /** Acknowledged documents not yet sealed (kept up to date in memory, exact after each seal). */
+  pendingEstimate(): number {
+    return this.unsealedEstimate;
+  }
+
+  /** Stops the loop and waits for a running seal/anchor round to finish or give up. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.stopChainWatch();
+    this.abort.abort();
+    await this.running?.catch(() => null);
+  }
+
+  /** Seals whatever is waiting and anchors every unanchored batch now; returns the batch just sealed. */
+  async anchorNow(): Promise<BatchView | null> {
+    const batch = await this.round();
+    return batch ? batchView(batch) : null;
+  }
+
+  /**
+   * Re-checks recent anchorings against the chain in the next round, which starts now: for a chain
+   * that may have lost its newest blocks (the embedded Anvil restarted after a crash).
+   */
+  recheckAnchorings(): void {
+    this.needsReconcile = true;
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.stopped || this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.schedule(0);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(async () => {
+      this.timer = undefined;
+      try {
+        await this.round();
+        this.failures = 0;
+        this.schedule(this.unsealedEstimate >= this.options.batchMaxSize ? 0 : this.options.batchIntervalMs);
+      } catch (error) {
+        this.failures += 1;
+        const backoff = Math.min(MAX_RETRY_BACKOFF_MS, this.options.batchIntervalMs * 2 ** Math.min(this.failures, 6));
+        this.events.onAnchorError?.(error);
+        const chainDown = error instanceof ChainUnavailableError;
+        this.logger.warn(
+          { err: error, retryInMs: backoff },
+          chainDown ? 'the chain cannot be reached; anchoring resumes as soon as it answers again' : 'seal/anchor round failed; will retry',
+        );
+        this.schedule(backoff);
+        // While the chain is down, a cheap probe notices its return, so catching up does not wait
+        // out the backoff.
+        if (chainDown) this.watchForChain();
+      }
+    }, delayMs);
+    this.timer.unref?.();
+  }
+
+  /** Asks the chain for its block number every second; the first answer starts a round at once. */
+  private watchForChain(): void {
+    if (this.chainWatch) return;
+    const probe = async () => {
+      if (this.stopped) return this.stopChainWatch();
+      try {
+        await this.chain.getBlockNumber();
+      } catch {
+        return; // still down
+      }
+      this.stopChainWatch();
+      this.logger.info('the chain answers again; resuming anchoring');
+      this.failures = 0;
+      this.kick();
+    };
+    this.chainWatch = setInterval(() => void probe(), this.options.chainProbeIntervalMs ?? CHAIN_PROBE_INTERVAL_MS);
+    this.chainWatch.unref?.();
+  }
+
+  private stopChainWatch(): void {
+    if (this.chainWatch) clearInterval(this.chainWatch);
+    this.chainWatch = undefined;
+  }
+
+  /**
+   * One round, never two at once: seal one batch if anything waits, then anchor all unanchored.
+   * The timer and anchorNow() may both ask; a caller waits for the round running, then runs its own.
+   */
+  private async round(): Promise<BatchRecord | null> {
+    while (this.running) await this.running.catch(() => null);
+    const run = (async () => {
+      if (!(await this.store.tryAnchoringLeadership())) {
+        if (!this.follower) this.logger.info('another replica seals and anchors; this one only takes submissions');
+        this.follower = true;
+        return null;
+      }
+      if (this.follower) {
+        this.logger.info('became the sealing and anchoring replica');
+        // The replica before may have died without re-checking what a reorganisation took.
+        this.needsReconcile = true;
+      }
+      this.follower = false;
+      if (this.needsReconcile || Date.now() - this.lastReconcileAt >= (this.options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS)) {
+        try {
+          await this.reconcileAnchors();
+          this.needsReconcile = false;
+          this.lastReconcileAt = Date.now();
+        } catch (error) {
+          // Before the first check nothing is anchored on top of an unchecked chain; a later, periodic
+          // one that fails must not stop sealing: it is tried again in the next round.
+          if (this.needsReconcile) throw error;
+          this.logger.warn({ err: error }, 'could not re-check recent anchorings against the chain; trying again next round');
+        }
+      }
+      const started = Date.now();
+      let built: ReturnType<typeof BatchTreeCache.build> | undefined;
+      const sealed = await this.store.sealNextBatch(this.options.batchMaxSize, (leaves) => {
+        built = BatchTreeCache.build(leaves);
+        return built.tree.root;
+      });
+      if (sealed && built) {
+        this.unsealedEstimate = Math.max(0, this.unsealedEstimate - sealed.batch.treeSize);
+        // The tree built for the root serves the batch's proofs: build once per seal.
+        this.trees.remember(sealed.batch.id, built);
+        this.events.onSealed?.(sealed.batch, Date.now() - started, sealed.oldestSubmittedAt);
+        this.logger.info({ batch: sealed.batch.id, treeSize: sealed.batch.treeSize }, 'batch sealed');
+      }
+      let latest: BatchRecord | null = sealed?.batch ?? null;
+      for (const batch of await this.store.listUnanchoredBatches()) {
+        const anchorStarted = Date.now();
+        const anchored = await anchorBatch(
+          this.store,
+          this.chain,
+          batch,
+          {
+            confirmations: this.options.confirmations,
+            transactionTimeoutMs: this.options.transactionTimeoutMs ?? 600_000,
+            replaceAfterMs: this.options.replaceAfterMs ?? 90_000,
+            pollIntervalMs: this.options.pollIntervalMs ?? 250,
+            signal: this.abort.signal,
+          },
+          this.logger,
+        );
+        this.events.onAnchored?.(anchored, Date.now() - anchorStarted);
+        if (latest?.id === anchored.id) latest = anchored;
+      }
+      return latest;
+    })();
+    this.running = run;
+    try {
+      return await run;
+    } finally {
+      if (this.running === run) this.running = null;
+    }
+  }
+
+  private async receiptFor(submission: SubmissionRecord, id: DocumentId, knownBatch?: BatchRecord | null, leafHash?: Uint8Array): Promise<Receipt> {
+    const batch = knownBatch === undefined ? await this.store.findBatchOfSeq(submission.seq) : knownBatch;
+    const receipt = pendingReceipt(submission, id, this.options.issuerDid);
+    if (!batch || batch.status !== 'anchored' || !batch.anchor) return receipt;
+    const { tree, seqs } = await this.trees.get(batch);
+    const leafIndex = leafIndexOf(seqs, submission.seq);
+    if (leafIndex < 0) throw new Error(`submission ${submission.seq} missing from batch ${batch.id}`);
+    return anchoredReceipt(receipt, batch, tree, leafIndex, leafHash ?? hashLeaf(id.multihash));
+  }
+}
+
+/** The pending receipt with the batch, proof and anchor of an anchored batch. */
+function anchoredReceipt(receipt: Receipt, batch: BatchRecord, tree: MerkleTree, leafIndex: number, leafHash: Uint8Array): Receipt {
+  if (!batch.anchor) throw new Error(`batch ${batch.id} has no anchoring`);
+  // Never hand out a proof that does not lead to the anchored root. The tree's root is the batch's:
+  // sealing took it from this tree, and a tree rebuilt from the store is checked against it before
+  // it is cached. So what can go wrong per receipt is the leaf, checked here, not re-hashing the path.
+  if (tree.size !== batch.treeSize || !tree.leafHashEquals(leafIndex, leafHash)) {
+    throw new Error(`leaf ${leafIndex} of batch ${batch.id} is not document ${receipt.document.cid}`);
+  }
+  // The path straight into one buffer and out as hex by Node: receipts are the hottest read.
+  const pathBytes = Buffer.allocUnsafe(tree.auditPathLength(leafIndex) * 32);
+  const auditPath: string[] = [];
+  for (let i = 0, count = tree.writeAuditPath(leafIndex, pathBytes, 0); i < count; i++) auditPath.push(pathBytes.toString('hex', 32 * i, 32 * i + 32));
+  return {
+    ...receipt,
+    status: 'anchored',
+    batch: { id: batch.id, root: bytesToHex(batch.root), treeSize: batch.treeSize },
+    proof: { type: 'rfc9162-sha256-inclusion', leafIndex, treeSize: batch.treeSize, auditPath },
+    anchor: receiptAnchor(batch.anchor),
+  };
+}
+
+function pendingReceipt(submission: Pick<SubmissionRecord, 'submittedAt'>, id: DocumentId, issuer: string): Receipt {
+  return {
+    version: 'did-notary/receipt/1',
+    status: 'pending',
+    document: { cid: id.cid, multihash: id.multihashHex },
+    submittedAt: isoTime(submission.submittedAt),
+    issuer,
+  };
+}
+
+let lastIsoDate: Date | undefined;
+let lastIsoText = '';
+
+/** `date.toISOString()`, remembered for the last Date: the documents of one insert share theirs. */
+function isoTime(date: Date): string {
+  if (date !== lastIsoDate) {
+    lastIsoText = date.toISOString();
+    lastIsoDate = date;
+  }
+  return lastIsoText;
+}
+
+function batchView(batch: BatchRecord): BatchView {
+  return {
+    id: batch.id,
+    root: bytesToHex(batch.root),
+    treeSize: batch.treeSize,
+    status: batch.status,
+    sealedAt: batch.sealedAt.toISOString(),
+    anchor: batch.anchor ? { ...receiptAnchor(batch.anchor), gasUsed: batch.anchor.gasUsed } : null,
+  };
+}
+
+/** The receipt's view of an anchoring: what the chain recorded, without our bookkeeping. */
+function receiptAnchor(anchor: AnchorRecordRow): ReceiptAnchor {
+  const { chain, contract, transactionHash, blockNumber, blockHash, timestamp } = anchor;
+  return { chain, contract, transactionHash, blockNumber, blockHash, timestamp };
+}

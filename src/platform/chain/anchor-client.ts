@@ -1,0 +1,124 @@
+// The notary's view of the chain (notary/ports.ts AnchoringChain), implemented with ethers v6:
+// reads anchorings, signs anchoring transactions ahead of broadcast, and follows them to a block.
+import { Transaction, keccak256, type Provider, type Wallet } from 'ethers';
+import type { ReceiptVerification } from '../../core/receipts/receipt';
+import { ChainUnavailableError } from '../../core/errors';
+import { callChain, isChainUnreachable } from './chain-errors';
+import { encodeAnchorCall, findAnchoringEvent, readAnchoring, type Anchoring } from './anchor-contract';
+import { verifyReceiptOnChain } from './receipt-verification';
+
+/** Gas headroom over the estimate; anchor() costs the same for every root, so this is generous. */
+const GAS_LIMIT_MARGIN = 1.25;
+
+export class AnchorClient {
+  readonly chain: string;
+  readonly contract: string;
+  readonly signerAddress: string;
+
+  constructor(
+    private readonly provider: Provider,
+    private readonly wallet: Wallet,
+    readonly chainId: number,
+    contractAddress: string,
+  ) {
+    this.chain = `eip155:${chainId}`;
+    this.contract = contractAddress.toLowerCase();
+    this.signerAddress = wallet.address.toLowerCase();
+  }
+
+  readAnchoring(rootHex: string): Promise<Anchoring | null> {
+    return callChain('anchorOf', () => readAnchoring(this.provider, this.contract, rootHex));
+  }
+
+  async findAnchoringEvent(rootHex: string, blockNumber: number): Promise<{ transactionHash: string; blockHash: string } | null> {
+    const event = await callChain('eth_getLogs', () => findAnchoringEvent(this.provider, this.contract, rootHex, blockNumber));
+    return event ? { transactionHash: event.transactionHash.toLowerCase(), blockHash: event.blockHash.toLowerCase() } : null;
+  }
+
+  /** Signs (does not send) an anchoring transaction at the signer's next pending nonce. */
+  async prepareAnchorTransaction(rootHex: string, treeSize: number): Promise<{ hash: string; nonce: number; raw: string }> {
+    const call = encodeAnchorCall(this.contract, rootHex, treeSize);
+    const [nonce, fees, estimate] = await callChain('the nonce, fee and gas estimate', () =>
+      Promise.all([
+        this.provider.getTransactionCount(this.wallet.address, 'pending'),
+        this.provider.getFeeData(),
+        this.provider.estimateGas({ ...call, from: this.wallet.address }),
+      ]),
+    );
+    const gasLimit = BigInt(Math.ceil(Number(estimate) * GAS_LIMIT_MARGIN));
+    const raw = await this.wallet.signTransaction({
+      ...call,
+      nonce,
+      chainId: this.chainId,
+      gasLimit,
+      ...(fees.maxFeePerGas != null
+        ? { type: 2, maxFeePerGas: fees.maxFeePerGas * 2n, maxPriorityFeePerGas: fees.maxPriorityFeePerGas ?? 1_000_000_000n }
+        : { type: 0, gasPrice: fees.gasPrice ?? 1_000_000_000n }),
+    });
+    return { hash: keccak256(raw), nonce, raw };
+  }
+
+  async prepareReplacement(raw: string): Promise<{ hash: string; nonce: number; raw: string }> {
+    const previous = Transaction.from(raw);
+    const fees = await callChain('eth_feeHistory', () => this.provider.getFeeData());
+    // Nodes accept a replacement only with fees at least 10% higher; bump by 25%, or to the market.
+    const bump = (old: bigint | null, market: bigint | null) => {
+      const raised = ((old ?? 0n) * 125n) / 100n + 1n;
+      return market != null && market > raised ? market : raised;
+    };
+    const signed = await this.wallet.signTransaction({
+      to: previous.to,
+      data: previous.data,
+      nonce: previous.nonce,
+      chainId: this.chainId,
+      gasLimit: previous.gasLimit,
+      ...(previous.type === 2
+        ? {
+            type: 2,
+            maxFeePerGas: bump(previous.maxFeePerGas, fees.maxFeePerGas == null ? null : fees.maxFeePerGas * 2n),
+            maxPriorityFeePerGas: bump(previous.maxPriorityFeePerGas, fees.maxPriorityFeePerGas),
+          }
+        : { type: 0, gasPrice: bump(previous.gasPrice, fees.gasPrice) }),
+    });
+    return { hash: keccak256(signed), nonce: previous.nonce, raw: signed };
+  }
+
+  async broadcast(raw: string): Promise<void> {
+    try {
+      await this.provider.broadcastTransaction(raw);
+    } catch (error) {
+      // Re-sending a transaction the node already has, or that is already mined, is expected after a
+      // restart. Geth says "already known", Anvil "transaction already imported".
+      const message = (error as Error).message ?? '';
+      if (/already known|already imported|known transaction|nonce too low|nonce has already been used|NONCE_EXPIRED/i.test(message)) return;
+      if ((error as { code?: string }).code === 'NONCE_EXPIRED') return;
+      if (isChainUnreachable(error)) throw new ChainUnavailableError(`the chain did not take the transaction: ${message.slice(0, 200)}`, { cause: error });
+      throw error;
+    }
+  }
+
+  async getMinedTransaction(hash: string) {
+    const receipt = await callChain('eth_getTransactionReceipt', () => this.provider.getTransactionReceipt(hash));
+    if (!receipt || receipt.blockNumber == null) return null;
+    return {
+      blockNumber: receipt.blockNumber,
+      blockHash: receipt.blockHash.toLowerCase(),
+      succeeded: receipt.status === 1,
+      gasUsed: Number(receipt.gasUsed),
+      feeWei: (receipt.gasUsed * receipt.gasPrice).toString(),
+    };
+  }
+
+  getConfirmedNonce(): Promise<number> {
+    return callChain('eth_getTransactionCount', () => this.provider.getTransactionCount(this.wallet.address, 'latest'));
+  }
+
+  /** Verifies a client's receipt against this chain and this service's contract. */
+  verifyReceipt(receipt: unknown, hash?: string): Promise<ReceiptVerification> {
+    return callChain('the receipt check', () => verifyReceiptOnChain(receipt, { provider: this.provider, hash, expectedContract: this.contract, chainId: this.chainId }));
+  }
+
+  getBlockNumber(): Promise<number> {
+    return callChain('eth_blockNumber', () => this.provider.getBlockNumber());
+  }
+}

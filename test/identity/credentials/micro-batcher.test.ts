@@ -1,0 +1,96 @@
+// The group commit helper and the signing turns, without a database: batching, early flushes while
+// another batch runs, holding a batch while more items are on their way, and one caller per turn.
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { microBatcher } from '../../../src/platform/micro-batcher';
+import { TurnQueue } from '../../../src/identity/credentials/issuance/turn-queue';
+
+/** A runner whose batches finish when the test says so. */
+function controlledRunner() {
+  const batches: number[][] = [];
+  const finish: Array<() => void> = [];
+  const run = (items: number[]) =>
+    new Promise<number[]>((resolve) => {
+      batches.push(items);
+      finish.push(() => resolve(items.map((i) => i * 10)));
+    });
+  return { batches, finish, run };
+}
+
+describe('microBatcher', () => {
+  it('serves calls made together with one batch, results in order', async () => {
+    const batches: number[][] = [];
+    const call = microBatcher(async (items: number[]) => {
+      batches.push(items);
+      return items.map((i) => i * 2);
+    });
+    expect(await Promise.all([1, 2, 3].map(call))).toEqual([2, 4, 6]);
+    expect(batches).toEqual([[1, 2, 3]]);
+  });
+
+  it('rejects every call of a failing batch, and serves the next batch', async () => {
+    let fail = true;
+    const call = microBatcher(async (items: number[]) => {
+      if (fail) throw new Error('boom');
+      return items;
+    });
+    const failed = await Promise.allSettled([call(1), call(2)]);
+    expect(failed.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    fail = false;
+    expect(await call(3)).toBe(3);
+  });
+
+  it('sends a batch as soon as it holds flushAt items, beside one still running, and no more than maxInFlight', async () => {
+    const { batches, finish, run } = controlledRunner();
+    const call = microBatcher(run, { flushAt: 2, maxInFlight: 2 });
+    const results = [1, 2, 3, 4, 5].map(call);
+    // two full batches left at once, without waiting for the end of the turn; the fifth waits for a slot
+    expect(batches).toEqual([[1, 2], [3, 4]]);
+    await nextTurn();
+    expect(batches).toHaveLength(2);
+    finish[0]!();
+    await nextTurn();
+    await nextTurn();
+    expect(batches).toEqual([[1, 2], [3, 4], [5]]);
+    finish[1]!();
+    finish[2]!();
+    expect(await Promise.all(results)).toEqual([10, 20, 30, 40, 50]);
+  });
+
+  it('holds a batch short of flushAt while more items are on their way', async () => {
+    const { batches, finish, run } = controlledRunner();
+    let coming = 2;
+    const call = microBatcher(run, { flushAt: 8, moreComing: () => coming > 0 });
+    const results = [call(1)];
+    await nextTurn();
+    await nextTurn();
+    expect(batches).toEqual([]); // waiting for the two announced items
+    results.push(call(2), call(3));
+    coming = 0;
+    await nextTurn();
+    await nextTurn();
+    expect(batches).toEqual([[1, 2, 3]]);
+    finish[0]!();
+    expect(await Promise.all(results)).toEqual([10, 20, 30]);
+  });
+});
+
+describe('TurnQueue', () => {
+  it('gives each caller a turn of its own, in arrival order, with other work served in between', async () => {
+    const turns = new TurnQueue();
+    const events: string[] = [];
+    const callers = [0, 1, 2].map(async (i) => {
+      await turns.next();
+      events.push(`turn ${i}`);
+      // work queued during a turn (as an I/O completion would be) runs before the turn after next
+      setImmediate(() => events.push(`after ${i}`));
+    });
+    expect(turns.waiting).toBe(3);
+    await Promise.all(callers);
+    await nextTurn();
+    await nextTurn();
+    expect(events.filter((e) => e.startsWith('turn'))).toEqual(['turn 0', 'turn 1', 'turn 2']);
+    expect(events.indexOf('after 0')).toBeLessThan(events.indexOf('turn 2'));
+    expect(turns.waiting).toBe(0);
+  });
+});

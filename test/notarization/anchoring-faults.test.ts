@@ -1,0 +1,129 @@
+// Anchoring under injected faults, on a real Anvil and a real store: stuck and dropped transactions,
+// a crash between recording and broadcasting, and a root someone else anchored first.
+import { randomBytes } from 'node:crypto';
+import { JsonRpcProvider, Wallet } from 'ethers';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AnchorClient } from '../../src/platform/chain/anchor-client';
+import { anchorRoot } from '../../src/platform/chain/anchor-contract';
+import { ANVIL_DEV_FUNDER_KEY } from '../../src/platform/chain/embedded-anvil/embedded-anvil';
+import { merkleRoot } from '../../src/core/merkle/tree';
+import { anchorBatch } from '../../src/notarization/anchor-batch';
+import { createLogger } from '../../src/platform/observability/logger';
+import { openStore } from '../../src/platform/database/open-database';
+import type { BatchRecord, SqlStore } from '../../src/notarization/sql/notary-store';
+import { startAnchoringChain, type AnchoringChain } from '../helpers/anchoring-chain';
+import { makeTempDir } from '../helpers/service-process';
+
+const DEV_KEY_1 = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
+const logger = createLogger('silent');
+
+describe('anchoring faults', () => {
+  let chain: AnchoringChain;
+  let provider: JsonRpcProvider;
+  let store: SqlStore;
+  let client: AnchorClient;
+  let signer: Wallet;
+  let contract: string;
+
+  beforeAll(async () => {
+    chain = await startAnchoringChain(DEV_KEY_1);
+    ({ provider, client, signer, contract } = chain);
+    store = await openStore({ dataDir: makeTempDir('did-notary-faults-store-') });
+  });
+  afterAll(async () => {
+    await store?.close();
+    await chain?.close();
+  });
+  beforeEach(async () => {
+    await provider.send('evm_setAutomine', [true]);
+  });
+
+  async function sealOne(): Promise<BatchRecord> {
+    await store.insertSubmissions('t', [{ multihash: Uint8Array.from([0x12, 0x20, ...randomBytes(32)]) }]);
+    const sealed = await store.sealNextBatch(10, (leaves) => merkleRoot(leaves.multihashes));
+    return sealed!.batch;
+  }
+  const options = { confirmations: 1, transactionTimeoutMs: 20_000, replaceAfterMs: 300, pollIntervalMs: 50 };
+  const waitFor = async (condition: () => Promise<boolean>) => {
+    for (let i = 0; i < 200 && !(await condition()); i++) await new Promise((r) => setTimeout(r, 50));
+  };
+  // A transaction is recorded before it is broadcast, so seeing its hash in the store does not mean
+  // the node has it yet: one evm_mine then could mine an empty block and leave it pending for good.
+  // Mine until the anchoring settles instead.
+  const mineUntilSettled = async <T>(anchoring: Promise<T>): Promise<T> => {
+    let settled = false;
+    const done = anchoring.finally(() => {
+      settled = true;
+    });
+    while (!settled) {
+      await provider.send('evm_mine', []);
+      await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, 100))]);
+    }
+    return anchoring;
+  };
+
+  it('replaces a stuck transaction with a fee-bumped one at the same nonce, and anchors once', async () => {
+    const batch = await sealOne();
+    const nonceBefore = await provider.getTransactionCount(signer.address, 'latest');
+    await provider.send('evm_setAutomine', [false]);
+    const anchoring = anchorBatch(store, client, batch, options, logger);
+    let first: string | undefined;
+    await waitFor(async () => {
+      const current = (await store.getBatch(batch.id))!.intendedTransaction?.hash;
+      first ??= current;
+      return current !== undefined && current !== first;
+    });
+    const replaced = (await store.getBatch(batch.id))!.intendedTransaction!;
+    expect(first).toBeDefined();
+    expect(replaced.hash).not.toBe(first);
+    expect(replaced.nonce).toBe(nonceBefore);
+    const anchored = await mineUntilSettled(anchoring);
+    expect(anchored.status).toBe('anchored');
+    expect(await client.readAnchoring(Buffer.from(batch.root).toString('hex'))).not.toBeNull();
+    expect(await provider.getTransactionCount(signer.address, 'latest')).toBe(nonceBefore + 1);
+  });
+
+  it('re-sends a transaction the node dropped', async () => {
+    const batch = await sealOne();
+    await provider.send('evm_setAutomine', [false]);
+    const anchoring = anchorBatch(store, client, batch, options, logger);
+    await waitFor(async () => (await store.getBatch(batch.id))!.intendedTransaction !== null);
+    const sent = (await store.getBatch(batch.id))!.intendedTransaction!;
+    await provider.send('anvil_dropTransaction', [sent.hash]);
+    await waitFor(async () => (await store.getBatch(batch.id))!.intendedTransaction!.hash !== sent.hash);
+    const anchored = await mineUntilSettled(anchoring);
+    expect(anchored.anchor?.transactionHash).toBe((await store.getBatch(batch.id))!.intendedTransaction!.hash);
+  });
+
+  it('re-sending a transaction the node holds unmined is not an error (Anvil: "transaction already imported")', async () => {
+    const batch = await sealOne();
+    await provider.send('evm_setAutomine', [false]);
+    const prepared = await client.prepareAnchorTransaction(Buffer.from(batch.root).toString('hex'), batch.treeSize);
+    await client.broadcast(prepared.raw);
+    await client.broadcast(prepared.raw);
+    await provider.send('evm_mine', []);
+    expect((await provider.getTransactionReceipt(prepared.hash))?.status).toBe(1);
+    // ...and once it is mined, sending it again is no error either.
+    await client.broadcast(prepared.raw);
+  });
+
+  it('after a crash between recording and broadcasting, sends the recorded transaction itself', async () => {
+    const batch = await sealOne();
+    const prepared = await client.prepareAnchorTransaction(Buffer.from(batch.root).toString('hex'), batch.treeSize);
+    await store.recordIntendedTransaction(batch.id, prepared); // ...and the process died here.
+    const anchored = await anchorBatch(store, client, (await store.getBatch(batch.id))!, options, logger);
+    expect(anchored.anchor?.transactionHash).toBe(prepared.hash);
+  });
+
+  it('records an anchoring made by someone else instead of sending another', async () => {
+    const batch = await sealOne();
+    const rootHex = Buffer.from(batch.root).toString('hex');
+    const other = new Wallet(ANVIL_DEV_FUNDER_KEY, provider);
+    const tx = await anchorRoot(other, contract, rootHex, batch.treeSize);
+    await tx.wait();
+    const nonceBefore = await provider.getTransactionCount(signer.address, 'latest');
+    const anchored = await anchorBatch(store, client, batch, options, logger);
+    expect(anchored.anchor?.transactionHash).toBe(tx.hash.toLowerCase());
+    expect(await provider.getTransactionCount(signer.address, 'latest')).toBe(nonceBefore);
+  });
+});

@@ -1,0 +1,148 @@
+// A chain can drop an anchoring after it was confirmed (a deep reorganisation, an embedded chain that
+// lost its state). The anchoring replica re-checks recent anchorings at start and then every
+// `reconcileIntervalMs`, and anchors a lost batch again, once. Real Anvil (evm_snapshot/evm_revert
+// stands in for the reorganisation), real contract, real store.
+import { randomBytes } from 'node:crypto';
+import { JsonRpcProvider } from 'ethers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AnchorClient } from '../../src/platform/chain/anchor-client';
+import { readAnchoring } from '../../src/platform/chain/anchor-contract';
+import { parseDocumentId } from '../../src/core/ids/document-id';
+import { Notary, type NotaryOptions } from '../../src/notarization/notary';
+import { createLogger } from '../../src/platform/observability/logger';
+import { openStore } from '../../src/platform/database/open-database';
+import type { SqlStore } from '../../src/notarization/sql/notary-store';
+import { startAnchoringChain, type AnchoringChain } from '../helpers/anchoring-chain';
+import { capturedLogs } from '../helpers/captured-logs';
+import { makeTempDir } from '../helpers/service-process';
+
+const DEV_KEY_2 = '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a';
+
+describe('re-checking anchorings while running', () => {
+  let chain: AnchoringChain;
+  let provider: JsonRpcProvider;
+  let store: SqlStore;
+  let client: AnchorClient;
+  let contract: string;
+
+  beforeAll(async () => {
+    chain = await startAnchoringChain(DEV_KEY_2);
+    ({ provider, client, contract } = chain);
+    store = await openStore({ dataDir: makeTempDir('did-notary-reconcile-store-') });
+  }, 60_000);
+  afterAll(async () => {
+    await store?.close();
+    await chain?.close();
+  });
+
+  const options = (reconcileIntervalMs: number): NotaryOptions => ({
+    batchIntervalMs: 3_600_000,
+    batchMaxSize: 1000,
+    confirmations: 1,
+    maxDocumentsPerRequest: 1000,
+    issuerDid: 'did:ethr:0x7a69:0x0000000000000000000000000000000000000001',
+    pollIntervalMs: 50,
+    reconcileIntervalMs,
+  });
+  const newDocument = () => parseDocumentId(randomBytes(32).toString('hex'));
+
+  it('anchors again, once, a batch whose anchoring the chain dropped after it was confirmed', async () => {
+    const warnings: string[] = [];
+    const logger = createLogger('silent');
+    logger.warn = ((fields: { reason?: string }, message?: string) => {
+      warnings.push(`${message}: ${fields.reason}`);
+    }) as typeof logger.warn;
+    const notary = new Notary(store, client, options(0), logger);
+    try {
+      const document = newDocument();
+      await notary.submit('t', [document]);
+      const beforeAnchoring = (await provider.send('evm_snapshot', [])) as string;
+      const first = (await notary.anchorNow())!;
+      expect(first.status).toBe('anchored');
+      expect(await readAnchoring(provider, contract, first.root)).not.toBeNull();
+      expect((await notary.getReceipt(document.multihashHex)).status).toBe('anchored');
+
+      // The reorganisation: the block with the anchoring is gone, and with it the transaction.
+      expect(await provider.send('evm_revert', [beforeAnchoring])).toBe(true);
+      expect(await readAnchoring(provider, contract, first.root)).toBeNull();
+
+      // The next round notices without a restart, and anchors the same batch in a new transaction
+      // (the round seals nothing new, so it answers null).
+      expect(await notary.anchorNow()).toBeNull();
+      const again = (await store.getBatch(first.id))!;
+      expect(again.status).toBe('anchored');
+      expect(warnings).toEqual(['re-anchoring a batch: the chain no longer holds this anchoring']);
+      const anchoring = await readAnchoring(provider, contract, first.root);
+      expect(anchoring).not.toBeNull();
+      expect(anchoring!.blockNumber).toBe(again.anchor!.blockNumber);
+      const receipt = await notary.getReceipt(document.multihashHex);
+      expect(receipt.status).toBe('anchored');
+      expect((await client.verifyReceipt(receipt, document.digestHex)).valid).toBe(true);
+
+      // Nothing else was lost: a further round anchors nothing again.
+      await notary.anchorNow();
+      expect(warnings).toHaveLength(1);
+      expect((await store.getBatch(first.id))!.anchor!.blockNumber).toBe(again.anchor!.blockNumber);
+    } finally {
+      await notary.stop();
+    }
+  }, 60_000);
+
+  it('keeps sealing and anchoring when a periodic re-check cannot reach the chain', async () => {
+    const anchoredRoots = new Set((await store.listRecentAnchoredBatches(10)).map((batch) => Buffer.from(batch.root).toString('hex')));
+    expect(anchoredRoots.size).toBeGreaterThanOrEqual(1);
+    // The re-check reads the anchored roots; the new batch's own anchoring reads only its root.
+    const flaky = new Proxy(client, {
+      get: (target, property, receiver) => {
+        if (property === 'readAnchoring') {
+          return async (rootHex: string) => {
+            if (anchoredRoots.has(rootHex)) throw new Error('RPC timeout');
+            return target.readAnchoring(rootHex);
+          };
+        }
+        const value = Reflect.get(target, property, receiver) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const { logger, lines } = capturedLogs('warn');
+    const notary = new Notary(store, flaky, options(0), logger);
+    try {
+      const document = newDocument();
+      await notary.submit('t', [document]);
+      const batch = (await notary.anchorNow())!;
+      expect(batch.status).toBe('anchored');
+      expect((await notary.getReceipt(document.multihashHex)).status).toBe('anchored');
+      expect(lines().map((line) => line.msg)).toEqual(['could not re-check recent anchorings against the chain; trying again next round']);
+    } finally {
+      await notary.stop();
+    }
+  }, 60_000);
+
+  it('re-checks no more often than the interval once the first round has', async () => {
+    let reads = 0;
+    const counting = new Proxy(client, {
+      get: (target, property, receiver) => {
+        if (property === 'readAnchoring') {
+          return (rootHex: string) => {
+            reads += 1;
+            return target.readAnchoring(rootHex);
+          };
+        }
+        const value = Reflect.get(target, property, receiver) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const notary = new Notary(store, counting, options(3_600_000), createLogger('silent'));
+    try {
+      await notary.anchorNow();
+      const firstRound = reads;
+      // One anchored batch from the test above: the first round read its anchoring.
+      expect(firstRound).toBeGreaterThanOrEqual(1);
+      await notary.anchorNow();
+      await notary.anchorNow();
+      expect(reads).toBe(firstRound);
+    } finally {
+      await notary.stop();
+    }
+  }, 60_000);
+});

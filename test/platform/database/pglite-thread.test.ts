@@ -1,0 +1,228 @@
+// PGlite in its worker thread behaves like PGlite in-process: exclusive transactions, rollback on
+// error, database errors with their fields, and a closed client that refuses work.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPGliteThread, type PGliteThread } from '../../../src/platform/database/pglite/pglite-thread';
+
+describe('PGlite in a worker thread', () => {
+  let dir: string;
+  let db: PGliteThread;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'did-notary-pglite-thread-'));
+    db = await openPGliteThread(dir);
+    await db.exec('CREATE TABLE items (id INT PRIMARY KEY, payload BYTEA, at TIMESTAMPTZ DEFAULT now())');
+  }, 60_000);
+
+  afterAll(async () => {
+    await db?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('round-trips parameters and typed results', async () => {
+    const payload = new Uint8Array([0, 1, 2, 255]);
+    await db.query('INSERT INTO items (id, payload) VALUES ($1, $2)', [1, payload]);
+    const rows = await db.query<{ id: number; payload: Uint8Array; at: Date }>('SELECT id, payload, at FROM items WHERE id = $1', [1]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.id).toBe(1);
+    expect([...rows[0]!.payload]).toEqual([0, 1, 2, 255]);
+    expect(rows[0]!.at).toBeInstanceOf(Date);
+  });
+
+  it('reads every column type the store uses as PGlite itself parses it, nulls and non-ASCII text included', async () => {
+    const rows = await db.query<Record<string, unknown>>(
+      `SELECT 42::int AS small, 9007199254740993::bigint AS huge, 12::bigint AS big, 'zürich ✓'::text AS word, NULL::text AS nothing,
+              ''::bytea AS empty, '\\x00ff10'::bytea AS bytes, true AS yes, 1.5::float8 AS real, '2026-11-25T10:00:00.123Z'::timestamptz AS at,
+              '{"a":[1,2]}'::jsonb AS doc, ARRAY['x','y'] AS list`,
+    );
+    expect(rows).toEqual([
+      {
+        small: 42,
+        huge: 9007199254740993n,
+        big: 12,
+        word: 'zürich ✓',
+        nothing: null,
+        empty: new Uint8Array(0),
+        bytes: new Uint8Array([0, 255, 16]),
+        yes: true,
+        real: 1.5,
+        at: new Date('2026-11-25T10:00:00.123Z'),
+        doc: { a: [1, 2] },
+        list: ['x', 'y'],
+      },
+    ]);
+  });
+
+  it('reads results larger than one output buffer of the database', async () => {
+    const rows = await db.query<{ n: number; text: string }>("SELECT n, repeat('é', 200) AS text FROM generate_series(1, 20000) AS n");
+    expect(rows).toHaveLength(20_000);
+    expect(rows.every((row, i) => row.n === i + 1 && row.text === 'é'.repeat(200))).toBe(true);
+    const [big] = await db.query<{ blob: Uint8Array }>("SELECT decode(repeat('ab', 3000000), 'hex') AS blob");
+    expect(big!.blob.length).toBe(3_000_000);
+    expect(big!.blob.every((byte) => byte === 0xab)).toBe(true);
+  });
+
+  it('passes database errors on with their SQLSTATE and constraint', async () => {
+    const error = await db.query('INSERT INTO items (id) VALUES (1)').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as { code?: string }).code).toBe('23505');
+    expect((error as { constraint?: string }).constraint).toBe('items_pkey');
+    expect((error as Error).message).toMatch(/duplicate key/);
+  });
+
+  it('rolls a failed transaction back and keeps the connection usable', async () => {
+    const failure = await db
+      .transaction(async (tx) => {
+        await tx.query('INSERT INTO items (id) VALUES (2)');
+        throw new Error('changed my mind');
+      })
+      .catch((e: unknown) => e);
+    expect((failure as Error).message).toBe('changed my mind');
+    expect(await db.query('SELECT id FROM items WHERE id = 2')).toEqual([]);
+    expect(await db.query<{ one: number }>('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+  });
+
+  it('fails a transaction whose COMMIT rolled back because a statement in it failed', async () => {
+    const outcome = await db
+      .transaction(async (tx) => {
+        await tx.query('INSERT INTO items (id) VALUES (20)');
+        await tx.query('INSERT INTO items (id) VALUES (1)').catch(() => undefined); // duplicate key, swallowed
+        return 'done';
+      })
+      .catch((e: unknown) => e);
+    expect(outcome).toBeInstanceOf(Error);
+    expect((outcome as { code?: string }).code).toBe('25P02');
+    expect(await db.query('SELECT id FROM items WHERE id = 20')).toEqual([]);
+  });
+
+  it('keeps statements sent outside a transaction out of it, in call order', async () => {
+    const order: string[] = [];
+    let releaseTransaction!: () => void;
+    const held = new Promise<void>((resolve) => {
+      releaseTransaction = resolve;
+    });
+    const first = db.transaction(async (tx) => {
+      await tx.query('INSERT INTO items (id) VALUES (10)');
+      order.push('tx1 inserted');
+      await held;
+      // Had the outside insert of 11 run inside this transaction, the rollback would undo it too.
+      throw new Error('roll back 10');
+    });
+    // Queued while the first transaction is open: must run after it, not inside it.
+    const outside = db.query('INSERT INTO items (id) VALUES (11)').then(() => order.push('outside inserted'));
+    const second = db.transaction(async (tx) => {
+      order.push('tx2 started');
+      return (await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM items WHERE id IN (10, 11)'))[0]!.n;
+    });
+    while (order.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    // The first transaction is open and held: nothing else may run meanwhile, however long we wait.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(order).toEqual(['tx1 inserted']);
+    releaseTransaction();
+    await expect(first).rejects.toThrow('roll back 10');
+    await outside;
+    expect(await second).toBe(1);
+    expect(order).toEqual(['tx1 inserted', 'outside inserted', 'tx2 started']);
+    expect(await db.query<{ id: number }>('SELECT id FROM items WHERE id IN (10, 11) ORDER BY id')).toEqual([{ id: 11 }]);
+  });
+
+  it('keeps prepared statements across rollbacks and re-prepares them after the table changes', async () => {
+    const select = 'SELECT * FROM items WHERE id = $1';
+    await db
+      .transaction(async (tx) => {
+        await tx.query(select, [1]); // first use: prepared inside a transaction that is rolled back
+        throw new Error('roll back');
+      })
+      .catch(() => undefined);
+    expect((await db.query<{ id: number }>(select, [1]))[0]!.id).toBe(1);
+    await db.exec('ALTER TABLE items ADD COLUMN note TEXT');
+    const rows = await db.query<{ id: number; note: string | null }>(select, [1]);
+    expect(rows[0]).toMatchObject({ id: 1, note: null });
+    // A statement with a syntax error is reported and not kept.
+    await expect(db.query('SELECT FROM WHERE $1', [1])).rejects.toMatchObject({ code: '42601' });
+    await expect(db.query('SELECT FROM WHERE $1', [1])).rejects.toMatchObject({ code: '42601' });
+  });
+
+  it('keeps PGlite\'s page cache by default and takes a configured one (EMBEDDED_DB_CACHE)', async () => {
+    expect(await db.query('SHOW shared_buffers')).toEqual([{ shared_buffers: '128MB' }]);
+    const other = await openPGliteThread(fs.mkdtempSync(path.join(dir, 'cache-')), { cacheBytes: 48 * 1024 ** 2 });
+    try {
+      expect(await other.query('SHOW shared_buffers')).toEqual([{ shared_buffers: '48MB' }]);
+      // The rest of PGlite's start parameters still hold.
+      expect(await other.query('SHOW search_path')).toEqual([{ search_path: 'public' }]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('gives indexes without one a free space map that Postgres then reads, fills and keeps', async () => {
+    const dbDir = fs.mkdtempSync(path.join(dir, 'fsm-'));
+    let other = await openPGliteThread(dbDir);
+    try {
+      await other.exec('CREATE TABLE keyed (k BYTEA PRIMARY KEY, tenant TEXT NOT NULL)');
+      await other.exec('CREATE UNIQUE INDEX keyed_by_tenant ON keyed (tenant, k)');
+      const indexPaths = (
+        await other.query<{ path: string }>(
+          "SELECT pg_relation_filepath(c.oid) AS path FROM pg_class c WHERE c.relname IN ('keyed_pkey', 'keyed_by_tenant') ORDER BY c.relname",
+        )
+      ).map((row) => `${row.path}_fsm`);
+      // Postgres itself has made none: an index gets its map only when VACUUM frees a page.
+      for (const relative of indexPaths) expect(fs.existsSync(path.join(dbDir, relative))).toBe(false);
+
+      const created = await other.ensureFreeSpaceMaps();
+      expect([...created].sort()).toEqual(expect.arrayContaining(indexPaths));
+      expect(created.every((relative) => relative.endsWith('_fsm'))).toBe(true);
+      for (const relative of indexPaths) {
+        const map = fs.readFileSync(path.join(dbDir, relative));
+        expect(map.length).toBe(3 * 8192);
+        expect(map.every((byte) => byte === 0)).toBe(true);
+      }
+      expect(await other.ensureFreeSpaceMaps()).toEqual([]);
+
+      // Random keys split pages all over both indexes (each split asks the map for a free page).
+      const insert = `INSERT INTO keyed (k, tenant) SELECT decode(md5(g::text || $1) || md5(g::text), 'hex'), 't' FROM generate_series(1, 20000) g`;
+      await other.query(insert, ['first']);
+      // Free the pages of half the key space, then let a second VACUUM put them in the maps.
+      await other.exec("DELETE FROM keyed WHERE k < '\\x80'::bytea");
+      await other.exec('VACUUM keyed');
+      await other.exec("INSERT INTO keyed VALUES ('\\xff'::bytea, 'xid')");
+      await other.exec('VACUUM keyed');
+      const size = async () =>
+        (await other.query<{ bytes: string }>("SELECT pg_relation_size('keyed_pkey')::text AS bytes"))[0]!.bytes;
+      const before = await size();
+      // New keys in the freed half land on pages recycled through the map: the index does not grow.
+      await other.query(
+        `INSERT INTO keyed (k, tenant) SELECT decode('00' || md5(g::text || $1), 'hex'), 't' FROM generate_series(1, 2000) g`,
+        ['second'],
+      );
+      expect(await size()).toBe(before);
+      // Postgres wrote the freed pages into the map this created (it was all zeros).
+      await other.exec('CHECKPOINT');
+      const pkeyMap = indexPaths[1]!; // keyed_by_tenant, keyed_pkey (by name)
+      expect(fs.readFileSync(path.join(dbDir, pkeyMap)).some((byte) => byte !== 0)).toBe(true);
+
+      // After a restart the data read through either index is the data in the table.
+      await other.close();
+      other = await openPGliteThread(dbDir);
+      expect(await other.ensureFreeSpaceMaps()).toEqual([]);
+      const count = async (setting: string) => {
+        await other.exec(setting);
+        return (await other.query<{ n: number }>("SELECT count(*)::int AS n FROM keyed WHERE tenant = 't' AND k > '\\x00'::bytea"))[0]!.n;
+      };
+      const bySequentialScan = await count('SET enable_indexscan = off; SET enable_bitmapscan = off; SET enable_indexonlyscan = off');
+      const byIndex = await count('SET enable_seqscan = off; SET enable_indexscan = on; SET enable_bitmapscan = on; SET enable_indexonlyscan = on');
+      expect(byIndex).toBe(bySequentialScan);
+      expect(bySequentialScan).toBeGreaterThan(10_000);
+    } finally {
+      await other.close();
+    }
+  }, 60_000);
+
+  it('refuses queries after close', async () => {
+    const other = await openPGliteThread(fs.mkdtempSync(path.join(dir, 'second-')));
+    await other.close();
+    await expect(other.query('SELECT 1')).rejects.toThrow(/exited|closed/);
+  });
+});
