@@ -12,7 +12,7 @@ import { ensureEmbeddedDeployment } from '../src/platform/chain/deployment';
 import { ANVIL_DEV_FUNDER_KEY, startEmbeddedAnvil } from '../src/platform/chain/embedded-anvil/embedded-anvil';
 import { createIdentityServices } from '../src/identity/identity-services';
 import { VC_CONTEXT_V1 } from '../src/identity/credentials/verification/vc-payload';
-import { openStore } from '../src/platform/database/open-database';
+import { openServiceDatabase } from '../src/schema';
 
 export interface BenchFigure {
   figure: string;
@@ -44,7 +44,7 @@ export async function benchCredentials(options: BenchCredentialsOptions = {}): P
   const dataDir = fs.mkdtempSync(path.join(options.tmpDir ?? os.tmpdir(), 'did-notary-bench-credentials-'));
   const anvil = await startEmbeddedAnvil({ dataDir });
   const provider = connectEmbeddedChain(anvil);
-  const store = await openStore({ dataDir }).catch(async (error: unknown) => {
+  const db = await openServiceDatabase({ dataDir }).catch(async (error: unknown) => {
     await anvil.stop();
     throw error;
   });
@@ -57,7 +57,7 @@ export async function benchCredentials(options: BenchCredentialsOptions = {}): P
       signerAddress: new Wallet(signerPrivateKey).address,
     });
     const services = createIdentityServices({
-      db: store.db,
+      db,
       signerPrivateKey,
       chainId: anvil.chainId,
       ethrNetworks: [{ chainId: anvil.chainId, registry: deployment.didRegistry, provider }],
@@ -128,7 +128,7 @@ export async function benchCredentials(options: BenchCredentialsOptions = {}): P
     ];
   } finally {
     provider.destroy();
-    await store.close();
+    await db.close();
     await anvil.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }

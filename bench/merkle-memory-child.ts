@@ -7,7 +7,8 @@ import { MerkleTree as MerkleTreeJs } from 'merkletreejs';
 import { Notary } from '../src/notarization/notary';
 import type { AnchoringChain } from '../src/notarization/ports';
 import { createLogger } from '../src/platform/observability/logger';
-import type { BatchLeaves, BatchRecord, SqlStore } from '../src/notarization/sql/notary-store';
+import type { BatchLeaves, BatchRecord, SealableRange } from '../src/notarization/batch';
+import type { NotaryStore } from '../src/notarization/ports';
 
 const MIB = 2 ** 20;
 
@@ -39,16 +40,17 @@ async function sealThroughNotary(count: number): Promise<{ kept: unknown; peakRs
   // Only what Notary.round() touches when there is nothing to anchor; any other store method the
   // notary may call answers "nothing" by its name (list… → [], try… → true, count… → 0, else null).
   const known: Record<string, unknown> = {
-    async sealNextBatch(_maxSize: number, computeRoot: (leaves: BatchLeaves) => Uint8Array) {
-      const leaves = pending!;
+    async readSealableRange(): Promise<SealableRange | null> {
+      const leaves = pending;
       pending = null;
-      const root = computeRoot(leaves);
+      return leaves ? { afterSeq: 0, leaves, oldestSubmittedAt: new Date() } : null;
+    },
+    async recordSealedBatch(_range: SealableRange, root: Uint8Array): Promise<BatchRecord> {
       peakRss = Math.max(peakRss, process.memoryUsage.rss());
-      const batch: BatchRecord = {
+      return {
         id: '1', firstSeq: 1, lastSeq: count, treeSize: count, root, sealedAt: new Date(), status: 'sealed',
         intendedTransaction: null, attempts: 0, lastError: null, anchor: null,
       };
-      return { batch, leaves, oldestSubmittedAt: new Date() };
     },
   };
   const store = new Proxy(known, {
@@ -60,7 +62,7 @@ async function sealThroughNotary(count: number): Promise<{ kept: unknown; peakRs
       const answer = name.startsWith('list') ? [] : name.startsWith('try') ? true : name.startsWith('count') ? 0 : null;
       return async () => answer;
     },
-  }) as unknown as SqlStore;
+  }) as unknown as NotaryStore;
   const notary = new Notary(store, {} as AnchoringChain, {
     batchIntervalMs: 3_600_000,
     batchMaxSize: count,

@@ -4,7 +4,8 @@
 // (`did-notary serve`, embedded PGlite and Anvil, RATE_LIMIT=0, BATCH_INTERVAL=1s) is measured over
 // loopback HTTP: gas per anchor, receipt fetch, submission-to-anchor latency, single and bulk submission.
 import { randomBytes } from 'node:crypto';
-import { openStore } from '../src/platform/database/open-database';
+import { SqlNotaryStore } from '../src/notarization/sql/notary-store';
+import { openServiceDatabase } from '../src/schema';
 import { runLoad, type LoadResult } from './http-load';
 import { digestHex, randomDigestHexes, randomMultihashes } from './leaves';
 import { figure, formatCount, formatSeconds, type Figure } from './report';
@@ -66,10 +67,11 @@ export async function benchEmbeddedService(
     );
   } else {
     log('embedded: opening a new PGlite store');
-    const store = await openStore({ dataDir });
+    const db = await openServiceDatabase({ dataDir });
+    const store = new SqlNotaryStore(db);
     let open = true;
     scope.defer('embedded store', async () => {
-      if (open) await store.close();
+      if (open) await db.close();
     });
     for (const size of batchSizes) {
       log(`embedded: inserting ${formatCount(size)} documents (not timed)`);
@@ -77,7 +79,7 @@ export async function benchEmbeddedService(
       if (size === bigSize) {
         bigDocuments = documents;
         log(`embedded: timing the seal of ${formatCount(size)} documents`);
-        const timing = await timeRepeatedSeals(store, size, 3, log);
+        const timing = await timeRepeatedSeals(store, db, size, 3, log);
         emit(sealFigure('embedded PGlite', timing, quick));
       } else {
         const sealed = await sealWithTree(store, size);
@@ -85,7 +87,7 @@ export async function benchEmbeddedService(
       }
     }
     open = false;
-    await store.close();
+    await db.close();
   }
 
   // ---- the real service on that directory ----

@@ -1,9 +1,11 @@
 // Figure 3: sealing a large batch in the store (embedded PGlite and PostgreSQL): documents are
-// bulk-inserted first (not timed), then `store.sealNextBatch(n, computeRoot)` is timed with the
-// notary's own tree computation. The embedded data prepared here is reused by the service figures.
+// bulk-inserted first (not timed), then a seal is timed as the notary makes it: the store's sealable
+// range, the notary's own tree over it, the batch recorded. The embedded data prepared here is reused by the service figures.
 import { BatchTreeCache } from '../src/notarization/batch-trees';
-import { openStore } from '../src/platform/database/open-database';
-import type { BatchLeaves, SqlStore } from '../src/notarization/sql/notary-store';
+import type { NotaryStore } from '../src/notarization/ports';
+import { SqlNotaryStore } from '../src/notarization/sql/notary-store';
+import type { SqlClient } from '../src/platform/database/sql-client';
+import { openServiceDatabase } from '../src/schema';
 import { randomMultihashes } from './leaves';
 import { figure, formatSeconds, type Figure } from './report';
 import type { ResourceScope } from './resources';
@@ -21,37 +23,35 @@ export interface SealTiming {
 }
 
 /** Bulk-inserts `count` fresh documents for the bench tenant; returns them (leaf data). */
-export async function insertDocuments(store: SqlStore, count: number, log?: (line: string) => void): Promise<Buffer[]> {
+export async function insertDocuments(store: Pick<NotaryStore, 'insertTenantSubmissions'>, count: number, log?: (line: string) => void): Promise<Buffer[]> {
   const documents = randomMultihashes(count);
   for (let start = 0; start < count; start += INSERT_CALL) {
-    const chunk = documents.slice(start, start + INSERT_CALL).map((multihash) => ({ multihash }));
-    await store.insertSubmissions(BENCH_TENANT, chunk);
+    const chunk = documents.slice(start, start + INSERT_CALL).map((multihash) => ({ multihash, tenantId: BENCH_TENANT }));
+    await store.insertTenantSubmissions(chunk);
     if (log && count >= 200_000 && (start / INSERT_CALL) % 10 === 9) log(`  inserted ${(start + chunk.length).toLocaleString('en-US')} / ${count.toLocaleString('en-US')}`);
   }
   return documents;
 }
 
-/** Seals the next batch with the notary's tree computation (as Notary.round passes it). */
-export async function sealWithTree(store: SqlStore, maxSize: number): Promise<{ batchId: string; treeSize: number; totalMs: number; treeMs: number }> {
-  let treeMs = 0;
-  const computeRoot = (leaves: BatchLeaves): Uint8Array => {
-    const started = performance.now();
-    const root = BatchTreeCache.build(leaves).tree.root;
-    treeMs += performance.now() - started;
-    return root;
-  };
+/** Seals the next batch as Notary.seal does: the sealable range, its tree, the batch recorded. */
+export async function sealWithTree(store: NotaryStore, maxSize: number): Promise<{ batchId: string; treeSize: number; totalMs: number; treeMs: number }> {
   const started = performance.now();
-  const sealed = await store.sealNextBatch(maxSize, computeRoot);
+  const range = await store.readSealableRange(maxSize);
+  if (!range) throw new Error('nothing to seal');
+  const treeStarted = performance.now();
+  const root = BatchTreeCache.build(range.leaves).tree.root;
+  const treeMs = performance.now() - treeStarted;
+  const batch = await store.recordSealedBatch(range, root);
   const totalMs = performance.now() - started;
-  if (!sealed) throw new Error('nothing to seal');
-  return { batchId: sealed.batch.id, treeSize: sealed.batch.treeSize, totalMs, treeMs };
+  if (!batch) throw new Error('another sealer recorded the batch');
+  return { batchId: batch.id, treeSize: batch.treeSize, totalMs, treeMs };
 }
 
 /**
  * Times `runs` seals of the same `size` documents: after each timed seal but the last, the batch row
  * is deleted so the same range is sealed again (sealing writes one row; nothing else to undo).
  */
-export async function timeRepeatedSeals(store: SqlStore, size: number, runs: number, log: (line: string) => void): Promise<SealTiming> {
+export async function timeRepeatedSeals(store: NotaryStore, db: SqlClient, size: number, runs: number, log: (line: string) => void): Promise<SealTiming> {
   const timing: SealTiming = { totalMs: [], treeMs: [], size };
   for (let run = 0; run < runs; run++) {
     const sealed = await sealWithTree(store, size);
@@ -59,7 +59,7 @@ export async function timeRepeatedSeals(store: SqlStore, size: number, runs: num
     timing.totalMs.push(sealed.totalMs);
     timing.treeMs.push(sealed.treeMs);
     log(`  seal ${run + 1}/${runs}: ${formatSeconds(sealed.totalMs)} (tree ${formatSeconds(sealed.treeMs)})`);
-    if (run < runs - 1) await store.db.query('DELETE FROM batches WHERE id = $1', [sealed.batchId]);
+    if (run < runs - 1) await db.query('DELETE FROM batches WHERE id = $1', [sealed.batchId]);
   }
   return timing;
 }
@@ -77,7 +77,7 @@ export function sealFigure(backend: 'embedded PGlite' | 'PostgreSQL', timing: Se
     targetText: scaled ? `≤ ${formatSeconds((TARGET_MS * timing.size) / 1_000_000)} (10 s per 1M)` : '≤ 10 s',
     verdict: ms <= (TARGET_MS * timing.size) / 1_000_000 ? 'PASS' : 'MISS',
     note:
-      `store.sealNextBatch(${timing.size.toLocaleString('en-US')}, computeRoot) after a bulk insert, median of ${timing.totalMs.length}: ` +
+      `a seal of ${timing.size.toLocaleString('en-US')} documents (readSealableRange, the tree, recordSealedBatch) after a bulk insert, median of ${timing.totalMs.length}: ` +
       `tree (BatchTreeCache.build) ${formatSeconds(tree)}, the rest (locks, reading the rows, writing the batch) ${formatSeconds(ms - tree)}` +
       (scaled ? '; the 1M-document target is scaled linearly in --quick' : ''),
     details: { runsMs: timing.totalMs.map((v) => round(v)), treeMs: timing.treeMs.map((v) => round(v)), size: timing.size },
@@ -91,12 +91,13 @@ export async function benchPostgresSeal(
 ): Promise<Figure> {
   const size = options.quick ? 100_000 : 1_000_000;
   const databaseUrl = await createScratchDatabase(scope, options.serverUrl);
-  const store = await openStore({ dataDir: scope.tempDir('pg-unused'), databaseUrl });
-  scope.defer('PostgreSQL store', () => store.close());
+  const db = await openServiceDatabase({ dataDir: scope.tempDir('pg-unused'), databaseUrl });
+  scope.defer('PostgreSQL store', () => db.close());
+  const store = new SqlNotaryStore(db);
   options.log(`seal/PostgreSQL: inserting ${size.toLocaleString('en-US')} documents (not timed)`);
   await insertDocuments(store, size, options.log);
-  await store.db.query('ANALYZE submissions');
-  const timing = await timeRepeatedSeals(store, size, options.quick ? 1 : 3, options.log);
+  await db.query('ANALYZE submissions');
+  const timing = await timeRepeatedSeals(store, db, size, options.quick ? 1 : 3, options.log);
   return sealFigure('PostgreSQL', timing, options.quick);
 }
 

@@ -25,12 +25,14 @@ import type { HealthReport, ServiceInfo } from './http/routes/service';
 import { startMerkleHelper } from './notarization/parallel-merkle';
 import { Notary } from './notarization/notary';
 import type { Logger } from './platform/observability/logger';
+import type { SqlClient } from './platform/database/sql-client';
 import { ServiceMetrics } from './platform/observability/metrics';
 import { reuseRecentResult } from './platform/observability/recent-result';
 import { acquireDirectoryLock } from './platform/directory-lock';
-import { openStore } from './platform/database/open-database';
+import { openServiceDatabase } from './schema';
+import { SqlApiKeyStore } from './access/sql/api-key-store';
+import { SqlNotaryStore } from './notarization/sql/notary-store';
 import { SERVICE_VERSION } from './version';
-import type { SqlStore } from './notarization/sql/notary-store';
 
 /** ethr-did-resolver's canonical ERC-1056 registry, deployed at this address on most public chains. */
 const CANONICAL_DID_REGISTRY = '0xdca7ef03e98e0dc2b855be647c39abe984fcf21b';
@@ -44,7 +46,8 @@ export interface RunningService {
   url: string;
   port: number;
   info: ServiceInfo;
-  store: SqlStore;
+  /** The migrated database (tests and operations read it directly). */
+  db: SqlClient;
   notary: Notary;
   /** The admin key's secret when this start created it (first start), else null. */
   createdAdminKey: string | null;
@@ -73,11 +76,13 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     // re-checks recent anchorings (it exists only later, hence the late binding).
     let onChainRestart = () => {};
     const chainSetup = await connectChain(config, signerKey.privateKey, logger, cleanups, () => onChainRestart());
-    const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, embeddedCacheBytes: config.embeddedDbCacheBytes });
-    cleanups.push(() => store.close());
+    const db = await openServiceDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, embeddedCacheBytes: config.embeddedDbCacheBytes });
+    cleanups.push(() => db.close());
+    const keys = new SqlApiKeyStore(db);
+    const store = new SqlNotaryStore(db);
     logger.info({ store: config.databaseUrl ? redactUrl(config.databaseUrl) : `${config.dataDir}/db (embedded)` }, 'store ready');
 
-    const created = await bootstrapAdminKey(store, config.dataDir);
+    const created = await bootstrapAdminKey(keys, config.dataDir);
     const signer = chainSetup.wallet.address.toLowerCase();
     // The same did:ethr the credential services sign as: one function names it.
     const did = ethrDid(chainSetup.chainId, signer);
@@ -124,7 +129,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     );
     let listeningUrl = '';
     const identity = createIdentityServices({
-      db: store.db,
+      db,
       signerPrivateKey: signerKey.privateKey,
       chainId: chainSetup.chainId,
       ethrNetworks: [{ chainId: chainSetup.chainId, registry: chainSetup.didRegistry, provider: chainSetup.provider }],
@@ -183,7 +188,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       const checks: HealthReport['checks'] = {};
       checks.service = stopping ? { ok: false, detail: 'stopping' } : { ok: true };
       try {
-        await store.db.query('SELECT 1');
+        await db.query('SELECT 1');
         checks.store = { ok: true };
       } catch (error) {
         checks.store = { ok: false, detail: (error as Error).message };
@@ -195,12 +200,12 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     };
 
     // One key cache and one set of rate-limit buckets for the app and the fast paths in front of it.
-    const guards = createRequestGuards(store, config.rateLimitPerSecond);
+    const guards = createRequestGuards(keys, config.rateLimitPerSecond);
     const app = createApp({
       guards,
       config,
       logger,
-      store,
+      keys,
       notary,
       metrics,
       identity,
@@ -247,7 +252,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     listeningUrl = url;
     if (!info.didWeb) info.didWeb = identity.didWeb();
     logger.info({ url, did, chain: info.chain, anchorContract: info.contracts.anchor }, 'did-notary is ready');
-    return { url, port, info, store, notary, createdAdminKey: created?.secret ?? null, stop: stopAll };
+    return { url, port, info, db, notary, createdAdminKey: created?.secret ?? null, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

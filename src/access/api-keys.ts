@@ -2,7 +2,31 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ApiKeyRecord, Scope, SqlStore } from '../notarization/sql/notary-store';
+
+/** What a key may do; an `admin` key may do everything. */
+export type Scope = 'notarize' | 'issue' | 'admin';
+export const SCOPES: readonly Scope[] = ['notarize', 'issue', 'admin'];
+
+/** A key as stored and shown: never its secret or hash. */
+export interface ApiKeyRecord {
+  id: string;
+  tenantId: string;
+  scopes: Scope[];
+  label: string | null;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+/** Where keys are kept (sql/api-key-store.ts); the rest of the service sees only this. */
+export interface ApiKeyStore {
+  insertApiKey(key: { id: string; tenantId: string; keyHash: Uint8Array; scopes: Scope[]; label?: string }): Promise<ApiKeyRecord>;
+  /** The active (not revoked) key with this hash, if any. */
+  findActiveApiKeyByHash(keyHash: Uint8Array): Promise<ApiKeyRecord | null>;
+  listApiKeys(): Promise<ApiKeyRecord[]>;
+  /** Revokes a key; false when no active key has this id. */
+  revokeApiKey(id: string): Promise<boolean>;
+  countApiKeys(): Promise<number>;
+}
 
 const KEY_PREFIX = 'dnk_';
 
@@ -19,7 +43,7 @@ export function hashApiKey(secret: string): Uint8Array {
 
 /** Creates a key for a tenant; the id is public (listing, revoking), the secret is not. */
 export async function createApiKey(
-  store: SqlStore,
+  store: Pick<ApiKeyStore, 'insertApiKey'>,
   options: { tenantId: string; scopes: Scope[]; label?: string },
 ): Promise<CreatedApiKey> {
   const id = `key_${randomBytes(6).toString('hex')}`;
@@ -37,7 +61,7 @@ export class ApiKeyAuthenticator {
   private readonly cache = new Map<string, { key: ApiKeyRecord; until: number }>();
 
   constructor(
-    private readonly store: SqlStore,
+    private readonly store: Pick<ApiKeyStore, 'findActiveApiKeyByHash'>,
     private readonly ttlMs = 5_000,
     private readonly maxEntries = 10_000,
   ) {}
@@ -67,7 +91,7 @@ export class ApiKeyAuthenticator {
  * On the very first start (no key at all) creates the admin key and writes it to
  * `<dataDir>/admin-api-key` with mode 0600; returns the secret so it can be printed once.
  */
-export async function bootstrapAdminKey(store: SqlStore, dataDir: string): Promise<CreatedApiKey | null> {
+export async function bootstrapAdminKey(store: Pick<ApiKeyStore, 'countApiKeys' | 'insertApiKey'>, dataDir: string): Promise<CreatedApiKey | null> {
   if ((await store.countApiKeys()) > 0) return null;
   const created = await createApiKey(store, { tenantId: 'admin', scopes: ['admin', 'notarize', 'issue'], label: 'bootstrap admin key' });
   fs.mkdirSync(dataDir, { recursive: true });

@@ -1,8 +1,9 @@
 // `did-notary keys create|list|revoke`: through a running service (--server) or directly on the store.
 import { Command, Option } from 'commander';
 import { createApiKey } from '../access/api-keys';
-import { openStore } from '../platform/database/open-database';
-import { SCOPES, type ApiKeyRecord, type Scope } from '../notarization/sql/notary-store';
+import { SCOPES, type ApiKeyRecord, type Scope } from '../access/api-keys';
+import { SqlApiKeyStore } from '../access/sql/api-key-store';
+import { openServiceDatabase } from '../schema';
 import { addSettingOptions, configFromCommand } from './settings-options';
 
 interface KeyView {
@@ -105,7 +106,8 @@ async function openBackend(options: Record<string, unknown>): Promise<KeysBacken
     return httpBackend(options.server, options.apiKey);
   }
   const config = configFromCommand(options);
-  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, embeddedCacheBytes: config.embeddedDbCacheBytes });
+  const db = await openServiceDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, embeddedCacheBytes: config.embeddedDbCacheBytes });
+  const store = new SqlApiKeyStore(db);
   const view = (k: ApiKeyRecord): KeyView => ({
     id: k.id,
     tenant: k.tenantId,
@@ -123,7 +125,7 @@ async function openBackend(options: Record<string, unknown>): Promise<KeysBacken
       return (await store.listApiKeys()).map(view);
     },
     revoke: (id) => store.revokeApiKey(id),
-    close: () => store.close(),
+    close: () => db.close(),
   };
 }
 

@@ -6,7 +6,7 @@ import type { IdentityServices } from '../identity/identity-services';
 import type { Notary } from '../notarization/notary';
 import type { Logger } from '../platform/observability/logger';
 import type { ServiceMetrics } from '../platform/observability/metrics';
-import type { SqlStore } from '../notarization/sql/notary-store';
+import type { ApiKeyStore } from '../access/api-keys';
 import { webRoutes, type WebRouteOptions } from '../web/routes';
 import { createRequestGuards, requireScope, type RequestGuards } from './auth';
 import { OPENAPI_PATH } from './openapi-document';
@@ -26,7 +26,7 @@ import { serviceRoutes, type HealthReport, type ServiceInfo } from './routes/ser
 export interface AppDependencies {
   config: Config;
   logger: Logger;
-  store: SqlStore;
+  keys: ApiKeyStore;
   notary: Notary;
   metrics: ServiceMetrics;
   identity: IdentityServices;
@@ -60,7 +60,7 @@ export function createApp(deps: AppDependencies): Express {
   app.use(publicCors());
   app.use(requestShape());
 
-  const { authenticator, limit } = deps.guards ?? createRequestGuards(deps.store, deps.config.rateLimitPerSecond);
+  const { authenticator, limit } = deps.guards ?? createRequestGuards(deps.keys, deps.config.rateLimitPerSecond);
   const auth = {
     notarize: requireScope(authenticator, 'notarize', limit),
     issue: requireScope(authenticator, 'issue', limit),

@@ -1,7 +1,7 @@
 // Bearer API-key authentication and scope checks for write endpoints.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ApiKeyAuthenticator } from '../access/api-keys';
-import type { ApiKeyRecord, Scope, SqlStore } from '../notarization/sql/notary-store';
+import type { ApiKeyRecord, ApiKeyStore, Scope } from '../access/api-keys';
 import { HttpProblem } from './problems';
 import { createRateLimiter } from './rate-limit';
 
@@ -15,7 +15,7 @@ export interface RequestGuards {
   limit: (key: ApiKeyRecord) => void;
 }
 
-export function createRequestGuards(store: SqlStore, rateLimitPerSecond: number): RequestGuards {
+export function createRequestGuards(store: ApiKeyStore, rateLimitPerSecond: number): RequestGuards {
   return { authenticator: new ApiKeyAuthenticator(store), limit: createRateLimiter(rateLimitPerSecond) };
 }
 

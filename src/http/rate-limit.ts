@@ -1,5 +1,5 @@
 // Per-API-key token buckets: a burst of one second's worth, refilled continuously.
-import type { ApiKeyRecord } from '../notarization/sql/notary-store';
+import type { ApiKeyRecord } from '../access/api-keys';
 import { HttpProblem } from './problems';
 
 /** Creates the limiter used right after authentication; 0 requests/s disables it. */

@@ -10,7 +10,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Notary } from '../notarization/notary';
 import type { Logger } from '../platform/observability/logger';
 import type { ServiceMetrics } from '../platform/observability/metrics';
-import type { ApiKeyRecord } from '../notarization/sql/notary-store';
+import type { ApiKeyRecord } from '../access/api-keys';
 import { bearerToken, hasScope, noteAuthentication, type RequestGuards } from './auth';
 import { JSON_CONTENT_TYPE, sendRawJson, sendRawProblem } from './raw-json-response';
 import { logClosedBeforeAnswer, observeRequest } from './request-observation';

@@ -2,8 +2,8 @@
 // the signed transaction is recorded before it is broadcast, and a restart resumes where it stopped.
 import { bytesToHex } from '../core/hex';
 import type { Logger } from '../platform/observability/logger';
-import type { BatchRecord, SqlStore } from './sql/notary-store';
-import type { AnchoringChain } from './ports';
+import type { BatchRecord } from './batch';
+import type { AnchoringChain, NotaryStore } from './ports';
 
 export interface AnchorBatchOptions {
   confirmations: number;
@@ -22,7 +22,7 @@ export interface AnchorBatchOptions {
  * by asking the contract, so a root is never anchored twice.
  */
 export async function anchorBatch(
-  store: SqlStore,
+  store: Pick<NotaryStore, 'recordIntendedTransaction' | 'markAnchored'>,
   chain: AnchoringChain,
   batch: BatchRecord,
   options: AnchorBatchOptions,
@@ -88,7 +88,7 @@ export async function anchorBatch(
 }
 
 async function recordAnchoring(
-  store: SqlStore,
+  store: Pick<NotaryStore, 'recordIntendedTransaction' | 'markAnchored'>,
   chain: AnchoringChain,
   batch: BatchRecord,
   rootHex: string,

@@ -2,7 +2,9 @@
 // so a receipt's inclusion proof costs a lookup, not a rebuild. Trees of anchored batches that
 // receipts are asked for also get a receipt index (receipt-index.ts), so those receipts need no store.
 import type { MerkleTree } from '../core/merkle/tree';
-import type { BatchLeaves, BatchRecord, SqlStore, SubmissionTimeRuns } from './sql/notary-store';
+import type { BatchLeaves, BatchRecord } from './batch';
+import type { NotaryStore } from './ports';
+import type { SubmissionTimeRuns } from './submission';
 import { buildMerkleTreeInParallel } from './parallel-merkle';
 import { BatchReceiptIndex, type IndexedLeaf } from './receipt-index';
 
@@ -47,7 +49,7 @@ export class BatchTreeCache {
   private leaves = 0;
 
   constructor(
-    private readonly store: SqlStore,
+    private readonly store: Pick<NotaryStore, 'findSubmittingTenants' | 'readSubmissionTimes' | 'findResubmittedSeqs' | 'loadBatchLeaves'>,
     private readonly maxLeaves = 4_000_000,
   ) {}
 

@@ -1,7 +1,7 @@
 // Group commit: concurrent submissions share one store write. While a write is in flight, new
 // submissions queue up and go together in the next one, so N concurrent requests cost one commit
 // instead of N, and each is still acknowledged only after the commit that holds it.
-import type { SubmissionRecord, TenantSubmission } from './sql/notary-store';
+import type { SubmissionRecord, TenantSubmission } from './submission';
 
 type Write = (documents: TenantSubmission[]) => Promise<SubmissionRecord[]>;
 

@@ -5,11 +5,12 @@ import { bytesToHex } from '../core/hex';
 import { hashLeaf, type MerkleTree } from '../core/merkle/tree';
 import { parseReceipt, type Receipt, type ReceiptAnchor, type ReceiptVerification } from '../core/receipts/receipt';
 import type { Logger } from '../platform/observability/logger';
-import type { AnchorRecordRow, BatchRecord, SqlStore, SubmissionRecord } from './sql/notary-store';
+import type { BatchRecord, RecordedAnchoring } from './batch';
+import type { SubmissionRecord } from './submission';
 import { anchorBatch } from './anchor-batch';
 import { BatchTreeCache, leafIndexOf } from './batch-trees';
 import { GroupCommit } from './group-commit';
-import type { AnchoringChain } from './ports';
+import type { AnchoringChain, NotaryStore } from './ports';
 
 /** How many of the newest anchored batches are re-checked against the chain at start. */
 const RECONCILE_DEPTH = 200;
@@ -94,7 +95,7 @@ export class Notary {
   private chainWatch: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly store: SqlStore,
+    private readonly store: NotaryStore,
     private readonly chain: AnchoringChain,
     private readonly options: NotaryOptions,
     private readonly logger: Logger,
@@ -350,18 +351,8 @@ export class Notary {
         }
       }
       const started = Date.now();
-      let built: ReturnType<typeof BatchTreeCache.build> | undefined;
-      const sealed = await this.store.sealNextBatch(this.options.batchMaxSize, (leaves) => {
-        built = BatchTreeCache.build(leaves);
-        return built.tree.root;
-      });
-      if (sealed && built) {
-        this.unsealedEstimate = Math.max(0, this.unsealedEstimate - sealed.batch.treeSize);
-        // The tree built for the root serves the batch's proofs: build once per seal.
-        this.trees.remember(sealed.batch.id, built);
-        this.events.onSealed?.(sealed.batch, Date.now() - started, sealed.oldestSubmittedAt);
-        this.logger.info({ batch: sealed.batch.id, treeSize: sealed.batch.treeSize }, 'batch sealed');
-      }
+      const sealed = await this.seal();
+      if (sealed) this.events.onSealed?.(sealed.batch, Date.now() - started, sealed.oldestSubmittedAt);
       let latest: BatchRecord | null = sealed?.batch ?? null;
       for (const batch of await this.store.listUnanchoredBatches()) {
         const anchorStarted = Date.now();
@@ -389,6 +380,23 @@ export class Notary {
     } finally {
       if (this.running === run) this.running = null;
     }
+  }
+
+  /**
+   * Seals the next batch: the committed range the store offers, its tree built here with no
+   * transaction open, recorded unless another sealer recorded one first.
+   */
+  private async seal(): Promise<{ batch: BatchRecord; oldestSubmittedAt: Date } | null> {
+    const range = await this.store.readSealableRange(this.options.batchMaxSize);
+    if (!range) return null;
+    const built = BatchTreeCache.build(range.leaves);
+    const batch = await this.store.recordSealedBatch(range, built.tree.root);
+    if (!batch) return null;
+    this.unsealedEstimate = Math.max(0, this.unsealedEstimate - batch.treeSize);
+    // The tree built for the root serves the batch's proofs: build once per seal.
+    this.trees.remember(batch.id, built);
+    this.logger.info({ batch: batch.id, treeSize: batch.treeSize }, 'batch sealed');
+    return { batch, oldestSubmittedAt: range.oldestSubmittedAt };
   }
 
   private async receiptFor(submission: SubmissionRecord, id: DocumentId, knownBatch?: BatchRecord | null, leafHash?: Uint8Array): Promise<Receipt> {
@@ -458,7 +466,7 @@ function batchView(batch: BatchRecord): BatchView {
 }
 
 /** The receipt's view of an anchoring: what the chain recorded, without our bookkeeping. */
-function receiptAnchor(anchor: AnchorRecordRow): ReceiptAnchor {
+function receiptAnchor(anchor: RecordedAnchoring): ReceiptAnchor {
   const { chain, contract, transactionHash, blockNumber, blockHash, timestamp } = anchor;
   return { chain, contract, transactionHash, blockNumber, blockHash, timestamp };
 }

@@ -3,7 +3,7 @@
 // acknowledgement times of the batch's submissions. With it, a receipt of an anchored batch whose
 // tree is in memory costs one SHA-256 and a few array reads instead of a database round trip.
 import { hashPrefix, type MerkleTree } from '../core/merkle/tree';
-import type { SubmissionTimeRuns } from './sql/notary-store';
+import type { SubmissionTimeRuns } from './submission';
 
 export interface BatchReceiptIndexSource {
   tree: MerkleTree;

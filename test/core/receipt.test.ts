@@ -9,7 +9,7 @@ import {
   verifyReceipt,
   type AnchoredReceipt,
   type AnchorQuery,
-  type AnchorRecord,
+  type Anchoring,
   type PendingReceipt,
   type ReceiptFailureReason,
   type VerifyReceiptOptions,
@@ -53,12 +53,12 @@ function anchoredReceipt(): AnchoredReceipt {
   };
 }
 
-const chainRecord = (): AnchorRecord => ({ timestamp: 1764000000, blockNumber: 42, treeSize: 13, submitter: SUBMITTER });
+const chainRecord = (): Anchoring => ({ timestamp: 1764000000, blockNumber: 42, treeSize: 13, submitter: SUBMITTER });
 
 /** An in-memory chain: the anchor contract's storage, keyed like anchorOf(root) on one contract. */
-function fakeChain(records: Record<string, AnchorRecord> = { [root]: chainRecord() }) {
+function fakeChain(records: Record<string, Anchoring> = { [root]: chainRecord() }) {
   const queries: AnchorQuery[] = [];
-  const lookupAnchor = async (query: AnchorQuery): Promise<AnchorRecord | null> => {
+  const lookupAnchor = async (query: AnchorQuery): Promise<Anchoring | null> => {
     queries.push(query);
     if (query.chain !== CHAIN || query.contract.toLowerCase() !== CONTRACT.toLowerCase()) return null;
     return records[query.root] ?? null;
@@ -139,7 +139,7 @@ describe('verifyReceipt', () => {
     reason: ReceiptFailureReason;
     receipt?: (receipt: AnchoredReceipt) => unknown;
     options?: Partial<VerifyReceiptOptions>;
-    records?: Record<string, AnchorRecord>;
+    records?: Record<string, Anchoring>;
     message?: RegExp;
   }> = [
     { name: 'a receipt without proof.type', reason: 'invalid-receipt', receipt: (r) => withChange(r, (c) => delete (c.proof as Partial<typeof c.proof>).type), message: /proof\.type/ },
@@ -188,7 +188,7 @@ describe('verifyReceipt', () => {
   });
 
   it('passes a failing chain lookup through instead of calling the receipt invalid', async () => {
-    const lookupAnchor = async (): Promise<AnchorRecord | null> => {
+    const lookupAnchor = async (): Promise<Anchoring | null> => {
       throw new Error('RPC timeout');
     };
     await expect(verifyReceipt(anchoredReceipt(), { lookupAnchor })).rejects.toThrow('RPC timeout');

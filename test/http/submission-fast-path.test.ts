@@ -14,7 +14,7 @@ import { requireScope } from '../../src/http/auth';
 import { createRateLimiter } from '../../src/http/rate-limit';
 import { withSubmissionFastPath } from '../../src/http/submission-fast-path';
 import { ServiceMetrics } from '../../src/platform/observability/metrics';
-import type { ApiKeyRecord } from '../../src/notarization/sql/notary-store';
+import type { ApiKeyRecord } from '../../src/access/api-keys';
 import { capturedLogs } from '../helpers/captured-logs';
 
 const KEYS: Record<string, ApiKeyRecord> = {

@@ -9,10 +9,11 @@ import { ANVIL_DEV_FUNDER_KEY } from '../../src/platform/chain/embedded-anvil/em
 import { merkleRoot } from '../../src/core/merkle/tree';
 import { anchorBatch } from '../../src/notarization/anchor-batch';
 import { createLogger } from '../../src/platform/observability/logger';
-import { openStore } from '../../src/platform/database/open-database';
-import type { BatchRecord, SqlStore } from '../../src/notarization/sql/notary-store';
+import type { BatchRecord } from '../../src/notarization/batch';
+import type { SqlNotaryStore } from '../../src/notarization/sql/notary-store';
 import { startAnchoringChain, type AnchoringChain } from '../helpers/anchoring-chain';
 import { makeTempDir } from '../helpers/service-process';
+import { insertSubmissions, openTestStores, sealNextBatch, type TestStores } from '../helpers/stores';
 
 const DEV_KEY_1 = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
 const logger = createLogger('silent');
@@ -20,7 +21,8 @@ const logger = createLogger('silent');
 describe('anchoring faults', () => {
   let chain: AnchoringChain;
   let provider: JsonRpcProvider;
-  let store: SqlStore;
+  let stores: TestStores;
+  let store: SqlNotaryStore;
   let client: AnchorClient;
   let signer: Wallet;
   let contract: string;
@@ -28,10 +30,11 @@ describe('anchoring faults', () => {
   beforeAll(async () => {
     chain = await startAnchoringChain(DEV_KEY_1);
     ({ provider, client, signer, contract } = chain);
-    store = await openStore({ dataDir: makeTempDir('did-notary-faults-store-') });
+    stores = await openTestStores({ dataDir: makeTempDir('did-notary-faults-store-') });
+    store = stores.notary;
   });
   afterAll(async () => {
-    await store?.close();
+    await stores?.close();
     await chain?.close();
   });
   beforeEach(async () => {
@@ -39,8 +42,8 @@ describe('anchoring faults', () => {
   });
 
   async function sealOne(): Promise<BatchRecord> {
-    await store.insertSubmissions('t', [{ multihash: Uint8Array.from([0x12, 0x20, ...randomBytes(32)]) }]);
-    const sealed = await store.sealNextBatch(10, (leaves) => merkleRoot(leaves.multihashes));
+    await insertSubmissions(store, 't', [{ multihash: Uint8Array.from([0x12, 0x20, ...randomBytes(32)]) }]);
+    const sealed = await sealNextBatch(store, 10, (leaves) => merkleRoot(leaves.multihashes));
     return sealed!.batch;
   }
   const options = { confirmations: 1, transactionTimeoutMs: 20_000, replaceAfterMs: 300, pollIntervalMs: 50 };

@@ -4,29 +4,33 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { merkleRoot } from '../../src/core/merkle/tree';
 import { BatchTreeCache } from '../../src/notarization/batch-trees';
-import { openStore } from '../../src/platform/database/open-database';
-import type { BatchRecord, SqlStore } from '../../src/notarization/sql/notary-store';
+import type { BatchRecord } from '../../src/notarization/batch';
+import type { SqlNotaryStore } from '../../src/notarization/sql/notary-store';
 import { makeTempDir } from '../helpers/service-process';
+import { insertSubmissions, openTestStores, sealNextBatch, type TestStores, withOverrides } from '../helpers/stores';
 
 describe('BatchTreeCache', () => {
-  let store: SqlStore;
+  let stores: TestStores;
+  let store: SqlNotaryStore;
   let batch: BatchRecord;
   beforeAll(async () => {
-    store = await openStore({ dataDir: makeTempDir('did-notary-trees-') });
-    await store.insertSubmissions('t', Array.from({ length: 50 }, () => ({ multihash: Uint8Array.from([0x12, 0x20, ...randomBytes(32)]) })));
-    batch = (await store.sealNextBatch(100, (leaves) => merkleRoot(leaves.multihashes)))!.batch;
+    stores = await openTestStores({ dataDir: makeTempDir('did-notary-trees-') });
+    store = stores.notary;
+    await insertSubmissions(store, 't', Array.from({ length: 50 }, () => ({ multihash: Uint8Array.from([0x12, 0x20, ...randomBytes(32)]) })));
+    batch = (await sealNextBatch(store, 100, (leaves) => merkleRoot(leaves.multihashes)))!.batch;
   });
   afterAll(async () => {
-    await store?.close();
+    await stores?.close();
   });
 
   it('rebuilds a batch once for many concurrent misses', async () => {
     let loads = 0;
-    const counting = Object.create(store) as SqlStore;
-    counting.loadBatchLeaves = (range) => {
-      loads += 1;
-      return store.loadBatchLeaves(range);
-    };
+    const counting = withOverrides(store, {
+      loadBatchLeaves(range) {
+        loads += 1;
+        return store.loadBatchLeaves(range);
+      },
+    });
     const cache = new BatchTreeCache(counting);
     const trees = await Promise.all(Array.from({ length: 10 }, () => cache.get(batch)));
     expect(loads).toBe(1);
@@ -52,12 +56,13 @@ describe('BatchTreeCache', () => {
     cache.confirmAnchored(anchored, Date.now(), () => undefined);
     expect(await cache.receiptIndexSettled(anchored.id)).toBe(true);
 
-    const failing = Object.create(store) as SqlStore;
     let reads = 0;
-    failing.readSubmissionTimes = async () => {
-      reads += 1;
-      throw new Error('store unavailable');
-    };
+    const failing = withOverrides(store, {
+      async readSubmissionTimes() {
+        reads += 1;
+        throw new Error('store unavailable');
+      },
+    });
     const flaky = new BatchTreeCache(failing);
     const errors: unknown[] = [];
     await flaky.get(anchored);

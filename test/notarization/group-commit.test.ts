@@ -2,19 +2,22 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GroupCommit } from '../../src/notarization/group-commit';
-import { openStore } from '../../src/platform/database/open-database';
-import type { SqlStore, TenantSubmission } from '../../src/notarization/sql/notary-store';
+import type { TenantSubmission } from '../../src/notarization/submission';
+import type { SqlNotaryStore } from '../../src/notarization/sql/notary-store';
 import { makeTempDir } from '../helpers/service-process';
+import { insertSubmissions, openTestStores, type TestStores } from '../helpers/stores';
 
 const doc = (tenantId: string): TenantSubmission => ({ tenantId, multihash: Uint8Array.from([0x12, 0x20, ...randomBytes(32)]) });
 
 describe('group commit', () => {
-  let store: SqlStore;
+  let stores: TestStores;
+  let store: SqlNotaryStore;
   beforeAll(async () => {
-    store = await openStore({ dataDir: makeTempDir('did-notary-group-') });
+    stores = await openTestStores({ dataDir: makeTempDir('did-notary-group-') });
+    store = stores.notary;
   });
   afterAll(async () => {
-    await store?.close();
+    await stores?.close();
   });
 
   it('answers each of many concurrent submissions with its own records, in fewer writes', async () => {
@@ -37,7 +40,7 @@ describe('group commit', () => {
 
   it('returns the existing record for a resubmission in the same group, and fails every waiter of a failed write', async () => {
     const first = doc('acme');
-    await store.insertSubmissions('acme', [first]);
+    await insertSubmissions(store, 'acme', [first]);
     const group = new GroupCommit((documents) => store.insertTenantSubmissions(documents));
     const [again, fresh] = await Promise.all([group.submit([first]), group.submit([doc('acme')])]);
     expect(again[0]!.existing).toBe(true);

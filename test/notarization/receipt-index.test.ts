@@ -12,10 +12,10 @@ import { connectEmbeddedChain } from '../../src/platform/chain/embedded-anvil/em
 import { documentIdFromDigest, type DocumentId } from '../../src/core/ids/document-id';
 import { Notary, type NotaryOptions } from '../../src/notarization/notary';
 import { createLogger } from '../../src/platform/observability/logger';
-import { openStore } from '../../src/platform/database/open-database';
-import type { SqlStore } from '../../src/notarization/sql/notary-store';
+import type { NotaryStore } from '../../src/notarization/ports';
 import { createTestDatabase, TEST_DATABASE_URL } from '../helpers/postgres';
 import { makeTempDir } from '../helpers/service-process';
+import { openTestStores, withOverrides, type TestStores } from '../helpers/stores';
 
 const DEV_KEY_2 = '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a';
 
@@ -27,7 +27,8 @@ describe.each([
   let dropDatabase: (() => Promise<void>) | undefined;
   let anvil: EmbeddedAnvil;
   let provider: JsonRpcProvider;
-  let store: SqlStore;
+  let stores: TestStores;
+  let store: NotaryStore;
   let client: AnchorClient;
   let storeLookups = 0;
   const options: NotaryOptions = {
@@ -49,19 +50,20 @@ describe.each([
     if (postgres) {
       const database = await createTestDatabase();
       dropDatabase = database.drop;
-      store = await openStore({ dataDir: '/nonexistent', databaseUrl: database.url });
+      stores = await openTestStores({ dataDir: '/nonexistent', databaseUrl: database.url });
     } else {
-      store = await openStore({ dataDir: makeTempDir('did-notary-receipt-index-store-') });
+      stores = await openTestStores({ dataDir: makeTempDir('did-notary-receipt-index-store-') });
     }
     // Counts the lookups that reach the store; the store itself is the real one.
-    const findSubmission = store.findSubmission.bind(store);
-    store.findSubmission = (...args) => {
-      storeLookups++;
-      return findSubmission(...args);
-    };
+    store = withOverrides(stores.notary, {
+      findSubmission(...args) {
+        storeLookups++;
+        return stores.notary.findSubmission(...args);
+      },
+    });
   }, 60_000);
   afterAll(async () => {
-    await store?.close();
+    await stores?.close();
     await dropDatabase?.();
     provider?.destroy();
     await anvil?.stop();

@@ -10,28 +10,30 @@ import { readAnchoring } from '../../src/platform/chain/anchor-contract';
 import { parseDocumentId } from '../../src/core/ids/document-id';
 import { Notary, type NotaryOptions } from '../../src/notarization/notary';
 import { createLogger } from '../../src/platform/observability/logger';
-import { openStore } from '../../src/platform/database/open-database';
-import type { SqlStore } from '../../src/notarization/sql/notary-store';
+import type { SqlNotaryStore } from '../../src/notarization/sql/notary-store';
 import { startAnchoringChain, type AnchoringChain } from '../helpers/anchoring-chain';
 import { capturedLogs } from '../helpers/captured-logs';
 import { makeTempDir } from '../helpers/service-process';
+import { openTestStores, type TestStores } from '../helpers/stores';
 
 const DEV_KEY_2 = '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a';
 
 describe('re-checking anchorings while running', () => {
   let chain: AnchoringChain;
   let provider: JsonRpcProvider;
-  let store: SqlStore;
+  let stores: TestStores;
+  let store: SqlNotaryStore;
   let client: AnchorClient;
   let contract: string;
 
   beforeAll(async () => {
     chain = await startAnchoringChain(DEV_KEY_2);
     ({ provider, client, contract } = chain);
-    store = await openStore({ dataDir: makeTempDir('did-notary-reconcile-store-') });
+    stores = await openTestStores({ dataDir: makeTempDir('did-notary-reconcile-store-') });
+    store = stores.notary;
   }, 60_000);
   afterAll(async () => {
-    await store?.close();
+    await stores?.close();
     await chain?.close();
   });
 

@@ -5,9 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Notary } from '../../src/notarization/notary';
 import type { AnchoringChain } from '../../src/notarization/ports';
 import { createLogger } from '../../src/platform/observability/logger';
-import { openStore } from '../../src/platform/database/open-database';
-import type { SqlStore } from '../../src/notarization/sql/notary-store';
 import { makeTempDir } from '../helpers/service-process';
+import { openTestStores, withOverrides, type TestStores } from '../helpers/stores';
 
 /** Nothing is ever sealed in these tests, so nothing is anchored: any chain call is a failure. */
 const unreachableChain = new Proxy({} as AnchoringChain, {
@@ -18,31 +17,33 @@ const unreachableChain = new Proxy({} as AnchoringChain, {
 });
 
 describe('seal-and-anchor rounds', () => {
-  let store: SqlStore;
+  let stores: TestStores;
   beforeAll(async () => {
-    store = await openStore({ dataDir: makeTempDir('did-notary-rounds-') });
+    stores = await openTestStores({ dataDir: makeTempDir('did-notary-rounds-') });
   });
   afterAll(async () => {
-    await store?.close();
+    await stores?.close();
   });
 
   it('never overlap, between the timer and concurrent anchorNow calls', async () => {
     let active = 0;
     let maxActive = 0;
     let rounds = 0;
-    const sealNextBatch = store.sealNextBatch.bind(store);
-    store.sealNextBatch = async (...args) => {
-      active += 1;
-      rounds += 1;
-      maxActive = Math.max(maxActive, active);
-      try {
-        // Long enough for the 5 ms timer and the other callers to come while this round runs.
-        await new Promise((resolve) => setTimeout(resolve, 30));
-        return await sealNextBatch(...args);
-      } finally {
-        active -= 1;
-      }
-    };
+    // Every round starts by asking for a sealable range: this one takes its time.
+    const store = withOverrides(stores.notary, {
+      async readSealableRange(maxSize) {
+        active += 1;
+        rounds += 1;
+        maxActive = Math.max(maxActive, active);
+        try {
+          // Long enough for the 5 ms timer and the other callers to come while this round runs.
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          return await stores.notary.readSealableRange(maxSize);
+        } finally {
+          active -= 1;
+        }
+      },
+    });
     const notary = new Notary(
       store,
       unreachableChain,
@@ -56,7 +57,6 @@ describe('seal-and-anchor rounds', () => {
       }
     } finally {
       await notary.stop();
-      store.sealNextBatch = sealNextBatch;
     }
     expect(rounds).toBeGreaterThanOrEqual(15);
     expect(maxActive).toBe(1);

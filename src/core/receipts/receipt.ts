@@ -107,12 +107,16 @@ export function parseReceipt(json: unknown): Receipt {
   };
 }
 
-/** What the chain says about a root: the anchor contract's `anchorOf(root)`, plus event data if known. */
-export interface AnchorRecord {
+/**
+ * An anchoring as the chain records it: the anchor contract's `anchorOf(root)` (the first anchoring of
+ * the root), plus the transaction and block of its RootAnchored event where the reader looked them up.
+ */
+export interface Anchoring {
   /** Block timestamp of the first anchoring, Unix seconds. */
   timestamp: number;
   blockNumber: number;
   treeSize: number;
+  /** The address that anchored it first. */
   submitter: string;
   transactionHash?: string;
   blockHash?: string;
@@ -129,7 +133,7 @@ export interface AnchorQuery {
  * Asks the chain (never the service's own records) for the anchoring of a root; null when there is
  * none. An I/O failure should reject: it is not a verification result.
  */
-export type AnchorLookup = (query: AnchorQuery) => Promise<AnchorRecord | null>;
+export type AnchorLookup = (query: AnchorQuery) => Promise<Anchoring | null>;
 
 export interface VerifyReceiptOptions {
   /** The document itself: hashed with the receipt's algorithm and compared. */
@@ -273,7 +277,7 @@ function checkDocument(
   return undefined;
 }
 
-function anchorDifferences(record: AnchorRecord, receipt: AnchoredReceipt): string[] {
+function anchorDifferences(record: Anchoring, receipt: AnchoredReceipt): string[] {
   const differences: string[] = [];
   const compare = (what: string, chain: unknown, claimed: unknown): void => {
     if (chain !== claimed) differences.push(`${what} is ${String(chain)} on chain, ${String(claimed)} in the receipt`);

@@ -1,7 +1,7 @@
 // Admin routes for API keys; the CLI uses them when the service is running.
 import type { Express, RequestHandler } from 'express';
 import { createApiKey, type ApiKeyAuthenticator } from '../../access/api-keys';
-import type { ApiKeyRecord, Scope } from '../../notarization/sql/notary-store';
+import type { ApiKeyRecord, Scope } from '../../access/api-keys';
 import type { AppDependencies } from '../app';
 import { HttpProblem } from '../problems';
 
@@ -17,18 +17,18 @@ export function apiKeyView(key: ApiKeyRecord) {
   };
 }
 
-export function keyRoutes(app: Express, deps: Pick<AppDependencies, 'store'>, admin: RequestHandler, authenticator: ApiKeyAuthenticator): void {
+export function keyRoutes(app: Express, deps: Pick<AppDependencies, 'keys'>, admin: RequestHandler, authenticator: ApiKeyAuthenticator): void {
   app.get('/v1/keys', admin, async (_req, res) => {
-    res.json({ keys: (await deps.store.listApiKeys()).map(apiKeyView) });
+    res.json({ keys: (await deps.keys.listApiKeys()).map(apiKeyView) });
   });
   app.post('/v1/keys', admin, async (req, res) => {
     const body = req.body as { tenant: string; scopes: Scope[]; label?: string };
-    const created = await createApiKey(deps.store, { tenantId: body.tenant, scopes: body.scopes, label: body.label });
+    const created = await createApiKey(deps.keys, { tenantId: body.tenant, scopes: body.scopes, label: body.label });
     res.status(201).json({ ...apiKeyView(created.record), secret: created.secret });
   });
   app.delete('/v1/keys/:id', admin, async (req, res) => {
     const id = String(req.params.id);
-    if (!(await deps.store.revokeApiKey(id))) throw new HttpProblem('api-key-not-found', `no active API key ${id}`);
+    if (!(await deps.keys.revokeApiKey(id))) throw new HttpProblem('api-key-not-found', `no active API key ${id}`);
     authenticator.forget(id);
     res.status(204).end();
   });

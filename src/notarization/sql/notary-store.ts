@@ -1,148 +1,24 @@
-// The persistence interface of the service and its SQL implementation (PGlite or PostgreSQL).
-import type { ReceiptAnchor } from '../../core/receipts/receipt';
+// The notary's store in SQL (PGlite or PostgreSQL): the durable queue of submissions and the batches
+// sealed from it, as ports.ts's NotaryStore. The sequence-number and locking rules that make sealing
+// safe with concurrent writers and several replicas live here, next to the SQL they constrain.
 import type { SqlClient, SqlExecutor } from '../../platform/database/sql-client';
+import type { BatchLeaves, BatchRecord, RecordedAnchoring, SealableRange } from '../batch';
+import type { NotaryStore, PreparedTransaction } from '../ports';
+import type { SubmissionRecord, SubmissionTimeRuns, TenantSubmission } from '../submission';
 
-export type Scope = 'notarize' | 'issue' | 'admin';
-export const SCOPES: readonly Scope[] = ['notarize', 'issue', 'admin'];
-
-export interface ApiKeyRecord {
-  id: string;
-  tenantId: string;
-  scopes: Scope[];
-  label: string | null;
-  createdAt: Date;
-  revokedAt: Date | null;
-}
-
-export interface NewSubmission {
-  multihash: Uint8Array;
-  /** Lower-case hex of `multihash` when the caller has it already (saves re-encoding a thousand per bulk insert). */
-  multihashHex?: string;
-  label?: string;
-  externalRef?: string;
-}
-
-export interface TenantSubmission extends NewSubmission {
-  tenantId: string;
-}
-
-/** A document in the queue, as acknowledged to its submitter. */
-export interface SubmissionRecord {
-  seq: number;
-  tenantId: string;
-  multihash: Uint8Array;
-  submittedAt: Date;
-  label: string | null;
-  externalRef: string | null;
-  /** True when this tenant had already submitted the document (idempotent resubmission). */
-  existing: boolean;
-}
-
-/** An anchoring as recorded: the receipt's anchor fields plus what it cost. */
-export interface AnchorRecordRow extends ReceiptAnchor {
-  gasUsed: number | null;
-  feeWei: string | null;
-}
-
-export interface BatchRecord {
-  id: string;
-  firstSeq: number;
-  lastSeq: number;
-  treeSize: number;
-  root: Uint8Array;
-  sealedAt: Date;
-  status: 'sealed' | 'anchored';
-  intendedTransaction: { hash: string; nonce: number; raw: string; sentAt: Date | null } | null;
-  attempts: number;
-  lastError: string | null;
-  anchor: AnchorRecordRow | null;
-}
-
-/** Acknowledgement times of a range of submissions: run i starts at seq `seqs[i]`, at `times[i]` (epoch ms). */
-export interface SubmissionTimeRuns {
-  seqs: Float64Array;
-  times: Float64Array;
-}
-
-/** Leaves of a batch in tree order (submission sequence). */
-export interface BatchLeaves {
-  seqs: number[];
-  multihashes: Uint8Array[];
-}
-
-export class SqlStore {
-  constructor(readonly db: SqlClient) {}
-
-  async close(): Promise<void> {
-    await this.db.close();
-  }
+export class SqlNotaryStore implements NotaryStore {
+  constructor(private readonly db: SqlClient) {}
 
   /** Whether this process may seal and anchor; with several replicas on PostgreSQL only one may. */
   tryAnchoringLeadership(): Promise<boolean> {
     return this.db.tryLeadership(ANCHOR_LEADER_LOCK);
   }
 
-  // ---- tenants and API keys ----
-
-  async ensureTenant(tenantId: string): Promise<void> {
-    await this.db.query('INSERT INTO tenants (id) VALUES ($1) ON CONFLICT (id) DO NOTHING', [tenantId]);
-  }
-
-  async insertApiKey(key: { id: string; tenantId: string; keyHash: Uint8Array; scopes: Scope[]; label?: string }): Promise<ApiKeyRecord> {
-    await this.ensureTenant(key.tenantId);
-    const rows = await this.db.query(
-      `INSERT INTO api_keys (id, tenant_id, key_hash, scopes, label) VALUES ($1, $2, $3, $4, $5)
-       RETURNING id, tenant_id, scopes, label, created_at, revoked_at`,
-      [key.id, key.tenantId, key.keyHash, key.scopes, key.label ?? null],
-    );
-    return toApiKey(rows[0]!);
-  }
-
-  /** The active (not revoked) key with this hash, if any. */
-  async findActiveApiKeyByHash(keyHash: Uint8Array): Promise<ApiKeyRecord | null> {
-    const rows = await this.db.query(
-      `SELECT id, tenant_id, scopes, label, created_at, revoked_at FROM api_keys
-       WHERE key_hash = $1 AND revoked_at IS NULL`,
-      [keyHash],
-    );
-    return rows[0] ? toApiKey(rows[0]) : null;
-  }
-
-  async listApiKeys(): Promise<ApiKeyRecord[]> {
-    const rows = await this.db.query(
-      'SELECT id, tenant_id, scopes, label, created_at, revoked_at FROM api_keys ORDER BY created_at, id',
-    );
-    return rows.map(toApiKey);
-  }
-
-  /** Revokes a key; false when no active key has this id. */
-  async revokeApiKey(id: string): Promise<boolean> {
-    const rows = await this.db.query(
-      'UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id',
-      [id],
-    );
-    return rows.length > 0;
-  }
-
-  async countApiKeys(): Promise<number> {
-    const rows = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM api_keys');
-    return Number(rows[0]!.n);
-  }
-
   // ---- the submission queue ----
 
   /**
-   * Commits a tenant's documents in one transaction and returns one record per input, in input order.
-   * A document this tenant submitted before keeps its original record (existing: true).
-   * Holds the shared submission lock so a concurrent seal never skips a sequence number still in flight.
-   */
-  async insertSubmissions(tenantId: string, documents: NewSubmission[]): Promise<SubmissionRecord[]> {
-    return this.insertTenantSubmissions(documents.map((d) => ({ ...d, tenantId })));
-  }
-
-  /**
-   * The same for documents of several tenants at once (group commit of concurrent requests).
-   * The same (tenant, document) twice in one call yields the same record twice.
+   * Holds the shared submission lock so a concurrent seal never skips a sequence number still in
+   * flight. The same (tenant, document) twice in one call yields the same record twice.
    */
   async insertTenantSubmissions(documents: TenantSubmission[]): Promise<SubmissionRecord[]> {
     if (documents.length === 0) return [];
@@ -261,17 +137,11 @@ export class SqlStore {
   }
 
   /**
-   * Seals the next batch: up to `maxSize` committed documents after the last sealed range.
-   * The exclusive submission lock is held only long enough to learn the highest sequence number
-   * that no open transaction can still commit below; the range is then read, `computeRoot` runs
-   * with no transaction open, and a short transaction records the batch if no other sealer
-   * recorded one meanwhile (null then, as when nothing waits).
+   * The exclusive submission lock is held only long enough to learn the highest sequence number that
+   * no open transaction can still commit below; the range up to it is then read with no lock held.
    */
-  async sealNextBatch(
-    maxSize: number,
-    computeRoot: (leaves: BatchLeaves) => Uint8Array,
-  ): Promise<{ batch: BatchRecord; leaves: BatchLeaves; oldestSubmittedAt: Date } | null> {
-    // Most rounds find nothing to seal. One plain statement says so; the two transactions below would
+  async readSealableRange(maxSize: number): Promise<SealableRange | null> {
+    // Most rounds find nothing to seal. One plain statement says so; the transactions below would
     // hold the embedded database (one connection) for several round trips, stalling receipt lookups.
     // A document committing meanwhile is sealed in the next round.
     const pending = await this.db.query<{ pending: boolean }>(
@@ -292,7 +162,11 @@ export class SqlStore {
     const leaves = await this.db.transaction((tx) => readLeavesInKeyOrder(tx, 'seq > $1 AND seq <= $2', [afterSeq, safeMaxSeq], maxSize));
     if (leaves.seqs.length === 0) return null;
     const oldest = await this.db.query<{ at: Date }>('SELECT submitted_at AS at FROM submissions WHERE seq = $1', [leaves.seqs[0]]);
-    const root = computeRoot(leaves);
+    return { afterSeq, leaves, oldestSubmittedAt: new Date(oldest[0]!.at) };
+  }
+
+  async recordSealedBatch(range: SealableRange, root: Uint8Array): Promise<BatchRecord | null> {
+    const { afterSeq, leaves } = range;
     const lastSeq = leaves.seqs[leaves.seqs.length - 1]!;
     return this.db.transaction(async (tx) => {
       // One sealer at a time, whatever the number of replicas; and only on top of the batch the range
@@ -306,7 +180,7 @@ export class SqlStore {
          RETURNING ${BATCH_COLUMNS}`,
         [afterSeq + 1, lastSeq, leaves.seqs.length, root],
       );
-      return { batch: toBatch(inserted[0]!), leaves, oldestSubmittedAt: new Date(oldest[0]!.at) };
+      return toBatch(inserted[0]!);
     });
   }
 
@@ -332,7 +206,7 @@ export class SqlStore {
   }
 
   /** Records the signed transaction before it is broadcast, so a restart re-sends it instead of a new one. */
-  async recordIntendedTransaction(batchId: string, transaction: { hash: string; nonce: number; raw: string }): Promise<void> {
+  async recordIntendedTransaction(batchId: string, transaction: PreparedTransaction): Promise<void> {
     await this.db.query(
       `UPDATE batches SET tx_hash = $2, tx_nonce = $3, raw_tx = $4, tx_sent_at = now(), attempts = attempts + 1
        WHERE id = $1 AND status <> 'anchored'`,
@@ -364,11 +238,7 @@ export class SqlStore {
     );
   }
 
-  async recordAnchorError(batchId: string, message: string): Promise<void> {
-    await this.db.query('UPDATE batches SET last_error = $2 WHERE id = $1', [batchId, message.slice(0, 2000)]);
-  }
-
-  async markAnchored(batchId: string, anchor: AnchorRecordRow): Promise<BatchRecord> {
+  async markAnchored(batchId: string, anchor: RecordedAnchoring): Promise<BatchRecord> {
     const rows = await this.db.query(
       `UPDATE batches SET status = 'anchored', anchor_chain = $2, anchor_contract = $3, anchor_tx_hash = $4,
          anchor_block_number = $5, anchor_block_hash = $6, anchor_timestamp = $7, gas_used = $8, fee_wei = $9,
@@ -468,16 +338,6 @@ export class SqlStore {
     );
     return rows[0] ? toBatch(rows[0]) : null;
   }
-
-  /** Roots anchored more than once would be a bug; this lets tests and operators check. */
-  async countBatchesByStatus(): Promise<Record<'sealed' | 'anchored', number>> {
-    const rows = await this.db.query<{ status: 'sealed' | 'anchored'; n: number }>(
-      'SELECT status, count(*)::int AS n FROM batches GROUP BY status',
-    );
-    const counts = { sealed: 0, anchored: 0 };
-    for (const row of rows) counts[row.status] = Number(row.n);
-    return counts;
-  }
 }
 
 const SUBMISSION_LOCK = 7310002;
@@ -508,17 +368,6 @@ function toSubmission(row: SqlRowSubmission, existing: boolean): SubmissionRecor
     label: row.label,
     externalRef: row.external_ref,
     existing,
-  };
-}
-
-function toApiKey(row: Record<string, unknown>): ApiKeyRecord {
-  return {
-    id: String(row.id),
-    tenantId: String(row.tenant_id),
-    scopes: row.scopes as Scope[],
-    label: (row.label as string | null) ?? null,
-    createdAt: new Date(row.created_at as Date),
-    revokedAt: row.revoked_at ? new Date(row.revoked_at as Date) : null,
   };
 }
 
@@ -636,4 +485,3 @@ function hexKey(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
-export type { SqlExecutor };

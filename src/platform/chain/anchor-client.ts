@@ -4,7 +4,8 @@ import { Transaction, keccak256, type Provider, type Wallet } from 'ethers';
 import type { ReceiptVerification } from '../../core/receipts/receipt';
 import { ChainUnavailableError } from '../../core/errors';
 import { callChain, isChainUnreachable } from './chain-errors';
-import { encodeAnchorCall, findAnchoringEvent, readAnchoring, type Anchoring } from './anchor-contract';
+import type { Anchoring } from '../../core/receipts/receipt';
+import { encodeAnchorCall, findAnchoringEvent, readAnchoring } from './anchor-contract';
 import { verifyReceiptOnChain } from './receipt-verification';
 
 /** Gas headroom over the estimate; anchor() costs the same for every root, so this is generous. */

@@ -11,6 +11,7 @@ import {
   type TransactionResponse,
 } from 'ethers';
 import { DomainError } from '../../core/errors';
+import type { Anchoring } from '../../core/receipts/receipt';
 
 /** The contract's ABI; a test keeps it equal to the compiled artifact's. */
 export const DOCUMENT_ANCHOR_ABI = [
@@ -27,17 +28,7 @@ const anchorInterface = new Interface(DOCUMENT_ANCHOR_ABI);
 const ROOT_ANCHORED_TOPIC = anchorInterface.getEvent('RootAnchored')!.topicHash;
 const MAX_TREE_SIZE = 2 ** 32 - 1;
 
-/** The first anchoring of a root, as stored by the contract. */
-export interface Anchoring {
-  /** Block timestamp, seconds since the Unix epoch. */
-  timestamp: number;
-  blockNumber: number;
-  treeSize: number;
-  /** EIP-55 checksummed address of the first submitter. */
-  submitter: string;
-}
-
-/** Where the RootAnchored event of a root sits: what a receipt's `anchor` needs beyond `Anchoring`. */
+/** Where the RootAnchored event of a root sits: what a receipt's `anchor` needs beyond the contract's record. */
 export interface AnchoringEvent {
   transactionHash: string;
   blockHash: string;

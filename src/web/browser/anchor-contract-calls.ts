@@ -2,21 +2,13 @@
 // `anchorOf(bytes32)` as eth_call data and its four ABI words, and the RootAnchored log filter.
 // Browser-safe; the relay in src/web/chain-rpc-relay.ts uses the same constants to allow-list calls.
 import { DomainError } from '../../core/errors';
+import type { Anchoring } from '../../core/receipts/receipt';
 
 /** First four bytes of keccak256("anchorOf(bytes32)"); a test keeps it equal to ethers' encoding. */
 export const ANCHOR_OF_SELECTOR = '0xcf4ff901';
 
 /** keccak256("RootAnchored(bytes32,address,uint32,uint32,uint32)"): topic 0 of the event. */
 export const ROOT_ANCHORED_TOPIC = '0xbb62a9f194d5883ba8329d294e86a3f05c7d6a494ff70c2d7990c1e5e69acfc9';
-
-/** What `anchorOf(root)` returns, or null for a root never anchored (all four words zero). */
-export interface AnchorOfResult {
-  timestamp: number;
-  blockNumber: number;
-  treeSize: number;
-  /** Lower-case 0x address of the first submitter. */
-  submitter: string;
-}
 
 /**
  * `CHAIN_RPC_ERROR`: the RPC answered with an error or with something that is not an answer;
@@ -35,8 +27,11 @@ export function encodeAnchorOfCall(rootHex: string): string {
   return `${ANCHOR_OF_SELECTOR}${rootHex}`;
 }
 
-/** Decodes the `(uint32, uint32, uint32, address)` answer of `anchorOf`. */
-export function decodeAnchorOfResult(data: unknown, contract: string): AnchorOfResult | null {
+/**
+ * Decodes the `(uint32, uint32, uint32, address)` answer of `anchorOf`: the root's anchoring (the
+ * submitter as a lower-case 0x address), or null for a root never anchored (all four words zero).
+ */
+export function decodeAnchorOfResult(data: unknown, contract: string): Anchoring | null {
   if (data === '0x') throw new ChainRequestError('ANCHOR_CONTRACT_NOT_FOUND', `no DocumentAnchor contract at ${contract}`);
   if (typeof data !== 'string' || !/^0x[0-9a-fA-F]{256}$/.test(data)) {
     throw new ChainRequestError('CHAIN_RPC_ERROR', `anchorOf answered ${String(data).slice(0, 80)}, not four ABI words`);

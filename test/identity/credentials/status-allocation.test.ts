@@ -7,12 +7,12 @@ import { CredentialIssuer } from '../../../src/identity/credentials/issuance/cre
 import { CredentialStore, type NewCredentialRecord } from '../../../src/identity/sql/credential-store';
 import { StatusLists, type PublishedStatusListVersion } from '../../../src/identity/credentials/status-lists/status-lists';
 import { createServiceIdentity } from '../../../src/identity/did/service-identity';
-import type { SqlStore } from '../../../src/notarization/sql/notary-store';
 import { makeTempDir } from '../../helpers/service-process';
 import { openStoreFromTemplate } from './helpers/identity-harness';
+import type { TestStores } from '../../helpers/stores';
 
 let dataDir: string;
-let sqlStore: SqlStore;
+let sqlStore: TestStores;
 beforeAll(async () => {
   dataDir = makeTempDir('did-notary-allocation-');
   sqlStore = await openStoreFromTemplate(dataDir);

@@ -4,10 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { merkleRoot } from '../../../src/core/merkle/tree';
-import { openStore } from '../../../src/platform/database/open-database';
-import type { SqlStore } from '../../../src/notarization/sql/notary-store';
+import type { SqlNotaryStore } from '../../../src/notarization/sql/notary-store';
 import { createTestDatabase, TEST_DATABASE_URL } from '../../helpers/postgres';
 import { makeTempDir } from '../../helpers/service-process';
+import { insertSubmissions, openTestStores, sealNextBatch, type TestStores } from '../../helpers/stores';
+import type { SqlClient } from '../../../src/platform/database/sql-client';
 
 const multihash = () => Uint8Array.from([0x12, 0x20, ...randomBytes(32)]);
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -21,30 +22,30 @@ describe.each([
   afterAll(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
-  async function open(): Promise<{ store: SqlStore; url?: string }> {
+  async function open(): Promise<{ store: SqlNotaryStore; stores: TestStores; db: SqlClient; url?: string }> {
     if (!postgres) {
-      const store = await openStore({ dataDir: makeTempDir('did-notary-store-') });
-      cleanups.push(() => store.close());
-      return { store };
+      const stores = await openTestStores({ dataDir: makeTempDir('did-notary-store-') });
+      cleanups.push(() => stores.close());
+      return { store: stores.notary, stores, db: stores.db };
     }
     const database = await createTestDatabase();
     cleanups.push(() => database.drop());
-    const store = await openStore({ dataDir: '/nonexistent', databaseUrl: database.url });
-    cleanups.push(() => store.close());
-    return { store, url: database.url };
+    const stores = await openTestStores({ dataDir: '/nonexistent', databaseUrl: database.url });
+    cleanups.push(() => stores.close());
+    return { store: stores.notary, stores, db: stores.db, url: database.url };
   }
 
   it.skipIf(skip)('stores a tenant\'s document once and returns the original record again', async () => {
     const { store } = await open();
     const [a, b] = [multihash(), multihash()];
-    const first = await store.insertSubmissions('acme', [{ multihash: a, label: 'first' }, { multihash: b }]);
+    const first = await insertSubmissions(store, 'acme', [{ multihash: a, label: 'first' }, { multihash: b }]);
     expect(first.map((r) => r.existing)).toEqual([false, false]);
-    const again = await store.insertSubmissions('acme', [{ multihash: b }, { multihash: multihash() }, { multihash: a }]);
+    const again = await insertSubmissions(store, 'acme', [{ multihash: b }, { multihash: multihash() }, { multihash: a }]);
     expect(again.map((r) => r.existing)).toEqual([true, false, true]);
     expect(again[2]!.seq).toBe(first[0]!.seq);
     expect(again[2]!.label).toBe('first');
     // Another tenant gets its own record of the same document.
-    const other = await store.insertSubmissions('globex', [{ multihash: a }]);
+    const other = await insertSubmissions(store, 'globex', [{ multihash: a }]);
     expect(other[0]!.existing).toBe(false);
     expect((await store.findSubmission(a))!.submission.tenantId).toBe('acme');
     // A group commit mixes tenants, labels and references, new and known documents, in one call.
@@ -71,8 +72,8 @@ describe.each([
   });
 
   it.skipIf(skip)('fails a transaction whose COMMIT rolled back because a statement in it failed', async () => {
-    const { store } = await open();
-    const outcome = await store.db
+    const { db } = await open();
+    const outcome = await db
       .transaction(async (tx) => {
         await tx.query("INSERT INTO tenants (id) VALUES ('rolled-back')");
         await tx.query('SELECT 1 / 0').catch(() => undefined); // caught: the transaction is aborted anyway
@@ -80,18 +81,18 @@ describe.each([
       })
       .catch((e: unknown) => e);
     expect((outcome as { code?: string }).code).toBe('25P02');
-    expect(await store.db.query("SELECT id FROM tenants WHERE id = 'rolled-back'")).toEqual([]);
+    expect(await db.query("SELECT id FROM tenants WHERE id = 'rolled-back'")).toEqual([]);
   });
 
   it.skipIf(skip)('gives every document of a large mixed submission its own stored sequence number', async () => {
     const { store } = await open();
     const known = Array.from({ length: 30 }, () => multihash());
-    const before = await store.insertSubmissions('acme', known.map((m) => ({ multihash: m })));
+    const before = await insertSubmissions(store, 'acme', known.map((m) => ({ multihash: m })));
     // 2,500 documents in three chunks: the first and last without conflicts, the middle one with
     // the 30 known documents spread through it.
     const documents = Array.from({ length: 2_500 }, () => multihash());
     known.forEach((m, i) => (documents[1_000 + 30 * i] = m));
-    const records = await store.insertSubmissions('acme', documents.map((m) => ({ multihash: m })));
+    const records = await insertSubmissions(store, 'acme', documents.map((m) => ({ multihash: m })));
     expect(records.filter((r) => r.existing)).toHaveLength(30);
     for (const [i, record] of records.entries()) {
       if (i % 97 !== 0 && !record.existing) continue;
@@ -104,20 +105,20 @@ describe.each([
 
   it.skipIf(skip)('seals contiguous ranges in order, never empty, never skipping a committed document', async () => {
     const { store } = await open();
-    expect(await store.sealNextBatch(100, () => new Uint8Array(32))).toBeNull();
+    expect(await sealNextBatch(store, 100, () => new Uint8Array(32))).toBeNull();
     const sealedSeqs: number[] = [];
     let stop = false;
     const writers = Array.from({ length: 4 }, async (_, w) => {
       const committed: number[] = [];
       for (let i = 0; !stop && i < 200; i++) {
-        const records = await store.insertSubmissions(`tenant-${w}`, Array.from({ length: 1 + (i % 7) }, () => ({ multihash: multihash() })));
+        const records = await insertSubmissions(store, `tenant-${w}`, Array.from({ length: 1 + (i % 7) }, () => ({ multihash: multihash() })));
         committed.push(...records.map((r) => r.seq));
       }
       return committed;
     });
     const sealer = (async () => {
       for (let i = 0; i < 30; i++) {
-        const sealed = await store.sealNextBatch(50, (leaves) => merkleRoot(leaves.multihashes));
+        const sealed = await sealNextBatch(store, 50, (leaves) => merkleRoot(leaves.multihashes));
         if (sealed) {
           expect(sealed.batch.treeSize).toBe(sealed.leaves.seqs.length);
           expect(hex(sealed.batch.root)).toBe(hex(merkleRoot(sealed.leaves.multihashes)));
@@ -130,7 +131,7 @@ describe.each([
     stop = true;
     const committed = (await Promise.all(writers)).flat();
     for (;;) {
-      const sealed = await store.sealNextBatch(1000, (leaves) => merkleRoot(leaves.multihashes));
+      const sealed = await sealNextBatch(store, 1000, (leaves) => merkleRoot(leaves.multihashes));
       if (!sealed) break;
       sealedSeqs.push(...sealed.leaves.seqs);
     }
@@ -142,24 +143,24 @@ describe.each([
 
   it.skipIf(skip)('two sealers racing for one range: one batch, the other finds it sealed', async () => {
     const { store } = await open();
-    await store.insertSubmissions('race', Array.from({ length: 30 }, () => ({ multihash: multihash() })));
+    await insertSubmissions(store, 'race', Array.from({ length: 30 }, () => ({ multihash: multihash() })));
     // Both read the same range before either records it (the embedded store interleaves their statements).
-    const results = await Promise.all([1, 2].map(() => store.sealNextBatch(100, (leaves) => merkleRoot(leaves.multihashes))));
+    const results = await Promise.all([1, 2].map(() => sealNextBatch(store, 100, (leaves) => merkleRoot(leaves.multihashes))));
     const sealed = results.filter((result) => result !== null);
     expect(sealed).toHaveLength(1);
     expect(sealed[0]!.batch.treeSize).toBe(30);
     expect(await store.countUnsealed()).toBe(0);
-    expect(await store.sealNextBatch(100, (leaves) => merkleRoot(leaves.multihashes))).toBeNull();
+    expect(await sealNextBatch(store, 100, (leaves) => merkleRoot(leaves.multihashes))).toBeNull();
   });
 
   it.skipIf(skip)('reads acknowledgement times as runs, the tenants of a range, and documents submitted before a range', async () => {
     const { store } = await open();
     const [shared, own] = [multihash(), multihash()];
-    const first = await store.insertSubmissions('acme', [{ multihash: shared }, { multihash: multihash() }]);
+    const first = await insertSubmissions(store, 'acme', [{ multihash: shared }, { multihash: multihash() }]);
     await new Promise((resolve) => setTimeout(resolve, 5));
-    const second = await store.insertSubmissions('acme', [{ multihash: own }]);
+    const second = await insertSubmissions(store, 'acme', [{ multihash: own }]);
     await new Promise((resolve) => setTimeout(resolve, 5));
-    const third = await store.insertSubmissions('zeta', [{ multihash: shared }, { multihash: own }, { multihash: multihash() }]);
+    const third = await insertSubmissions(store, 'zeta', [{ multihash: shared }, { multihash: own }, { multihash: multihash() }]);
     const seqs = [...first, ...second, ...third].map((r) => r.seq);
     const runs = await store.readSubmissionTimes(seqs[0]!, seqs[5]!);
     expect([...runs.seqs]).toEqual([seqs[0], seqs[2], seqs[3]]);
@@ -173,12 +174,12 @@ describe.each([
   });
 
   it.skipIf(skip)('reads back sequence numbers past 2^32 exactly, in sealed batches and receipts\' lookups', async () => {
-    const { store } = await open();
-    await store.db.query('ALTER SEQUENCE submissions_seq_seq RESTART WITH 4294967290');
+    const { store, db } = await open();
+    await db.query('ALTER SEQUENCE submissions_seq_seq RESTART WITH 4294967290');
     const documents = Array.from({ length: 12 }, () => ({ multihash: multihash() }));
-    const inserted = await store.insertSubmissions('acme', documents);
+    const inserted = await insertSubmissions(store, 'acme', documents);
     expect(inserted.map((r) => r.seq)).toEqual(Array.from({ length: 12 }, (_, i) => 4294967290 + i));
-    const sealed = (await store.sealNextBatch(100, (leaves) => merkleRoot(leaves.multihashes)))!;
+    const sealed = (await sealNextBatch(store, 100, (leaves) => merkleRoot(leaves.multihashes)))!;
     expect(sealed.leaves.seqs).toEqual(inserted.map((r) => r.seq));
     expect(sealed.batch.lastSeq).toBe(4294967301);
     expect(sealed.batch.treeSize).toBe(12);
@@ -189,9 +190,10 @@ describe.each([
 
   it.skipIf(postgres)('opens the embedded store with a free space map for each submissions index', async () => {
     const dataDir = makeTempDir('did-notary-store-fsm-');
-    const store = await openStore({ dataDir });
-    cleanups.push(() => store.close());
-    const rows = await store.db.query<{ relname: string; path: string }>(
+    const stores = await openTestStores({ dataDir });
+    cleanups.push(() => stores.close());
+    const store = stores.notary;
+    const rows = await stores.db.query<{ relname: string; path: string }>(
       `SELECT c.relname, pg_relation_filepath(c.oid) AS path FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid
        WHERE i.indrelid = 'submissions'::regclass ORDER BY c.relname`,
     );
@@ -199,20 +201,20 @@ describe.each([
     for (const row of rows) expect(fs.existsSync(path.join(dataDir, 'db', `${row.path}_fsm`))).toBe(true);
     // Documents go in through both indexes, splitting their pages, and come back by multihash.
     const documents = Array.from({ length: 3000 }, () => ({ multihash: multihash() }));
-    const inserted = await store.insertSubmissions('acme', documents);
+    const inserted = await insertSubmissions(store, 'acme', documents);
     expect(new Set(inserted.map((r) => r.seq)).size).toBe(3000);
     expect((await store.findSubmission(documents[1234]!.multihash))!.submission.seq).toBe(inserted[1234]!.seq);
   });
 
   it.skipIf(skip)('lets one replica lead the anchoring at a time', async () => {
-    const { store, url } = await open();
+    const { store, stores, url } = await open();
     expect(await store.tryAnchoringLeadership()).toBe(true);
     if (!postgres) return; // one process: always the leader
-    const replica = await openStore({ dataDir: '/nonexistent', databaseUrl: url });
+    const replica = await openTestStores({ dataDir: '/nonexistent', databaseUrl: url });
     try {
-      expect(await replica.tryAnchoringLeadership()).toBe(false);
-      await store.close();
-      expect(await replica.tryAnchoringLeadership()).toBe(true);
+      expect(await replica.notary.tryAnchoringLeadership()).toBe(false);
+      await stores.close();
+      expect(await replica.notary.tryAnchoringLeadership()).toBe(true);
     } finally {
       await replica.close();
     }

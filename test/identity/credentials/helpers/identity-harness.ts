@@ -18,9 +18,9 @@ import { HttpProblem, problemErrorHandler } from '../../../../src/http/problems'
 import { credentialRoutes } from '../../../../src/http/routes/credentials';
 import { didRoutes } from '../../../../src/http/routes/dids';
 import { createLogger } from '../../../../src/platform/observability/logger';
-import { openStore } from '../../../../src/platform/database/open-database';
-import type { SqlStore } from '../../../../src/notarization/sql/notary-store';
 import { makeTempDir } from '../../../helpers/service-process';
+import { openTestStores, type TestStores } from '../../../helpers/stores';
+import { SERVICE_SCHEMA } from '../../../../src/schema';
 
 export const OPENAPI = path.join(__dirname, '..', '..', '..', '..', 'openapi.yaml');
 
@@ -33,7 +33,7 @@ export interface IdentityHarness {
   services: IdentityServices;
   /** The service key, for tests that sign as the service in another way (ES256K-R). */
   signerPrivateKey: string;
-  store: SqlStore;
+  stores: TestStores;
   /** `issue`-scoped keys of two tenants, and an admin key. */
   keys: { acme: string; other: string; admin: string };
   /** Digests passed to the notarize callback. */
@@ -54,17 +54,17 @@ export async function startIdentityHarness(overrides: Partial<IdentityServicesOp
     funder: new Wallet(ANVIL_DEV_FUNDER_KEY, provider),
     signerAddress: new Wallet(signerPrivateKey).address,
   });
-  const store = await openStoreFromTemplate(dataDir);
+  const stores = await openStoreFromTemplate(dataDir);
   const keys = {
-    acme: (await createApiKey(store, { tenantId: 'acme', scopes: ['issue'] })).secret,
-    other: (await createApiKey(store, { tenantId: 'other', scopes: ['issue'] })).secret,
-    admin: (await createApiKey(store, { tenantId: 'admin', scopes: ['admin'] })).secret,
+    acme: (await createApiKey(stores.keys, { tenantId: 'acme', scopes: ['issue'] })).secret,
+    other: (await createApiKey(stores.keys, { tenantId: 'other', scopes: ['issue'] })).secret,
+    admin: (await createApiKey(stores.keys, { tenantId: 'admin', scopes: ['admin'] })).secret,
   };
   let baseUrl = '';
   const notarized: Uint8Array[] = [];
   const clock = { offsetMs: 0 };
   const services = createIdentityServices({
-    db: store.db,
+    db: stores.db,
     signerPrivateKey,
     chainId: anvil.chainId,
     ethrNetworks: [{ chainId: anvil.chainId, registry: deployment.didRegistry, provider }],
@@ -91,7 +91,7 @@ export async function startIdentityHarness(overrides: Partial<IdentityServicesOp
       ignoreUndocumented: false,
     }),
   );
-  credentialRoutes(app, { identity: services }, requireScope(new ApiKeyAuthenticator(store), 'issue'));
+  credentialRoutes(app, { identity: services }, requireScope(new ApiKeyAuthenticator(stores.keys), 'issue'));
   didRoutes(app, { identity: services });
   app.use((req, _res, next) => next(new HttpProblem('not-found', `no route for ${req.method} ${req.path}`)));
   app.use(problemErrorHandler(logger));
@@ -107,7 +107,7 @@ export async function startIdentityHarness(overrides: Partial<IdentityServicesOp
     provider,
     services,
     signerPrivateKey,
-    store,
+    stores,
     keys,
     notarized,
     clock,
@@ -115,7 +115,7 @@ export async function startIdentityHarness(overrides: Partial<IdentityServicesOp
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       provider.destroy();
-      await store.close();
+      await stores.close();
       await anvil.stop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
@@ -152,10 +152,11 @@ export async function call(
  * A migrated embedded store, copied from a template built once per migrations version: creating a
  * PGlite cluster (initdb) takes 4 to 20 s on a busy machine, copying one well under a second.
  */
-export async function openStoreFromTemplate(dataDir: string): Promise<SqlStore> {
+export async function openStoreFromTemplate(dataDir: string): Promise<TestStores> {
   const root = path.join(__dirname, '..', '..', '..', '..');
   const key = createHash('sha256')
     .update(fs.readFileSync(path.join(root, 'src', 'platform', 'database', 'migrations.ts')))
+    .update(SERVICE_SCHEMA.map((feature) => JSON.stringify(feature)).join('\n'))
     .update(fs.readFileSync(path.join(root, 'node_modules', '@electric-sql', 'pglite', 'package.json')))
     .digest('hex')
     .slice(0, 16);
@@ -175,7 +176,7 @@ export async function openStoreFromTemplate(dataDir: string): Promise<SqlStore> 
     }
     try {
       building = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}building-`));
-      await (await openStore({ dataDir: building })).close();
+      await (await openTestStores({ dataDir: building })).close();
       fs.writeFileSync(path.join(building, 'ready'), '');
       fs.rmSync(template, { recursive: true, force: true });
       fs.renameSync(building, template);
@@ -190,5 +191,5 @@ export async function openStoreFromTemplate(dataDir: string): Promise<SqlStore> 
     }
   }
   fs.cpSync(path.join(template, 'db'), path.join(dataDir, 'db'), { recursive: true });
-  return openStore({ dataDir });
+  return openTestStores({ dataDir });
 }

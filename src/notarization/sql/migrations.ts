@@ -1,0 +1,67 @@
+// The schema of the notary: the durable submission queue and the sealed, anchored batches.
+import type { FeatureMigrations } from '../../platform/database/migrations';
+
+export const NOTARIZATION_MIGRATIONS: FeatureMigrations = {
+  feature: 'notarization',
+  migrations: [
+    {
+      version: 1,
+      name: 'submissions and batches',
+      legacyVersion: 1,
+      sql: `
+      -- The durable queue: one row per (tenant, document). A batch covers a contiguous seq range.
+      CREATE TABLE submissions (
+        seq BIGSERIAL PRIMARY KEY,
+        tenant_id TEXT NOT NULL,
+        multihash BYTEA NOT NULL,
+        submitted_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        label TEXT,
+        external_ref TEXT,
+        UNIQUE (tenant_id, multihash)
+      );
+      CREATE INDEX submissions_by_multihash ON submissions (multihash);
+      CREATE TABLE batches (
+        id BIGSERIAL PRIMARY KEY,
+        first_seq BIGINT NOT NULL,
+        last_seq BIGINT NOT NULL UNIQUE,
+        tree_size BIGINT NOT NULL,
+        root BYTEA NOT NULL,
+        sealed_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        status TEXT NOT NULL CHECK (status IN ('sealed', 'anchored')),
+        -- the intended transaction, recorded before it is broadcast (crash-safe anchoring)
+        tx_hash TEXT,
+        tx_nonce BIGINT,
+        raw_tx TEXT,
+        tx_sent_at TIMESTAMPTZ,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        -- the anchoring as the chain records it
+        anchor_chain TEXT,
+        anchor_contract TEXT,
+        anchor_tx_hash TEXT,
+        anchor_block_number BIGINT,
+        anchor_block_hash TEXT,
+        anchor_timestamp BIGINT,
+        gas_used BIGINT,
+        fee_wei NUMERIC,
+        anchored_at TIMESTAMPTZ
+      );
+      CREATE INDEX batches_by_root ON batches (root);
+      CREATE INDEX batches_unanchored ON batches (id) WHERE status <> 'anchored';
+    `,
+    },
+    {
+      version: 2,
+      name: 'one (multihash, tenant) index for lookups and idempotency',
+      legacyVersion: 4,
+      sql: `
+      -- Receipt lookups go by multihash; with the old (tenant, multihash) key, and no statistics in
+      -- PGlite (no autovacuum), they walked the primary key. One index now serves both the lookup and
+      -- ON CONFLICT (tenant_id, multihash), and inserts maintain one index fewer.
+      CREATE UNIQUE INDEX submissions_multihash_tenant ON submissions (multihash, tenant_id);
+      ALTER TABLE submissions DROP CONSTRAINT IF EXISTS submissions_tenant_id_multihash_key;
+      DROP INDEX IF EXISTS submissions_by_multihash;
+    `,
+    },
+  ],
+};
