@@ -5,7 +5,8 @@
 import crypto from 'node:crypto';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { MerkleTree as MerkleTreeJs } from 'merkletreejs';
-import { buildMerkleTree, verifyInclusion, hashLeaf, type MerkleTree } from '../src/core/merkle/tree';
+import { buildMerkleTree, hashLeaf, type MerkleTree } from '../src/core/merkle/tree';
+import { verifyInclusion } from '../src/core/merkle/proof';
 import { buildMerkleTreeInParallel, startMerkleHelper } from '../src/notarization/parallel-merkle';
 import { randomMultihashes } from './leaves';
 import { figure, formatRatio, formatSeconds, type Figure } from './report';

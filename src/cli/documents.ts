@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { JsonRpcProvider } from 'ethers';
 import { documentIdFromDigest, type DocumentId } from '../core/ids/document-id';
-import type { Receipt, ReceiptVerification } from '../core/receipts/receipt';
+import type { Receipt } from '../core/receipts/receipt';
+import type { ReceiptVerification } from '../core/receipts/verify';
 import { verifyReceiptOnChain } from '../platform/chain/receipt-verification';
 import { createProgress } from './progress';
 

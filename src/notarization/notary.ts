@@ -3,7 +3,9 @@ import { ChainUnavailableError, DomainError } from '../core/errors';
 import { parseDocumentId, type DocumentId } from '../core/ids/document-id';
 import { bytesToHex } from '../core/hex';
 import { hashLeaf, type MerkleTree } from '../core/merkle/tree';
-import { parseReceipt, type Receipt, type ReceiptAnchor, type ReceiptVerification } from '../core/receipts/receipt';
+import { buildAnchoredReceipt, buildPendingReceipt } from '../core/receipts/build';
+import { parseReceipt, type Receipt, type ReceiptAnchor } from '../core/receipts/receipt';
+import { type ReceiptVerification } from '../core/receipts/verify';
 import type { Logger } from '../platform/observability/logger';
 import type { BatchRecord, RecordedAnchoring } from './batch';
 import type { SubmissionRecord } from './submission';
@@ -49,11 +51,6 @@ export interface NotaryOptions {
   reconcileIntervalMs?: number;
   /** How often a chain that could not be reached is probed for its return (default 1 s). */
   chainProbeIntervalMs?: number;
-}
-
-/** A document to submit: an identifier string from the client, or an already computed id (uploads). */
-export interface DocumentSubmission {
-  id: DocumentId;
 }
 
 export interface SubmissionMetadata {
@@ -423,23 +420,11 @@ function anchoredReceipt(receipt: Receipt, batch: BatchRecord, tree: MerkleTree,
   const pathBytes = Buffer.allocUnsafe(tree.auditPathLength(leafIndex) * 32);
   const auditPath: string[] = [];
   for (let i = 0, count = tree.writeAuditPath(leafIndex, pathBytes, 0); i < count; i++) auditPath.push(pathBytes.toString('hex', 32 * i, 32 * i + 32));
-  return {
-    ...receipt,
-    status: 'anchored',
-    batch: { id: batch.id, root: bytesToHex(batch.root), treeSize: batch.treeSize },
-    proof: { type: 'rfc9162-sha256-inclusion', leafIndex, treeSize: batch.treeSize, auditPath },
-    anchor: receiptAnchor(batch.anchor),
-  };
+  return buildAnchoredReceipt(receipt, { id: batch.id, root: bytesToHex(batch.root), treeSize: batch.treeSize }, { leafIndex, auditPath }, receiptAnchor(batch.anchor));
 }
 
 function pendingReceipt(submission: Pick<SubmissionRecord, 'submittedAt'>, id: DocumentId, issuer: string): Receipt {
-  return {
-    version: 'did-notary/receipt/1',
-    status: 'pending',
-    document: { cid: id.cid, multihash: id.multihashHex },
-    submittedAt: isoTime(submission.submittedAt),
-    issuer,
-  };
+  return buildPendingReceipt({ cid: id.cid, multihash: id.multihashHex }, isoTime(submission.submittedAt), issuer);
 }
 
 let lastIsoDate: Date | undefined;

@@ -1,7 +1,7 @@
 // What the notary needs from the world, as interfaces it owns: the chain it anchors on (implemented
 // with ethers in platform/chain) and the store of its queue and batches (implemented in SQL in
 // sql/notary-store.ts). Tests and fault injection implement or wrap them; nobody patches a class.
-import type { Anchoring, ReceiptVerification } from '../core/receipts/receipt';
+import type { Anchoring, ReceiptVerification } from '../core/receipts/verify';
 import type { BatchLeaves, BatchRecord, RecordedAnchoring, SealableRange } from './batch';
 import type { SubmissionRecord, SubmissionTimeRuns, TenantSubmission } from './submission';
 

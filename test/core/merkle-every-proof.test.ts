@@ -2,7 +2,8 @@
 // byte for byte what writeAuditPath writes for that leaf.
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, hexToBytes } from '../../src/core/hex';
-import { buildMerkleTree, MerkleTree, verifyInclusion } from '../../src/core/merkle/tree';
+import { buildMerkleTree, MerkleTree } from '../../src/core/merkle/tree';
+import { verifyInclusion } from '../../src/core/merkle/proof';
 import { defaultMerkleHasher } from '../../src/core/merkle/hasher';
 
 const leafData = (n: number, seed = 0): Uint8Array[] =>

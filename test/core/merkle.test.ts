@@ -7,17 +7,8 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { hashDocument, parseDocumentId } from '../../src/core/ids/document-id';
 import { DomainError } from '../../src/core/errors';
 import { bytesToHex, hexToBytes } from '../../src/core/hex';
-import {
-  buildMerkleTree,
-  hashChildren,
-  hashMerkleLevels,
-  MerkleTree,
-  merkleTreeLayout,
-  hashLeaf,
-  merkleRoot,
-  rootFromInclusionProof,
-  verifyInclusion,
-} from '../../src/core/merkle/tree';
+import { buildMerkleTree, hashChildren, hashMerkleLevels, MerkleTree, merkleTreeLayout, hashLeaf, merkleRoot } from '../../src/core/merkle/tree';
+import { rootFromInclusionProof, verifyInclusion } from '../../src/core/merkle/proof';
 import { createMerkleHasher, defaultMerkleHasher, scalarMerkleHasher } from '../../src/core/merkle/hasher';
 
 interface InclusionVector {

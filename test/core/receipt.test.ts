@@ -4,16 +4,9 @@ import { InvalidDocumentIdError, InvalidReceiptError } from '../../src/core/erro
 import { bytesToHex } from '../../src/core/hex';
 import { buildMerkleTree } from '../../src/core/merkle/tree';
 import { SHA2_512 } from '../../src/core/ids/multihash';
-import {
-  parseReceipt,
-  verifyReceipt,
-  type AnchoredReceipt,
-  type AnchorQuery,
-  type Anchoring,
-  type PendingReceipt,
-  type ReceiptFailureReason,
-  type VerifyReceiptOptions,
-} from '../../src/core/receipts/receipt';
+import { buildAnchoredReceipt, buildPendingReceipt } from '../../src/core/receipts/build';
+import { parseReceipt, type AnchoredReceipt, type PendingReceipt } from '../../src/core/receipts/receipt';
+import { verifyReceipt, type AnchorQuery, type Anchoring, type ReceiptFailureReason, type VerifyReceiptOptions } from '../../src/core/receipts/verify';
 
 const CHAIN = 'eip155:31337';
 const CONTRACT = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
@@ -261,3 +254,15 @@ describe('parseReceipt', () => {
 function flipFirstBit(hex: string): string {
   return (parseInt(hex[0], 16) ^ 8).toString(16) + hex.slice(1);
 }
+
+describe('buildPendingReceipt and buildAnchoredReceipt', () => {
+  it('write the receipt of the format, field for field and in its order', () => {
+    const pending = pendingReceipt();
+    const built = buildPendingReceipt(pending.document, pending.submittedAt, pending.issuer);
+    expect(JSON.stringify(built)).toBe(JSON.stringify(pending));
+    const anchored = anchoredReceipt();
+    const builtAnchored = buildAnchoredReceipt(built, anchored.batch, { leafIndex: LEAF, auditPath: anchored.proof.auditPath }, anchored.anchor);
+    expect(JSON.stringify(builtAnchored)).toBe(JSON.stringify(anchored));
+    expect(parseReceipt(builtAnchored)).toEqual(anchored);
+  });
+});

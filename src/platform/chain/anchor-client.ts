@@ -1,10 +1,10 @@
 // The notary's view of the chain (notary/ports.ts AnchoringChain), implemented with ethers v6:
 // reads anchorings, signs anchoring transactions ahead of broadcast, and follows them to a block.
 import { Transaction, keccak256, type Provider, type Wallet } from 'ethers';
-import type { ReceiptVerification } from '../../core/receipts/receipt';
+import type { ReceiptVerification } from '../../core/receipts/verify';
 import { ChainUnavailableError } from '../../core/errors';
 import { callChain, isChainUnreachable } from './chain-errors';
-import type { Anchoring } from '../../core/receipts/receipt';
+import type { Anchoring } from '../../core/receipts/verify';
 import { encodeAnchorCall, findAnchoringEvent, readAnchoring } from './anchor-contract';
 import { verifyReceiptOnChain } from './receipt-verification';
 

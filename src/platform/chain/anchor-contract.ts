@@ -11,7 +11,7 @@ import {
   type TransactionResponse,
 } from 'ethers';
 import { DomainError } from '../../core/errors';
-import type { Anchoring } from '../../core/receipts/receipt';
+import type { Anchoring } from '../../core/receipts/verify';
 
 /** The contract's ABI; a test keeps it equal to the compiled artifact's. */
 export const DOCUMENT_ANCHOR_ABI = [

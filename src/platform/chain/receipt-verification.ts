@@ -1,7 +1,7 @@
 // Receipt verification against a chain over JSON-RPC: the core's verifyReceipt with an anchor lookup
 // that asks the contract (one eth_call) and its RootAnchored event (one eth_getLogs), nothing else.
 import type { Provider } from 'ethers';
-import { verifyReceipt, type AnchorLookup, type ReceiptVerification } from '../../core/receipts/receipt';
+import { verifyReceipt, type AnchorLookup, type ReceiptVerification } from '../../core/receipts/verify';
 import { AnchorContractError, findAnchoringEvent, readAnchoring } from './anchor-contract';
 
 /** An AnchorLookup on `provider`: the contract's record of the root plus its transaction and block. */

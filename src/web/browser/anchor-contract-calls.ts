@@ -2,7 +2,7 @@
 // `anchorOf(bytes32)` as eth_call data and its four ABI words, and the RootAnchored log filter.
 // Browser-safe; the relay in src/web/chain-rpc-relay.ts uses the same constants to allow-list calls.
 import { DomainError } from '../../core/errors';
-import type { Anchoring } from '../../core/receipts/receipt';
+import type { Anchoring } from '../../core/receipts/verify';
 
 /** First four bytes of keccak256("anchorOf(bytes32)"); a test keeps it equal to ethers' encoding. */
 export const ANCHOR_OF_SELECTOR = '0xcf4ff901';

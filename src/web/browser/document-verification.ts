@@ -4,15 +4,8 @@
 import { hexToBytes } from '../../core/hex';
 import { decodeMultihash } from '../../core/ids/multihash';
 import { InvalidReceiptError } from '../../core/errors';
-import {
-  parseReceipt,
-  verifyReceipt,
-  type AnchoredReceipt,
-  type PendingReceipt,
-  type Receipt,
-  type ReceiptFailureReason,
-  type ReceiptVerified,
-} from '../../core/receipts/receipt';
+import { parseReceipt, type AnchoredReceipt, type PendingReceipt, type Receipt } from '../../core/receipts/receipt';
+import { verifyReceipt, type ReceiptFailureReason, type ReceiptVerified } from '../../core/receipts/verify';
 import { ChainRequestError } from './anchor-contract-calls';
 import { createChainAnchorLookup, createJsonRpcClient, readChainId } from './chain-anchor-lookup';
 import { hashDocumentFile, type HashedDocument } from './document-hashing';

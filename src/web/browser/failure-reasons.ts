@@ -1,5 +1,5 @@
 // Human words for the core's receipt failure codes: what the page says when a receipt does not hold.
-import type { ReceiptFailureReason } from '../../core/receipts/receipt';
+import type { ReceiptFailureReason } from '../../core/receipts/verify';
 
 export interface ReasonText {
   /** One line, the verdict's headline. */
