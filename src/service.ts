@@ -23,7 +23,9 @@ import { withRequestBoundary } from './http/request-boundary';
 import { withSubmissionFastPath } from './http/submission-fast-path';
 import type { HealthReport, ServiceInfo } from './http/routes/service';
 import { startMerkleHelper } from './notarization/parallel-merkle';
+import { NotaryEvents } from './notarization/events';
 import { Notary } from './notarization/notary';
+import { notaryMetricsSubscriber } from './notarization/subscribers/notary-metrics';
 import type { Logger } from './platform/observability/logger';
 import type { SqlClient } from './platform/database/sql-client';
 import { ServiceMetrics } from './platform/observability/metrics';
@@ -88,7 +90,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const did = ethrDid(chainSetup.chainId, signer);
     const anchorClient = new AnchorClient(chainSetup.provider, chainSetup.wallet, chainSetup.chainId, chainSetup.anchorContract);
     const metrics = new ServiceMetrics();
-    const oldestSubmission = new Map<string, Date>();
+    const events = new NotaryEvents((error, event) => logger.error({ err: error, event: event.type }, 'a subscriber to notary events failed'));
+    events.subscribe(notaryMetricsSubscriber(metrics));
     const notary = new Notary(
       store,
       anchorClient,
@@ -100,32 +103,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         issuerDid: did,
       },
       logger.child({ module: 'notary' }),
-      {
-        onSubmitted(count, fresh) {
-          metrics.documentsSubmitted.inc({ fresh: 'true' }, fresh);
-          if (count > fresh) metrics.documentsSubmitted.inc({ fresh: 'false' }, count - fresh);
-        },
-        onSealed(batch, durationMs, oldestSubmittedAt) {
-          metrics.batchSize.observe(batch.treeSize);
-          metrics.sealDuration.observe(durationMs / 1000);
-          oldestSubmission.set(batch.id, oldestSubmittedAt);
-        },
-        onAnchored(batch, durationMs) {
-          metrics.batchesAnchored.inc();
-          metrics.anchorDuration.observe(durationMs / 1000);
-          if (batch.anchor?.gasUsed) metrics.gasUsed.inc(batch.anchor.gasUsed);
-          if (batch.anchor?.feeWei) metrics.feesPaid.inc(Number(batch.anchor.feeWei));
-          const oldest = oldestSubmission.get(batch.id);
-          if (oldest) metrics.submissionToAnchor.observe((Date.now() - oldest.getTime()) / 1000);
-          oldestSubmission.delete(batch.id);
-        },
-        onAnchorError() {
-          metrics.anchorErrors.inc();
-        },
-        onReceiptVerified(result) {
-          metrics.verifications.inc({ kind: 'receipt', outcome: result.valid ? 'valid' : result.reason });
-        },
-      },
+      events,
     );
     let listeningUrl = '';
     const identity = createIdentityServices({

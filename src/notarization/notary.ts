@@ -11,6 +11,7 @@ import type { BatchRecord, RecordedAnchoring } from './batch';
 import type { SubmissionRecord } from './submission';
 import { anchorBatch } from './anchor-batch';
 import { BatchTreeCache, leafIndexOf } from './batch-trees';
+import { NotaryEvents } from './events';
 import { GroupCommit } from './group-commit';
 import type { AnchoringChain, NotaryStore } from './ports';
 
@@ -68,14 +69,6 @@ export interface BatchView {
   anchor: (ReceiptAnchor & { gasUsed: number | null }) | null;
 }
 
-export interface NotaryEvents {
-  onSubmitted?(count: number, fresh: number): void;
-  /** `oldestSubmittedAt`: when the batch's first document was acknowledged (for latency metrics). */
-  onSealed?(batch: BatchRecord, durationMs: number, oldestSubmittedAt: Date): void;
-  onAnchored?(batch: BatchRecord, durationMs: number): void;
-  onAnchorError?(error: unknown): void;
-  onReceiptVerified?(result: ReceiptVerification): void;
-}
 
 export class Notary {
   private readonly trees: BatchTreeCache;
@@ -96,7 +89,7 @@ export class Notary {
     private readonly chain: AnchoringChain,
     private readonly options: NotaryOptions,
     private readonly logger: Logger,
-    private readonly events: NotaryEvents = {},
+    private readonly events: NotaryEvents = new NotaryEvents(),
   ) {
     this.trees = new BatchTreeCache(store);
     this.submissions = new GroupCommit((documents) => store.insertTenantSubmissions(documents));
@@ -138,7 +131,7 @@ export class Notary {
       documents.map((d) => ({ tenantId, multihash: d.multihash, multihashHex: d.multihashHex, label: metadata.label, externalRef: metadata.externalRef })),
     );
     const fresh = records.filter((r) => !r.existing).length;
-    this.events.onSubmitted?.(records.length, fresh);
+    this.events.publish({ type: 'documents-submitted', count: records.length, fresh });
     this.unsealedEstimate += fresh;
     if (this.unsealedEstimate >= this.options.batchMaxSize) this.kick();
     // Resubmitted documents may already be anchored: find their batches with one query, not one each.
@@ -194,7 +187,7 @@ export class Notary {
     // Something that is not a receipt at all is a bad request (400), not a failed verification.
     if (hash !== undefined) parseDocumentId(hash);
     const result = await this.chain.verifyReceipt(parseReceipt(receiptJson), hash);
-    this.events.onReceiptVerified?.(result);
+    this.events.publish({ type: 'receipt-verified', result });
     return result;
   }
 
@@ -278,7 +271,7 @@ export class Notary {
       } catch (error) {
         this.failures += 1;
         const backoff = Math.min(MAX_RETRY_BACKOFF_MS, this.options.batchIntervalMs * 2 ** Math.min(this.failures, 6));
-        this.events.onAnchorError?.(error);
+        this.events.publish({ type: 'round-failed', error });
         const chainDown = error instanceof ChainUnavailableError;
         this.logger.warn(
           { err: error, retryInMs: backoff },
@@ -349,7 +342,7 @@ export class Notary {
       }
       const started = Date.now();
       const sealed = await this.seal();
-      if (sealed) this.events.onSealed?.(sealed.batch, Date.now() - started, sealed.oldestSubmittedAt);
+      if (sealed) this.events.publish({ type: 'batch-sealed', batch: sealed.batch, durationMs: Date.now() - started, oldestSubmittedAt: sealed.oldestSubmittedAt });
       let latest: BatchRecord | null = sealed?.batch ?? null;
       for (const batch of await this.store.listUnanchoredBatches()) {
         const anchorStarted = Date.now();
@@ -366,7 +359,7 @@ export class Notary {
           },
           this.logger,
         );
-        this.events.onAnchored?.(anchored, Date.now() - anchorStarted);
+        this.events.publish({ type: 'batch-anchored', batch: anchored, durationMs: Date.now() - anchorStarted });
         if (latest?.id === anchored.id) latest = anchored;
       }
       return latest;
