@@ -2,6 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { LRUCache } from 'lru-cache';
 
 /** What a key may do; an `admin` key may do everything. */
 export type Scope = 'notarize' | 'issue' | 'admin';
@@ -58,32 +59,28 @@ export async function createApiKey(
  * revoked elsewhere (another replica, the CLI) stops working within `ttlMs`.
  */
 export class ApiKeyAuthenticator {
-  private readonly cache = new Map<string, { key: ApiKeyRecord; until: number }>();
+  /** Valid keys by the base64 hash of their secret; `fetch` merges concurrent lookups of one secret. */
+  private readonly cache: LRUCache<string, ApiKeyRecord, Uint8Array>;
 
-  constructor(
-    private readonly store: Pick<ApiKeyStore, 'findActiveApiKeyByHash'>,
-    private readonly ttlMs = 5_000,
-    private readonly maxEntries = 10_000,
-  ) {}
+  constructor(store: Pick<ApiKeyStore, 'findActiveApiKeyByHash'>, ttlMs = 5_000, maxEntries = 10_000) {
+    this.cache = new LRUCache({
+      max: maxEntries,
+      ttl: ttlMs,
+      // No key for the secret: nothing is remembered, so a key created meanwhile works at once.
+      fetchMethod: async (_hash, _stale, { context }) => (await store.findActiveApiKeyByHash(context)) ?? undefined,
+    });
+  }
 
   /** The active key matching a presented secret, or null. */
   async authenticate(secret: string): Promise<ApiKeyRecord | null> {
     if (!secret.startsWith(KEY_PREFIX) || secret.length > 200) return null;
-    const hash = Buffer.from(hashApiKey(secret)).toString('base64');
-    const cached = this.cache.get(hash);
-    if (cached && cached.until > Date.now()) return cached.key;
-    this.cache.delete(hash);
-    const key = await this.store.findActiveApiKeyByHash(hashApiKey(secret));
-    if (key) {
-      if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
-      this.cache.set(hash, { key, until: Date.now() + this.ttlMs });
-    }
-    return key;
+    const keyHash = hashApiKey(secret);
+    return (await this.cache.fetch(Buffer.from(keyHash).toString('base64'), { context: keyHash })) ?? null;
   }
 
   /** Drops a key from the cache (after revoking it). */
   forget(keyId: string): void {
-    for (const [hash, entry] of this.cache) if (entry.key.id === keyId) this.cache.delete(hash);
+    for (const [hash, key] of this.cache.entries()) if (key.id === keyId) this.cache.delete(hash);
   }
 }
 

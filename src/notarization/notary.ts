@@ -8,11 +8,11 @@ import { parseReceipt, type Receipt, type ReceiptAnchor } from '../core/receipts
 import { type ReceiptVerification } from '../core/receipts/verify';
 import type { Logger } from '../platform/observability/logger';
 import type { BatchRecord, RecordedAnchoring } from './batch';
-import type { SubmissionRecord } from './submission';
+import type { SubmissionRecord, TenantSubmission } from './submission';
 import { anchorBatch } from './anchor-batch';
 import { BatchTreeCache, leafIndexOf } from './batch-trees';
 import { NotaryEvents } from './events';
-import { GroupCommit } from './group-commit';
+import { groupCommit } from './group-commit';
 import type { AnchoringChain, NotaryStore } from './ports';
 
 /** How many of the newest anchored batches are re-checked against the chain at start. */
@@ -72,7 +72,7 @@ export interface BatchView {
 
 export class Notary {
   private readonly trees: BatchTreeCache;
-  private readonly submissions: GroupCommit;
+  private readonly commitSubmissions: (documents: TenantSubmission[]) => Promise<SubmissionRecord[]>;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<BatchRecord | null> | null = null;
   private unsealedEstimate = 0;
@@ -92,7 +92,7 @@ export class Notary {
     private readonly events: NotaryEvents = new NotaryEvents(),
   ) {
     this.trees = new BatchTreeCache(store);
-    this.submissions = new GroupCommit((documents) => store.insertTenantSubmissions(documents));
+    this.commitSubmissions = groupCommit((documents) => store.insertTenantSubmissions(documents));
   }
 
   /** Parses client identifiers, rejecting bad ones and duplicates with the offending index. */
@@ -127,7 +127,7 @@ export class Notary {
 
   /** Commits documents for a tenant and returns their receipts in input order (202 semantics). */
   async submit(tenantId: string, documents: DocumentId[], metadata: SubmissionMetadata = {}): Promise<Receipt[]> {
-    const records = await this.submissions.submit(
+    const records = await this.commitSubmissions(
       documents.map((d) => ({ tenantId, multihash: d.multihash, multihashHex: d.multihashHex, label: metadata.label, externalRef: metadata.externalRef })),
     );
     const fresh = records.filter((r) => !r.existing).length;

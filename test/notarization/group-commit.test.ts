@@ -1,7 +1,7 @@
 // Group commit on a real store: concurrent submissions share writes and each gets its own records.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GroupCommit } from '../../src/notarization/group-commit';
+import { groupCommit } from '../../src/notarization/group-commit';
 import type { TenantSubmission } from '../../src/notarization/submission';
 import type { SqlNotaryStore } from '../../src/notarization/sql/notary-store';
 import { makeTempDir } from '../helpers/service-process';
@@ -22,12 +22,12 @@ describe('group commit', () => {
 
   it('answers each of many concurrent submissions with its own records, in fewer writes', async () => {
     let writes = 0;
-    const group = new GroupCommit((documents) => {
+    const group = groupCommit((documents) => {
       writes += 1;
       return store.insertTenantSubmissions(documents);
     }, 50);
     const requests = Array.from({ length: 120 }, (_, i) => [doc(`t${i % 3}`), ...(i % 4 === 0 ? [doc(`t${i % 3}`)] : [])]);
-    const answers = await Promise.all(requests.map((documents) => group.submit(documents)));
+    const answers = await Promise.all(requests.map((documents) => group(documents)));
     answers.forEach((records, i) => {
       expect(records.map((r) => Buffer.from(r.multihash).toString('hex'))).toEqual(requests[i]!.map((d) => Buffer.from(d.multihash).toString('hex')));
       expect(records.map((r) => r.tenantId)).toEqual(requests[i]!.map((d) => d.tenantId));
@@ -41,29 +41,29 @@ describe('group commit', () => {
   it('returns the existing record for a resubmission in the same group, and fails every waiter of a failed write', async () => {
     const first = doc('acme');
     await insertSubmissions(store, 'acme', [first]);
-    const group = new GroupCommit((documents) => store.insertTenantSubmissions(documents));
-    const [again, fresh] = await Promise.all([group.submit([first]), group.submit([doc('acme')])]);
+    const group = groupCommit((documents) => store.insertTenantSubmissions(documents));
+    const [again, fresh] = await Promise.all([group([first]), group([doc('acme')])]);
     expect(again[0]!.existing).toBe(true);
     expect(fresh[0]!.existing).toBe(false);
 
-    const failing = new GroupCommit(async () => {
+    const failing = groupCommit(async () => {
       throw new Error('disk full');
     });
-    const results = await Promise.allSettled([failing.submit([doc('a')]), failing.submit([doc('b')])]);
+    const results = await Promise.allSettled([failing([doc('a')]), failing([doc('b')])]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
   });
 
   it('lets submissions that arrive as the write ends join the next group instead of a third write', async () => {
     const sizes: number[] = [];
     let finishWrite: (() => void) | undefined;
-    const group = new GroupCommit(async (documents) => {
+    const group = groupCommit(async (documents) => {
       sizes.push(documents.length);
       const records = await store.insertTenantSubmissions(documents);
       if (sizes.length === 1) await new Promise<void>((resolve) => (finishWrite = resolve));
       return records;
     });
-    const first = group.submit([doc('acme')]);
-    const second = group.submit([doc('acme')]); // queued behind the first write
+    const first = group([doc('acme')]);
+    const second = group([doc('acme')]); // queued behind the first write
     let third: Promise<unknown> | undefined;
     // Like I/O handled in the same loop turn as the end of the write (a request parsed just then).
     while (!finishWrite) await new Promise((resolve) => setTimeout(resolve, 5)); // the first write is now waiting to end
@@ -74,7 +74,7 @@ describe('group commit', () => {
       // they are all done), still in the same loop turn: like a request parsed just then.
       void first.then(() =>
         process.nextTick(() => {
-          third = group.submit([doc('acme')]);
+          third = group([doc('acme')]);
         }),
       );
     }, 1);

@@ -1,12 +1,13 @@
 // The service's DID resolver: did:ethr (ERC-1056 on the configured chains), did:key and did:web, behind a
 // bounded TTL'd cache of documents. Uncached did:ethr resolution costs two RPC round trips, so the cache
-// is what makes verification fast; its TTL bounds how long a key rotation can go unnoticed.
+// is what makes verification fast; its TTL bounds how long a key rotation can go unnoticed. Failures
+// are remembered briefly, so anonymous traffic naming an unreachable DID does not fetch it each time.
 import { parse, Resolver, type DIDResolutionOptions, type DIDResolutionResult, type Resolvable, type ResolverRegistry } from 'did-resolver';
 import { getResolver as getEthrResolver } from 'ethr-did-resolver';
 import type { Provider } from 'ethers';
 import { didWebResolver } from './did-web';
 import type { OutboundFetcher } from './outbound-fetch';
-import { TtlLruCache } from './ttl-lru-cache';
+import { LRUCache } from 'lru-cache';
 
 /** DID methods this service resolves. */
 export const SUPPORTED_DID_METHODS = ['ethr', 'key', 'web'] as const;
@@ -27,8 +28,8 @@ export interface DidResolverOptions {
   ethrNetworks: readonly EthrNetworkConfig[];
   /** The guarded fetcher did:web uses. */
   fetcher: OutboundFetcher;
-  /** Document cache: defaults 1,000 DIDs for 60 s. */
-  cache?: { maxEntries?: number; ttlMs?: number; now?: () => number };
+  /** Document cache: defaults 1,000 DIDs for 60 s, failed resolutions for 5 s. */
+  cache?: { maxEntries?: number; ttlMs?: number; failureTtlMs?: number; now?: () => number };
   /** Give up on one resolution after this long (default 10 s): an RPC that hangs must not hang us. */
   timeoutMs?: number;
 }
@@ -41,16 +42,23 @@ export interface ResolutionProblem {
 
 /** Resolves DIDs; implements did-resolver's Resolvable, so did-jwt and did-jwt-vc can use it directly. */
 export class DidResolver implements Resolvable {
-  private readonly cache: TtlLruCache<string, DIDResolutionResult>;
-  private readonly inflight = new Map<string, Promise<DIDResolutionResult>>();
+  /** Results by DID; `fetch` merges concurrent resolutions of one DID into one. */
+  private readonly cache: LRUCache<string, DIDResolutionResult, DIDResolutionOptions>;
   private resolver: Promise<Resolver> | undefined;
   private readonly timeoutMs: number;
 
   constructor(private readonly options: DidResolverOptions) {
-    this.cache = new TtlLruCache({
-      maxEntries: options.cache?.maxEntries ?? 1_000,
-      ttlMs: options.cache?.ttlMs ?? 60_000,
-      ...(options.cache?.now ? { now: options.cache.now } : {}),
+    const failureTtlMs = options.cache?.failureTtlMs ?? 5_000;
+    this.cache = new LRUCache({
+      max: options.cache?.maxEntries ?? 1_000,
+      ttl: options.cache?.ttlMs ?? 60_000,
+      // An injected clock is read on every lookup (lru-cache otherwise reuses a reading for 1 ms).
+      ...(options.cache?.now ? { perf: { now: options.cache.now }, ttlResolution: 0 } : {}),
+      fetchMethod: async (did, _stale, { options: entry, context }) => {
+        const result = await this.resolveUncached(did, context);
+        if (result.didResolutionMetadata.error || !result.didDocument) entry.ttl = failureTtlMs;
+        return result;
+      },
     });
     this.timeoutMs = options.timeoutMs ?? 10_000;
   }
@@ -62,14 +70,8 @@ export class DidResolver implements Resolvable {
     if (!(SUPPORTED_DID_METHODS as readonly string[]).includes(parsed.method)) {
       return failure('unsupportedDidMethod', `did:${parsed.method} is not supported; supported: ${SUPPORTED_DID_METHODS.map((m) => `did:${m}`).join(', ')}`);
     }
-    const cached = this.cache.get(parsed.did);
-    if (cached) return { ...cached };
-    let pending = this.inflight.get(parsed.did);
-    if (!pending) {
-      pending = this.resolveUncached(parsed.did, options).finally(() => this.inflight.delete(parsed.did));
-      this.inflight.set(parsed.did, pending);
-    }
-    return { ...(await pending) };
+    const result = await this.cache.fetch(parsed.did, { context: options });
+    return { ...result! };
   }
 
   /** Forgets every cached document (after a key rotation the service made itself, for instance). */
@@ -84,9 +86,7 @@ export class DidResolver implements Resolvable {
     });
     try {
       const resolver = await this.loadResolver();
-      const result = await Promise.race([resolver.resolve(did, options), timeout]);
-      if (!result.didResolutionMetadata.error && result.didDocument) this.cache.set(did, result);
-      return result;
+      return await Promise.race([resolver.resolve(did, options), timeout]);
     } catch (error) {
       return failure('internalError', `resolving ${did} failed: ${(error as Error).message}`);
     } finally {

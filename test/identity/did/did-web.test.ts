@@ -72,14 +72,17 @@ describe('resolving did:web', () => {
   const did = (suffix = '') => `did:web:${encodeURIComponent(host)}${suffix}`;
 
   it('resolves and caches documents for the TTL', async () => {
-    let now = 0;
+    let now = 1; // lru-cache treats an entry stored at time 0 as having no TTL
     const resolver = resolverWith(() => now);
     const before = hits;
     const first = await resolver.resolve(did());
     expect(first.didDocument?.id).toBe(did());
     await resolver.resolve(`${did()}#key-1`);
     expect(hits - before).toBe(1);
-    now = 1_000;
+    now = 1_001;
+    await resolver.resolve(did());
+    expect(hits - before).toBe(1);
+    now = 1_002;
     await resolver.resolve(did());
     expect(hits - before).toBe(2);
   });

@@ -2,7 +2,7 @@
 // fetched through the guarded fetcher and accepted only when signed by the credential's own issuer.
 import type { Resolvable } from 'did-resolver';
 import type { OutboundFetcher } from '../../did/outbound-fetch';
-import { TtlLruCache } from '../../did/ttl-lru-cache';
+import { LRUCache } from 'lru-cache';
 import { MIN_STATUS_LIST_BITS, readBit } from './bitstring';
 import { CREDENTIAL_JWT_LIMITS, decodeCompactJwt } from '../verification/compact-jwt';
 import { checkJwtSignature } from '../verification/jwt-signature';
@@ -31,6 +31,12 @@ export interface BitstringStatusCheckerOptions {
   cacheTtlMs?: number;
 }
 
+/** A foreign status list, verified: its purposes and its bits. */
+interface FetchedList {
+  purposes: string[];
+  bits: Uint8Array;
+}
+
 /** The list credential and subject types each entry type points at (Bitstring Status List v1.0; StatusList2021). */
 const LIST_TYPES: Record<StatusListEntry['type'], { credential: string; subject: string }> = {
   BitstringStatusListEntry: { credential: 'BitstringStatusListCredential', subject: 'BitstringStatusList' },
@@ -42,12 +48,20 @@ const STATUS_LIST_MEDIA_TYPES = ['application/vc+jwt', 'application/jwt', 'text/
 const MAX_STATUS_LIST_CREDENTIAL_BYTES = 64 * 1024;
 
 export class BitstringStatusChecker implements StatusChecker {
-  private readonly cache: TtlLruCache<string, Promise<{ purposes: string[]; bits: Uint8Array }>>;
+  /** Verified foreign lists by issuer, entry type and URL; `fetch` merges concurrent fetches of one list. */
+  private readonly cache: LRUCache<string, FetchedList, { url: string; issuer: string; entryType: StatusListEntry['type'] }>;
   private readonly now: () => number;
 
   constructor(private readonly options: BitstringStatusCheckerOptions) {
     this.now = options.now ?? Date.now;
-    this.cache = new TtlLruCache({ maxEntries: 100, ttlMs: options.cacheTtlMs ?? 60_000, now: this.now });
+    this.cache = new LRUCache({
+      max: 100,
+      ttl: options.cacheTtlMs ?? 60_000,
+      perf: { now: this.now },
+      ttlResolution: 0, // read the clock on every lookup, so an injected clock takes effect at once
+      // A list that could not be fetched or verified is not remembered: the next check tries again.
+      fetchMethod: (_key, _stale, { context }) => this.fetchList(context.url, context.issuer, context.entryType),
+    });
   }
 
   async isSet(entry: StatusListEntry, credentialIssuer: string): Promise<boolean> {
@@ -67,18 +81,11 @@ export class BitstringStatusChecker implements StatusChecker {
     return bit;
   }
 
-  private foreignList(url: string, issuer: string, entryType: StatusListEntry['type']): Promise<{ purposes: string[]; bits: Uint8Array }> {
-    const key = `${issuer} ${entryType} ${url}`;
-    let pending = this.cache.get(key);
-    if (!pending) {
-      pending = this.fetchList(url, issuer, entryType);
-      pending.catch(() => this.cache.delete(key));
-      this.cache.set(key, pending);
-    }
-    return pending;
+  private async foreignList(url: string, issuer: string, entryType: StatusListEntry['type']): Promise<FetchedList> {
+    return (await this.cache.fetch(`${issuer} ${entryType} ${url}`, { context: { url, issuer, entryType } }))!;
   }
 
-  private async fetchList(url: string, issuer: string, entryType: StatusListEntry['type']): Promise<{ purposes: string[]; bits: Uint8Array }> {
+  private async fetchList(url: string, issuer: string, entryType: StatusListEntry['type']): Promise<FetchedList> {
     let text: string;
     try {
       text = (await this.options.fetcher.get(url, STATUS_LIST_MEDIA_TYPES, { maxBytes: MAX_STATUS_LIST_CREDENTIAL_BYTES })).body.toString('utf8').trim();

@@ -2,8 +2,8 @@
 // another batch runs, holding a batch while more items are on their way, and one caller per turn.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { microBatcher } from '../../../src/platform/micro-batcher';
-import { TurnQueue } from '../../../src/identity/credentials/issuance/turn-queue';
+import { microBatcher } from '../../src/platform/micro-batcher';
+import { TurnQueue } from '../../src/identity/credentials/issuance/turn-queue';
 
 /** A runner whose batches finish when the test says so. */
 function controlledRunner() {
@@ -18,6 +18,24 @@ function controlledRunner() {
 }
 
 describe('microBatcher', () => {
+  it('fills batches by weight, runs an item of a batch\'s weight alone at once, and starts a lone item at once when asked', async () => {
+    const batches: number[][] = [];
+    const call = microBatcher(
+      async (items: number[]) => {
+        batches.push(items);
+        return items;
+      },
+      { maxBatch: 10, weight: (item) => item, flushWhenIdle: true },
+    );
+    // 4 starts alone (idle); 3, 5 and 4 arrive while it runs: 3 + 5 fit the next batch, 4 the one after.
+    const answers = Promise.all([call(4), call(3), call(5), call(4)]);
+    const heavy = call(12); // heavier than a batch: its own batch, not waiting for the others
+    expect(await answers).toEqual([4, 3, 5, 4]);
+    expect(await heavy).toBe(12);
+    expect(batches).toEqual([[4], [12], [3, 5], [4]]);
+  });
+
+
   it('serves calls made together with one batch, results in order', async () => {
     const batches: number[][] = [];
     const call = microBatcher(async (items: number[]) => {
