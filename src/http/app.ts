@@ -8,12 +8,14 @@ import type { Logger } from '../platform/observability/logger';
 import type { ServiceMetrics } from '../platform/observability/metrics';
 import type { ApiKeyStore } from '../access/api-keys';
 import { webRoutes, type WebRouteOptions } from '../web/routes';
-import { createRequestGuards, requireScope, type RequestGuards } from './auth';
+import { requireScope, type RequestGuard } from './guards';
 import { OPENAPI_PATH } from './openapi-document';
-import { HttpProblem, problemErrorHandler } from './problems';
+import { HttpProblem } from './problems';
+import { problemErrorHandler } from './responses';
 import { publicCors } from './public-cors';
 import { jsonDepthLimit, requestShape } from './request-shape';
 import { observeRequest } from './request-observation';
+import { routeLabel } from './route-table';
 import { memoizeRoutePatterns } from './route-regexp-cache';
 import { credentialRoutes } from './routes/credentials';
 import { didRoutes } from './routes/dids';
@@ -21,7 +23,8 @@ import { docsRoutes } from './routes/docs';
 import { documentRoutes, multipartDocumentRoute } from './routes/documents';
 import { keyRoutes } from './routes/keys';
 import { notaryRoutes } from './routes/notary';
-import { serviceRoutes, type HealthReport, type ServiceInfo } from './routes/service';
+import type { HealthReport } from '../platform/observability/health';
+import { serviceRoutes, type ServiceInfo } from './routes/service';
 
 export interface AppDependencies {
   config: Config;
@@ -36,8 +39,8 @@ export interface AppDependencies {
   web?: WebRouteOptions;
   /** Also check every response against openapi.yaml (tests). */
   validateResponses?: boolean;
-  /** Shared with the fast paths in front of the app (service.ts); absent → the app's own. */
-  guards?: RequestGuards;
+  /** The API-key guard, shared with the fast lane in front of the app (server.ts). */
+  guard: RequestGuard;
 }
 
 /** Builds the app; listening and shutdown belong to the caller. */
@@ -48,23 +51,17 @@ export function createApp(deps: AppDependencies): Express {
   app.set('query parser', 'simple');
 
   app.use((req, res, next) => {
-    const observed = observeRequest(deps, req, res);
-    res.on('finish', () => {
-      // Only patterns, never paths: an unmatched path (/v1/receipts/aaaa…) would grow the label set without bound.
-      const route = (req.route as { path?: string } | undefined)?.path ?? (req.path.startsWith('/docs/assets/') ? '/docs/assets/*' : 'unmatched');
-      observed.finish(String(route), req.path);
-    });
+    observeRequest(deps, req, res, () => routeLabel(req.method, req.path, (req.route as { path?: string } | undefined)?.path));
     next();
   });
 
   app.use(publicCors());
   app.use(requestShape());
 
-  const { authenticator, limit } = deps.guards ?? createRequestGuards(deps.keys, deps.config.rateLimitPerSecond);
   const auth = {
-    notarize: requireScope(authenticator, 'notarize', limit),
-    issue: requireScope(authenticator, 'issue', limit),
-    admin: requireScope(authenticator, 'admin', limit),
+    notarize: requireScope(deps.guard, 'notarize'),
+    issue: requireScope(deps.guard, 'issue'),
+    admin: requireScope(deps.guard, 'admin'),
   };
 
   // Multipart uploads are streamed and hashed before any body parser or validator buffers them.
@@ -104,7 +101,7 @@ export function createApp(deps: AppDependencies): Express {
   );
   didRoutes(app, deps);
   notaryRoutes(app, deps, auth.admin);
-  keyRoutes(app, deps, auth.admin, authenticator);
+  keyRoutes(app, deps, auth.admin, deps.guard.authenticator);
 
   app.use((req, _res, next) => next(new HttpProblem('not-found', `no route for ${req.method} ${req.path}`)));
   app.use(problemErrorHandler(deps.logger));

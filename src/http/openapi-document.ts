@@ -17,10 +17,28 @@ export function openApiText(): string {
   return text;
 }
 
+/** An operation as far as this service reads it: its security requirements and its request body. */
+export interface OpenApiOperation {
+  security?: unknown[];
+  requestBody?: { content?: Record<string, { schema?: Record<string, unknown> }> };
+}
+
+/** The documented operations by path template and lower-case method, parsed once. */
+export function openApiPaths(): Record<string, Record<string, OpenApiOperation>> {
+  parsed ??= parse(openApiText()) as Record<string, unknown>;
+  return parsed.paths as Record<string, Record<string, OpenApiOperation>>;
+}
+
+/** Whether an operation needs no credentials: it says `security: []`, or inherits the document's. */
+export function isPublicOperation(operation: OpenApiOperation): boolean {
+  parsed ??= parse(openApiText()) as Record<string, unknown>;
+  const security = operation.security ?? (parsed.security as unknown[] | undefined) ?? [];
+  return security.length === 0;
+}
+
 /** The schema of one request body media type, e.g. ('/v1/documents', 'post', 'multipart/form-data'). */
 export function requestBodySchema(pathTemplate: string, method: string, mediaType: string): Record<string, unknown> {
-  parsed ??= parse(openApiText()) as Record<string, unknown>;
-  const operation = (parsed.paths as Record<string, Record<string, any>>)[pathTemplate]?.[method];
+  const operation = openApiPaths()[pathTemplate]?.[method];
   const schema = operation?.requestBody?.content?.[mediaType]?.schema as Record<string, unknown> | undefined;
   if (!schema) throw new Error(`openapi.yaml has no ${mediaType} body for ${method.toUpperCase()} ${pathTemplate}`);
   return schema;

@@ -1,5 +1,5 @@
-// The one place where errors become RFC 9457 problem+json responses, each kind with a stable `type` URI.
-import type { ErrorRequestHandler, Response } from 'express';
+// The one place where errors are mapped to RFC 9457 problems, each kind with a stable `type` URI
+// (written to the client by responses.ts).
 import { DomainError } from '../core/errors';
 import type { Logger } from '../platform/observability/logger';
 
@@ -155,23 +155,6 @@ export function toProblem(error: unknown): { body: ProblemBody; headers: Record<
     return make(kind, status === 403 ? 'no such resource' : (e.message ?? PROBLEM_KINDS[kind].title));
   }
   return make('internal', 'an internal error occurred; it has been logged');
-}
-
-/** Sends a problem response. */
-export function sendProblem(res: Response, error: unknown, instance?: string): void {
-  const { body, headers } = toProblem(error);
-  if (instance) body.instance = instance;
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
-}
-
-/** Express error handler: logs 5xx with the stack, everything else as a short line. */
-export function problemErrorHandler(logger: Logger): ErrorRequestHandler {
-  return (error, req, res, next) => {
-    if (res.headersSent) return next(error);
-    logProblem(logger, error, toProblem(error).body, res.getHeader('x-request-id'), req.path);
-    sendProblem(res, error, req.originalUrl);
-  };
 }
 
 /**

@@ -1,16 +1,18 @@
-// GET /v1/receipts/{id}, the public read that verifiers and batch jobs call most, answered without
-// Express: its middleware chain, router and request validator cost more main-thread time than the
-// receipt itself. The fast path takes only requests whose answer it knows to be identical to the
-// Express route's (a plain alphanumeric id, no query string, no body, not conditional). It answers
-// found receipts, and unknown documents with the problem the shared mapping (problems.ts) gives;
-// everything else (malformed ids, failures, rare request shapes) goes to the Express app.
+// GET /v1/receipts/{id}, the public read that verifiers and batch jobs call most, answered in the
+// fast lane in front of Express (server.ts): Express's middleware chain, router and request
+// validator cost more main-thread time than the receipt itself. The lane takes only requests whose
+// answer it knows to be identical to the Express route's (a plain alphanumeric id, no query string,
+// no body, not conditional). It answers found receipts, and unknown documents with the shared
+// writer's problem (responses.ts); everything else (malformed ids, failures, rare request shapes)
+// goes to the Express app.
 import type { IncomingMessage, RequestListener } from 'node:http';
 import type { Notary } from '../notarization/notary';
 import type { Logger } from '../platform/observability/logger';
 import type { ServiceMetrics } from '../platform/observability/metrics';
 import { DomainError } from '../core/errors';
-import { JSON_CONTENT_TYPE, sendRawJson, sendRawProblem } from './raw-json-response';
+import { JSON_CONTENT_TYPE, writeJson, writeProblem } from './responses';
 import { observeRequest } from './request-observation';
+import { routeLabel } from './route-table';
 
 /**
  * The ids the fast path accepts: every identifier form (64-hex digest, hex or base58btc multihash,
@@ -19,14 +21,15 @@ import { observeRequest } from './request-observation';
  */
 const RECEIPT_URL = /^\/v1\/receipts\/([A-Za-z0-9]{1,200})$/;
 
-/** The Express route's pattern, so both paths share one metrics label. */
-export const RECEIPT_ROUTE = '/v1/receipts/:id';
-
 export interface ReceiptFastPathDependencies {
   notary: Pick<Notary, 'getReceipt'>;
   metrics: ServiceMetrics;
   logger: Logger;
 }
+
+/** The route table's label of every receipt read. */
+let label: string | undefined;
+const receiptLabel = () => (label ??= routeLabel('GET', '/v1/receipts/any'));
 
 /** Wraps the Express app (`fallback`) in a listener that answers plain receipt reads itself. */
 export function withReceiptFastPath(fallback: RequestListener, deps: ReceiptFastPathDependencies): RequestListener {
@@ -36,14 +39,18 @@ export function withReceiptFastPath(fallback: RequestListener, deps: ReceiptFast
       fallback(req, res);
       return;
     }
-    const observed = observeRequest(deps, req, res);
+    const started = process.hrtime.bigint();
     deps.notary.getReceipt(match[1]!).then(
-      (receipt) => sendRawJson(req, res, { status: 200, contentType: JSON_CONTENT_TYPE, body: JSON.stringify(receipt), route: RECEIPT_ROUTE }, observed, deps.logger),
+      (receipt) => {
+        observeRequest(deps, req, res, () => receiptLabel(), started);
+        writeJson(req, res, 200, JSON_CONTENT_TYPE, JSON.stringify(receipt), deps.logger);
+      },
       (error: unknown) => {
         // An unknown document can be common (a typo, a scanner): answered here as Express's problem
         // handler answers it, without a second lookup there.
         if (error instanceof DomainError && error.code === 'DOCUMENT_NOT_FOUND') {
-          sendRawProblem(req, res, error, RECEIPT_ROUTE, observed, deps.logger);
+          observeRequest(deps, req, res, () => receiptLabel(), started);
+          writeProblem(req, res, error, deps.logger);
           return;
         }
         // Malformed ids (no lookup made) and failures: Express answers, observes and logs them.

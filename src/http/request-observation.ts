@@ -10,39 +10,42 @@ const CALLER_REQUEST_ID = /^[\w.-]{1,100}$/;
 
 export interface ObservedRequest {
   requestId: string;
-  /** Records the request once answered; `route` is the route pattern, never the path (ids would explode the label set). */
-  finish(route: string, path: string): void;
 }
 
 /**
  * Starts observing a request: sets x-request-id (the caller's, if well-formed) and starts its clock,
  * or takes `startedAt` (process.hrtime.bigint() at arrival) when the request was already waited on.
+ * Once answered, the request is recorded under `label()`, asked then (Express knows its route only
+ * after routing).
  */
 export function observeRequest(
   deps: { metrics: ServiceMetrics; logger: Logger },
   req: IncomingMessage,
   res: ServerResponse,
+  label: () => string,
   startedAt: bigint = process.hrtime.bigint(),
 ): ObservedRequest {
   const incoming = req.headers['x-request-id'];
   const requestId = typeof incoming === 'string' && CALLER_REQUEST_ID.test(incoming) ? incoming : randomUUID();
   res.setHeader('x-request-id', requestId);
-  const started = startedAt;
-  let finished = false;
+  res.once('finish', () => {
+    const ms = Number(process.hrtime.bigint() - startedAt) / 1e6;
+    deps.metrics.httpDuration.observe({ method: req.method ?? '', route: label(), status: String(res.statusCode) }, ms / 1000);
+    deps.logger.info({ requestId, method: req.method, path: pathOf(req), status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+  });
   // A connection closed before the answer was written (the client gave up, or the answer could not
   // be sent) never emits 'finish': without this it would leave no trace in the access log.
   res.once('close', () => {
-    if (!finished && !res.writableFinished) logClosedBeforeAnswer(deps.logger, req, res, started, requestId);
+    if (!res.writableFinished) logClosedBeforeAnswer(deps.logger, req, res, startedAt, requestId);
   });
-  return {
-    requestId,
-    finish(route, path) {
-      finished = true;
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      deps.metrics.httpDuration.observe({ method: req.method ?? '', route, status: String(res.statusCode) }, ms / 1000);
-      deps.logger.info({ requestId, method: req.method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
-    },
-  };
+  return { requestId };
+}
+
+/** The path of a request without its query string, as Express mounted it (`originalUrl`) or Node received it. */
+export function pathOf(req: IncomingMessage): string {
+  const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
 }
 
 /**
@@ -56,7 +59,7 @@ export function logClosedBeforeAnswer(logger: Logger, req: IncomingMessage, res:
     {
       requestId,
       method: req.method,
-      path: (req.url ?? '').split('?')[0],
+      path: pathOf(req),
       status: res.headersSent ? res.statusCode : undefined,
       ms: Math.round(ms * 10) / 10,
       aborted: true,

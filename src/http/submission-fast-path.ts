@@ -1,22 +1,21 @@
 // POST /v1/documents with one SHA-256 digest, the request an integration sends per document,
-// answered without Express: its middleware chain, body parser and request validator cost about half
-// the main thread of such a submission. The fast path takes only what it knows Express would accept
-// and answer identically: `{"hash":"<64 hex digits>"}` as application/json (at most 200 bytes, not
-// compressed), with a valid key of the notarize scope that is within its rate limit. Everything else
-// (bad or missing keys, other bodies, limits reached) goes to the Express app, with the body it read
-// put back into the stream and the key lookup's result noted, so Express validates and answers it
-// as if the fast path did not exist.
+// answered in the fast lane in front of Express (server.ts): Express's middleware chain, body
+// parser and request validator cost about half the main thread of such a submission. The lane takes
+// only `{"hash":"<64 hex digits>"}` as application/json (at most 200 bytes, not compressed), which
+// it knows Express would accept; the shared guard (guards.ts) and writer (responses.ts) give it the
+// same key check, rate limit, answers and problems as Express. Any other body is handed to Express
+// before anything is decided about it, put back into the stream unread.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Notary } from '../notarization/notary';
 import type { Logger } from '../platform/observability/logger';
 import type { ServiceMetrics } from '../platform/observability/metrics';
-import type { ApiKeyRecord } from '../access/api-keys';
-import { bearerToken, hasScope, noteAuthentication, type RequestGuards } from './auth';
-import { JSON_CONTENT_TYPE, sendRawJson, sendRawProblem } from './raw-json-response';
+import type { RequestGuard } from './guards';
+import { HttpProblem } from './problems';
+import { JSON_CONTENT_TYPE, writeJson, writeProblem } from './responses';
 import { logClosedBeforeAnswer, observeRequest } from './request-observation';
+import { routeLabel } from './route-table';
 
-/** The Express route, for the metrics label. */
-export const SUBMISSION_ROUTE = '/v1/documents';
+const SUBMISSION_PATH = '/v1/documents';
 /**
  * A JSON object holding only a hex SHA-256 digest (what `JSON.stringify({ hash })` sends). Only JSON's
  * own whitespace: `\s` would also take \v, \f and U+00A0, which Express's parser refuses.
@@ -27,45 +26,55 @@ const JSON_TYPE = /^application\/json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 
 export interface SubmissionFastPathDependencies {
   notary: Pick<Notary, 'parseIdentifiers' | 'submit'>;
-  /** The same key cache and rate-limit buckets as the Express app's. */
-  guards: RequestGuards;
+  /** The same guard as the Express routes': one key cache, one set of rate-limit buckets. */
+  guard: Pick<RequestGuard, 'authorize'>;
   metrics: ServiceMetrics;
   logger: Logger;
 }
 
+/** The route table's label of every submission. */
+let label: string | undefined;
+const submissionLabel = () => (label ??= routeLabel('POST', SUBMISSION_PATH));
+
 /** Wraps a listener (`fallback`) in one that answers plain single-digest submissions itself. */
 export function withSubmissionFastPath(fallback: RequestListener, deps: SubmissionFastPathDependencies): RequestListener {
   return (req, res) => {
-    const token = isPlainSmallJsonPost(req) ? bearerToken(req.headers.authorization) : undefined;
-    if (token === undefined) {
+    // Without credentials, Express's multipart-or-JSON route answers: nothing to win here.
+    if (!isPlainSmallJsonPost(req) || req.headers.authorization === undefined) {
       fallback(req, res);
       return;
     }
     const arrivedAt = process.hrtime.bigint();
-    // Authentication has no side effect, so a key Express must refuse is handed over, with the
-    // lookup's result noted so that Express does not repeat it.
-    deps.guards.authenticator.authenticate(token).then(
-      (key) => {
-        if (!key || !hasScope(key, 'notarize')) {
-          noteAuthentication(req, key);
+    readSmallBody(
+      req,
+      (body) => {
+        const digest = SINGLE_DIGEST_BODY.exec(body.toString('latin1'))?.[1];
+        if (digest === undefined) {
+          // Synchronously, before the stream ends: the body goes back for Express's parser.
+          req.unshift(body);
           fallback(req, res);
-        } else {
-          readSmallBody(
-            req,
-            (body) => {
-              try {
-                decide(req, res, key, body, arrivedAt, fallback, deps);
-              } catch (error) {
-                dropRequest(req, res, error, deps.logger);
-              }
-            },
-            () => logClosedBeforeAnswer(deps.logger, req, res, arrivedAt),
-          );
+          return;
         }
+        answer(req, res, digest, arrivedAt, deps).catch((error: unknown) => dropRequest(req, res, error, deps.logger));
       },
-      () => fallback(req, res),
-    ).catch((error: unknown) => dropRequest(req, res, error, deps.logger));
+      () => logClosedBeforeAnswer(deps.logger, req, res, arrivedAt),
+    );
   };
+}
+
+async function answer(req: IncomingMessage, res: ServerResponse, digest: string, arrivedAt: bigint, deps: SubmissionFastPathDependencies): Promise<void> {
+  observeRequest(deps, req, res, submissionLabel, arrivedAt);
+  try {
+    const key = await deps.guard.authorize(req.headers.authorization, 'notarize');
+    if (key instanceof HttpProblem) {
+      writeProblem(req, res, key, deps.logger);
+      return;
+    }
+    const receipts = await deps.notary.submit(key.tenantId, deps.notary.parseIdentifiers([digest]));
+    writeJson(req, res, 202, JSON_CONTENT_TYPE, JSON.stringify({ receipts }), deps.logger);
+  } catch (error) {
+    writeProblem(req, res, error, deps.logger);
+  }
 }
 
 /** The last resort for a throw outside any answer (none is known): log it and close the exchange. */
@@ -74,46 +83,9 @@ function dropRequest(req: IncomingMessage, res: ServerResponse, error: unknown, 
   res.destroy();
 }
 
-/**
- * Runs synchronously once the whole body is read: an unread body must be put back before the stream
- * ends, so whatever is handed to Express is handed over here, before any await.
- */
-function decide(
-  req: IncomingMessage,
-  res: ServerResponse,
-  key: ApiKeyRecord,
-  body: Buffer,
-  arrivedAt: bigint,
-  fallback: RequestListener,
-  deps: SubmissionFastPathDependencies,
-): void {
-  const digest = SINGLE_DIGEST_BODY.exec(body.toString('latin1'))?.[1];
-  let handOver = digest === undefined;
-  if (!handOver) {
-    try {
-      deps.guards.limit(key);
-    } catch {
-      // Over the limit (no token taken): Express answers with its 429 and Retry-After.
-      handOver = true;
-    }
-  }
-  if (handOver) {
-    if (body.length > 0) req.unshift(body);
-    noteAuthentication(req, key);
-    fallback(req, res);
-    return;
-  }
-  const observed = observeRequest(deps, req, res, arrivedAt);
-  const submit = async () => deps.notary.submit(key.tenantId, deps.notary.parseIdentifiers([digest!]));
-  submit().then(
-    (receipts) => sendRawJson(req, res, { status: 202, contentType: JSON_CONTENT_TYPE, body: JSON.stringify({ receipts }), route: SUBMISSION_ROUTE }, observed, deps.logger),
-    (error: unknown) => sendRawProblem(req, res, error, SUBMISSION_ROUTE, observed, deps.logger),
-  );
-}
-
 /** A POST to exactly /v1/documents with a small, declared-length, uncompressed JSON body. */
 function isPlainSmallJsonPost(req: IncomingMessage): boolean {
-  if (req.method !== 'POST' || req.url !== SUBMISSION_ROUTE) return false;
+  if (req.method !== 'POST' || req.url !== SUBMISSION_PATH) return false;
   const { headers } = req;
   if (headers['transfer-encoding'] !== undefined || headers['content-encoding'] !== undefined) return false;
   const length = Number(headers['content-length']);
@@ -122,8 +94,8 @@ function isPlainSmallJsonPost(req: IncomingMessage): boolean {
 
 /**
  * Reads the whole body (bounded by its Content-Length) without letting the stream end, so that it can
- * still be put back with `unshift` for Express. A request that closes first is dropped (`closed`):
- * there is no one left to answer.
+ * still be put back with `unshift` (Node's documented way to un-read) for Express. A request that
+ * closes first is dropped (`closed`): there is no one left to answer.
  */
 function readSmallBody(req: IncomingMessage, done: (body: Buffer) => void, closed: () => void): void {
   const chunks: Buffer[] = [];

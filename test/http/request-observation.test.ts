@@ -17,9 +17,8 @@ describe('request observation', () => {
 
   beforeAll(async () => {
     server = http.createServer((req, res) => {
-      const observed = observeRequest({ metrics: new ServiceMetrics(), logger }, req, res);
+      observeRequest({ metrics: new ServiceMetrics(), logger }, req, res, () => '/things/:id');
       arrived.push(req.url!);
-      res.once('finish', () => observed.finish('/things/:id', req.url!.split('?')[0]!));
       if (req.url!.startsWith('/slow')) {
         hanging = () => res.end('late');
         return;

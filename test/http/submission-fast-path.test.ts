@@ -1,6 +1,7 @@
 // Which submissions the fast path answers itself and which it hands to the Express app, with the
-// body put back unread; its answers match Express's byte for byte (tested on the real service in
-// notarization.test.ts).
+// body put back unread. Keys are checked by the same guard as Express's routes, so refused keys and
+// limits get the same problems from either lane; its answers match Express's byte for byte (tested
+// on the real service in notarization.test.ts).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
@@ -10,7 +11,7 @@ import type { ApiKeyAuthenticator } from '../../src/access/api-keys';
 import type { DocumentId } from '../../src/core/ids/document-id';
 import { parseDocumentId } from '../../src/core/ids/document-id';
 import type { Receipt } from '../../src/core/receipts/receipt';
-import { requireScope } from '../../src/http/auth';
+import { RequestGuard, requireScope } from '../../src/http/guards';
 import { createRateLimiter } from '../../src/http/rate-limit';
 import { withSubmissionFastPath } from '../../src/http/submission-fast-path';
 import { ServiceMetrics } from '../../src/platform/observability/metrics';
@@ -50,12 +51,12 @@ describe('submission fast path', () => {
     } as unknown as ApiKeyAuthenticator;
     const limitEveryone = createRateLimiter(1000);
     const limitSlow = createRateLimiter(1);
-    const guards = { authenticator, limit: (key: ApiKeyRecord) => (key.id === 'k3' ? limitSlow(key) : limitEveryone(key)) };
+    const guard = new RequestGuard(authenticator, 0, (key: ApiKeyRecord) => (key.id === 'k3' ? limitSlow(key) : limitEveryone(key)));
     // The fallback is a real Express app with its JSON parser: it must receive the body intact.
     const app = express();
     app.use(express.json({ strict: true }));
-    // As the service's app: the key guard first (it must not look a noted key up again).
-    app.post('/v1/documents', requireScope(authenticator, 'notarize'), (req, res) => {
+    // As the service's app: the same guard first.
+    app.post('/v1/documents', requireScope(guard, 'notarize'), (req, res) => {
       expressSaw.push({ body: req.body, key: req.get('authorization') });
       res.status(418).json({ via: 'express' });
     });
@@ -64,7 +65,7 @@ describe('submission fast path', () => {
       expressSaw.push({ body: `error ${error.type ?? error.kind}` });
       res.status(status).json({ via: 'express', error: error.type ?? error.kind });
     });
-    server = http.createServer(withSubmissionFastPath(app, { notary, guards, metrics: new ServiceMetrics(), logger }));
+    server = http.createServer(withSubmissionFastPath(app, { notary, guard, metrics: new ServiceMetrics(), logger }));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
@@ -120,12 +121,33 @@ describe('submission fast path', () => {
     expect(expressSaw.at(-1)).toEqual({ body: 'error entity.parse.failed' });
   });
 
-  it('hands over keys Express must refuse, other routes and shapes, without reading their bodies', async () => {
+  it('refuses keys as Express would, without handing the digest over', async () => {
     const body = JSON.stringify({ hash: DIGEST });
-    await post(body, { authorization: 'Bearer dnk_unknown' });
-    await post(body, { authorization: 'Bearer dnk_issuer' });
-    await post(body, { authorization: 'Basic abc' });
-    await post(body, { authorization: '' });
+    const answers = [];
+    for (const authorization of ['Bearer dnk_unknown', 'Bearer dnk_issuer', 'Basic abc', '']) {
+      const response = await post(body, { authorization });
+      answers.push({ status: response.status, type: response.headers.get('content-type'), auth: response.headers.get('www-authenticate'), problem: await response.json() });
+    }
+    expect(answers).toEqual([
+      {
+        status: 401,
+        type: 'application/problem+json; charset=utf-8',
+        auth: 'Bearer error="invalid_token"',
+        problem: expect.objectContaining({ type: 'urn:did-notary:problem:unauthorized', instance: '/v1/documents' }),
+      },
+      { status: 403, type: 'application/problem+json; charset=utf-8', auth: null, problem: expect.objectContaining({ type: 'urn:did-notary:problem:forbidden' }) },
+      { status: 401, type: 'application/problem+json; charset=utf-8', auth: 'Bearer error="invalid_token"', problem: expect.objectContaining({ type: 'urn:did-notary:problem:unauthorized' }) },
+      { status: 401, type: 'application/problem+json; charset=utf-8', auth: 'Bearer', problem: expect.objectContaining({ type: 'urn:did-notary:problem:unauthorized' }) },
+    ]);
+    expect(submitted).toEqual([]);
+    expect(expressSaw).toEqual([]);
+    // Each key is looked up once.
+    expect(lookups.filter((secret) => secret === 'dnk_unknown')).toEqual(['dnk_unknown']);
+    expect(lookups.filter((secret) => secret === 'dnk_issuer')).toEqual(['dnk_issuer']);
+  });
+
+  it('hands other routes and shapes to Express, without reading their bodies', async () => {
+    const body = JSON.stringify({ hash: DIGEST });
     await post(body, { 'content-type': 'text/plain' });
     await post(`${body}${' '.repeat(300)}`);
     await fetch(`${base}/v1/documents?x=1`, { method: 'POST', body, headers: { 'content-type': 'application/json', authorization: 'Bearer dnk_writer' } });
@@ -141,26 +163,24 @@ describe('submission fast path', () => {
     });
     expect(submitted).toEqual([]);
     const parsed = { hash: DIGEST };
-    // Express refuses the keys (401, 403; each key looked up once) and reads every other body but
-    // the text/plain one.
-    expect(expressSaw.map((s) => s.body)).toEqual([
-      'error unauthorized', 'error forbidden', 'error unauthorized', 'error unauthorized', undefined, parsed, parsed, parsed,
-    ]);
-    expect(lookups.filter((secret) => secret === 'dnk_unknown')).toEqual(['dnk_unknown']);
-    expect(lookups.filter((secret) => secret === 'dnk_issuer')).toEqual(['dnk_issuer']);
+    // Express reads every body but the text/plain one.
+    expect(expressSaw.map((s) => s.body)).toEqual([undefined, parsed, parsed, parsed]);
   });
 
-  it('lets Express answer a key over its rate limit, counting each request once', async () => {
+  it('answers a key over its rate limit with 429 and Retry-After, counting each request once', async () => {
     const body = JSON.stringify({ hash: DIGEST });
     const first = await post(body, { authorization: 'Bearer dnk_limited' });
     const second = await post(body, { authorization: 'Bearer dnk_limited' });
     expect(first.status).toBe(202);
-    // Over the limit: handed over with its body (this Express stand-in has no limiter of its own).
-    expect(second.status).toBe(418);
-    expect(expressSaw).toEqual([{ body: { hash: DIGEST }, key: 'Bearer dnk_limited' }]);
+    expect(second.status).toBe(429);
+    expect(Number(second.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await second.json()).toMatchObject({ type: 'urn:did-notary:problem:rate-limited', status: 429 });
+    expect(submitted).toHaveLength(1);
+    expect(expressSaw).toEqual([]);
   });
 
   it('logs a submission whose client goes away before its body has arrived', async () => {
+    const arrived = new Promise<void>((resolve) => server.once('request', () => resolve()));
     const socket = net.connect(Number(new URL(base).port), '127.0.0.1');
     await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
     const body = JSON.stringify({ hash: DIGEST });
@@ -168,8 +188,7 @@ describe('submission fast path', () => {
       `POST /v1/documents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer dnk_writer\r\nContent-Type: application/json\r\n` +
         `Content-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
     );
-    for (let i = 0; i < 200 && !lookups.includes('dnk_writer'); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(lookups).toContain('dnk_writer');
+    await arrived;
     socket.destroy();
     const closed = () => logLines().filter((line) => line.msg === 'request closed before its answer was sent');
     for (let i = 0; i < 200 && closed().length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));

@@ -111,6 +111,20 @@ describe.each(stores)('notarization end to end on the $name', ({ postgres }) => 
     for (const header of ['content-type', 'content-length', 'etag', 'access-control-allow-origin']) {
       expect(fastSubmit.headers.get(header), header).toBe(expressSubmit.headers.get(header));
     }
+    // A refused key gets the same problem from either lane: one guard, one response writer.
+    const refused = (body: unknown) =>
+      fetch(`${service.url}/v1/documents`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer dnk_not_a_key', 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const [fastRefused, expressRefused] = [await refused({ hash: hashes[9] }), await refused({ hashes: [hashes[9]] })];
+    expect(fastRefused.status).toBe(401);
+    expect(expressRefused.status).toBe(401);
+    expect(await fastRefused.text()).toBe(await expressRefused.text());
+    for (const header of ['content-type', 'content-length', 'etag', 'www-authenticate', 'access-control-allow-origin']) {
+      expect(fastRefused.headers.get(header), header).toBe(expressRefused.headers.get(header));
+    }
     // What the fast path hands over still reaches Express whole: a label, a malformed body.
     const labelled = await submit({ hash: 'fe'.repeat(32), label: 'handed over' });
     expect(labelled.status).toBe(202);

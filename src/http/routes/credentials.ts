@@ -3,7 +3,7 @@
 import type { Express, RequestHandler } from 'express';
 import type { StatusAction } from '../../identity/credentials/issuance/credential-issuer';
 import type { IdentityServices } from '../../identity/identity-services';
-import { callerKey } from '../auth';
+import { callerKey } from '../guards';
 
 export interface CredentialRouteDependencies {
   identity: IdentityServices;

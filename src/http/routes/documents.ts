@@ -4,8 +4,9 @@ import busboy from 'busboy';
 import type { Express, Request, RequestHandler, Response } from 'express';
 import { documentIdFromDigest, type DocumentId } from '../../core/ids/document-id';
 import { DomainError } from '../../core/errors';
-import type { AppDependencies } from '../app';
-import { callerKey } from '../auth';
+import type { Config } from '../../config/config';
+import type { Notary } from '../../notarization/notary';
+import { callerKey } from '../guards';
 import { multipartFieldValidator } from '../openapi-document';
 import { HttpProblem } from '../problems';
 
@@ -17,7 +18,7 @@ function fieldErrors(errors: typeof validateFields.errors): string {
   return (errors ?? []).map((error) => `field "${error.instancePath.slice(1)}" ${error.message ?? 'is invalid'}`).join('; ') || 'invalid fields';
 }
 
-export function documentRoutes(app: Express, deps: Pick<AppDependencies, 'notary'>, notarize: RequestHandler): void {
+export function documentRoutes(app: Express, deps: { notary: Notary }, notarize: RequestHandler): void {
   app.post('/v1/documents', notarize, async (req, res) => {
     const body = req.body as { hash?: string; hashes?: string[]; label?: string; externalRef?: string };
     const identifiers = body.hashes ?? (body.hash === undefined ? [] : [body.hash]);
@@ -28,7 +29,7 @@ export function documentRoutes(app: Express, deps: Pick<AppDependencies, 'notary
 }
 
 /** Handles multipart submissions itself and passes every other content type on. */
-export function multipartDocumentRoute(deps: Pick<AppDependencies, 'notary' | 'config'>): RequestHandler {
+export function multipartDocumentRoute(deps: { notary: Notary; config: Pick<Config, 'maxFileBytes' | 'maxHashesPerRequest'> }): RequestHandler {
   return async (req, res, next) => {
     if (!req.is('multipart/form-data')) return next();
     try {

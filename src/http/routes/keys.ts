@@ -1,8 +1,7 @@
 // Admin routes for API keys; the CLI uses them when the service is running.
 import type { Express, RequestHandler } from 'express';
-import { createApiKey, type ApiKeyAuthenticator } from '../../access/api-keys';
+import { createApiKey, type ApiKeyAuthenticator, type ApiKeyStore } from '../../access/api-keys';
 import type { ApiKeyRecord, Scope } from '../../access/api-keys';
-import type { AppDependencies } from '../app';
 import { HttpProblem } from '../problems';
 
 /** The public view of a key: never its hash or secret. */
@@ -17,7 +16,7 @@ export function apiKeyView(key: ApiKeyRecord) {
   };
 }
 
-export function keyRoutes(app: Express, deps: Pick<AppDependencies, 'keys'>, admin: RequestHandler, authenticator: ApiKeyAuthenticator): void {
+export function keyRoutes(app: Express, deps: { keys: ApiKeyStore }, admin: RequestHandler, authenticator: Pick<ApiKeyAuthenticator, 'forget'>): void {
   app.get('/v1/keys', admin, async (_req, res) => {
     res.json({ keys: (await deps.keys.listApiKeys()).map(apiKeyView) });
   });

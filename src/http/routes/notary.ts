@@ -1,9 +1,10 @@
 // Receipts, receipt verification and batches.
 import type { Express, RequestHandler } from 'express';
-import type { AppDependencies } from '../app';
+import type { IdentityServices } from '../../identity/identity-services';
+import type { Notary } from '../../notarization/notary';
 import { HttpProblem } from '../problems';
 
-export function notaryRoutes(app: Express, deps: Pick<AppDependencies, 'notary' | 'identity'>, admin: RequestHandler): void {
+export function notaryRoutes(app: Express, deps: { notary: Notary; identity: IdentityServices }, admin: RequestHandler): void {
   app.get('/v1/receipts/:id', async (req, res) => {
     const receipt = await deps.notary.getReceipt(String(req.params.id));
     if (req.query.format === 'vc') {

@@ -1,6 +1,6 @@
 // Service-level routes: health, info and the OpenAPI document itself.
 import type { Express } from 'express';
-import type { AppDependencies } from '../app';
+import type { HealthReport } from '../../platform/observability/health';
 import { openApiText } from '../openapi-document';
 import { HttpProblem } from '../problems';
 
@@ -17,12 +17,8 @@ export interface ServiceInfo {
   batch: { intervalMs: number; maxSize: number; confirmations: number };
 }
 
-export interface HealthReport {
-  status: 'ok' | 'degraded' | 'unavailable';
-  checks: Record<string, { ok: boolean; detail?: string }>;
-}
 
-export function serviceRoutes(app: Express, deps: Pick<AppDependencies, 'info' | 'health'>): void {
+export function serviceRoutes(app: Express, deps: { info: () => ServiceInfo; health: () => Promise<HealthReport> }): void {
   app.get('/health', async (_req, res) => {
     const report = await deps.health();
     if (report.status === 'unavailable') {

@@ -13,8 +13,9 @@ import { ApiKeyAuthenticator, createApiKey } from '../../../../src/access/api-ke
 import { ensureEmbeddedDeployment } from '../../../../src/platform/chain/deployment';
 import { ANVIL_DEV_FUNDER_KEY, startEmbeddedAnvil } from '../../../../src/platform/chain/embedded-anvil/embedded-anvil';
 import { createIdentityServices, type IdentityServices, type IdentityServicesOptions } from '../../../../src/identity/identity-services';
-import { requireScope } from '../../../../src/http/auth';
-import { HttpProblem, problemErrorHandler } from '../../../../src/http/problems';
+import { RequestGuard, requireScope } from '../../../../src/http/guards';
+import { HttpProblem } from '../../../../src/http/problems';
+import { problemErrorHandler } from '../../../../src/http/responses';
 import { credentialRoutes } from '../../../../src/http/routes/credentials';
 import { didRoutes } from '../../../../src/http/routes/dids';
 import { createLogger } from '../../../../src/platform/observability/logger';
@@ -91,7 +92,7 @@ export async function startIdentityHarness(overrides: Partial<IdentityServicesOp
       ignoreUndocumented: false,
     }),
   );
-  credentialRoutes(app, { identity: services }, requireScope(new ApiKeyAuthenticator(stores.keys), 'issue'));
+  credentialRoutes(app, { identity: services }, requireScope(new RequestGuard(new ApiKeyAuthenticator(stores.keys), 0), 'issue'));
   didRoutes(app, { identity: services });
   app.use((req, _res, next) => next(new HttpProblem('not-found', `no route for ${req.method} ${req.path}`)));
   app.use(problemErrorHandler(logger));

@@ -1,0 +1,95 @@
+// The API-key guard of every endpoint that takes a key, for Express routes and the fast lane alike:
+// one authorization step (header, key, scope, rate limit) that gives the caller's key or the
+// problem to answer.
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { ApiKeyAuthenticator } from '../access/api-keys';
+import type { ApiKeyRecord, ApiKeyStore, Scope } from '../access/api-keys';
+import { HttpProblem } from './problems';
+import { createRateLimiter } from './rate-limit';
+
+/**
+ * One per service: the key cache and the per-key rate-limit buckets, so a key's requests count in
+ * the same buckets whichever lane answers them.
+ */
+export class RequestGuard {
+  private readonly limit: (key: ApiKeyRecord) => void;
+
+  constructor(
+    /** Also used to forget a revoked key at once (routes/keys.ts). */
+    readonly authenticator: Pick<ApiKeyAuthenticator, 'authenticate' | 'forget'>,
+    rateLimitPerSecond: number,
+    limit?: (key: ApiKeyRecord) => void,
+  ) {
+    this.limit = limit ?? createRateLimiter(rateLimitPerSecond);
+  }
+
+  /**
+   * The key behind an `Authorization` header if it may call an endpoint needing `scope` and is
+   * within its rate limit (the request is counted), else the 401, 403 or 429 problem to answer.
+   */
+  async authorize(authorization: string | undefined, scope: Scope): Promise<ApiKeyRecord | HttpProblem> {
+    if (!authorization) {
+      return new HttpProblem('unauthorized', 'send an API key as "Authorization: Bearer <key>"', {}, { 'WWW-Authenticate': 'Bearer' });
+    }
+    const token = bearerToken(authorization);
+    const key = token === undefined ? null : await this.authenticator.authenticate(token);
+    if (!key) {
+      return new HttpProblem('unauthorized', 'the API key is invalid or revoked', {}, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+    }
+    if (!hasScope(key, scope)) return new HttpProblem('forbidden', `this endpoint needs an API key with the "${scope}" scope`);
+    try {
+      this.limit(key);
+    } catch (problem) {
+      if (problem instanceof HttpProblem) return problem;
+      throw problem;
+    }
+    return key;
+  }
+}
+
+/** Builds the guard of a service from its key store. */
+export function createRequestGuard(store: ApiKeyStore, rateLimitPerSecond: number): RequestGuard {
+  return new RequestGuard(new ApiKeyAuthenticator(store), rateLimitPerSecond);
+}
+
+/** The key in a well-formed `Authorization: Bearer <key>` header, else undefined. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+/** Whether a key may call endpoints needing `scope` (admin keys may call every one). */
+export function hasScope(key: ApiKeyRecord, scope: Scope): boolean {
+  return key.scopes.includes(scope) || key.scopes.includes('admin');
+}
+
+/** The authenticated key of a request (set by requireScope). */
+export function callerKey(res: Response): ApiKeyRecord {
+  const key = res.locals.apiKey as ApiKeyRecord | undefined;
+  if (!key) throw new Error('callerKey used on a route without requireScope');
+  return key;
+}
+
+/** Express middleware: the guard's answer for `scope`, the key kept for callerKey. */
+export function requireScope(guard: Pick<RequestGuard, 'authorize'>, scope: Scope): RequestHandler {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    // A request can pass two guards of one route (POST /v1/documents: the multipart handler's, then
+    // the JSON one's): authorize and count it against the rate limit once.
+    const known = res.locals.apiKey as ApiKeyRecord | undefined;
+    if (known && hasScope(known, scope)) {
+      next();
+      return;
+    }
+    try {
+      const result = await guard.authorize(req.get('authorization'), scope);
+      if (result instanceof HttpProblem) {
+        next(result);
+        return;
+      }
+      res.locals.apiKey = result;
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+}

@@ -1,0 +1,45 @@
+// The service's one HTTP entry point: Node's server, the per-request error boundary, the fast lane
+// (receipt reads and single-digest submissions answered without Express's middleware chain) and the
+// Express app behind it. Both lanes share one API-key guard (guards.ts), one response writer
+// (responses.ts), one route table for labels and CORS (route-table.ts) and one request
+// observation, so a new rule is written once, here or in those modules.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp, type AppDependencies } from './app';
+import { answerClientError, MAX_HEADER_BYTES } from './client-errors';
+import { createRequestGuard } from './guards';
+import { withReceiptFastPath } from './receipt-fast-path';
+import { withRequestBoundary } from './request-boundary';
+import { withSubmissionFastPath } from './submission-fast-path';
+
+/** What the app needs, but the guard: the server makes the one both lanes share. */
+export type HttpServerDependencies = Omit<AppDependencies, 'guard'>;
+
+/** The server, not yet listening: listening and closing belong to the caller. */
+export function createHttpServer(deps: HttpServerDependencies): http.Server {
+  const guard = createRequestGuard(deps.keys, deps.config.rateLimitPerSecond);
+  const app = createApp({ ...deps, guard });
+  const { notary, metrics, logger } = deps;
+  const lanes = withSubmissionFastPath(withReceiptFastPath(app, { notary, metrics, logger }), { notary, guard, metrics, logger });
+  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, withRequestBoundary(lanes, logger));
+  server.keepAliveTimeout = 5_000;
+  server.on('clientError', answerClientError);
+  return server;
+}
+
+/** Grace given to in-flight requests at close; then their connections are closed. */
+const CLOSE_GRACE_MS = 5_000;
+
+/** Listens on `host:port` (0: any free port); `close` lets in-flight requests finish, for a while. */
+export async function listen(server: http.Server, port: number, host: string): Promise<{ port: number; close: () => Promise<void> }> {
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, () => resolve()));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
+      await closed;
+    },
+  };
+}
