@@ -36,7 +36,6 @@ interface AutocannonOptions {
 
 type Autocannon = (options: AutocannonOptions, done: (error: Error | null, result: AutocannonResult) => void) => { stop(): void };
 // autocannon ships no types; this is the slice of its documented API used here.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as Autocannon;
 
 export interface LoadOptions {

@@ -60,8 +60,7 @@ async function runCredentialsHook(scope: ResourceScope, log: (line: string) => v
   const file = path.join(__dirname, 'credentials.ts');
   if (!fs.existsSync(file)) return missingCredentialFigures('bench/credentials.ts does not exist', 'not measured (credentials module missing)');
   // A run-time require, so that the bench type-checks and runs without the file.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const loaded = require(file) as Partial<CredentialBenchModule>;
+    const loaded = require(file) as Partial<CredentialBenchModule>;
   if (typeof loaded.benchCredentials !== 'function') return missingCredentialFigures('not measured: bench/credentials.ts does not export benchCredentials');
   const durationMs = 3_000;
   log(`credentials: bench/credentials.ts, ${durationMs / 1000} s per measurement`);

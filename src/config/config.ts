@@ -1,8 +1,9 @@
 // One typed configuration, parsed and validated once at start from the environment and CLI flags.
-// The rest of the code receives a Config and never reads process.env (STYLE.md §11).
+// The rest of the code receives a Config and never reads process.env: settings are read and checked
+// in one place, and a test can hand any part of the service the settings it needs.
 import path from 'node:path';
 
-/** Validated service settings (DESIGN.md §7). */
+/** Validated service settings (each documented in README.md, "Configuration"). */
 export interface Config {
   port: number;
   host: string;

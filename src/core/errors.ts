@@ -44,7 +44,7 @@ export class InvalidHexError extends DomainError<'INVALID_HEX'> {
 }
 
 /**
- * `INVALID_RECEIPT`: JSON that is not a version-1 receipt (DESIGN.md §3); `details.field` names the
+ * `INVALID_RECEIPT`: JSON that is not a version-1 receipt (core/receipts/receipt.ts); `details.field` names the
  * offending field as a path such as `proof.auditPath[3]`.
  */
 export class InvalidReceiptError extends DomainError<'INVALID_RECEIPT'> {

@@ -1,4 +1,4 @@
-// Hex encoding of bytes. Output is lower case (DESIGN.md §3); input is strict about length and
+// Hex encoding of bytes. Output is lower case (receipts and ids are compared as text); input is strict about length and
 // alphabet but accepts either case, because people paste digests from tools that print upper case.
 import { InvalidHexError } from './errors';
 

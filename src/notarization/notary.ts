@@ -140,7 +140,7 @@ export class Notary {
     const batchOf = (seq: number) => batches.find((b) => b.firstSeq <= seq && seq <= b.lastSeq) ?? null;
     return Promise.all(
       records.map((record, i) =>
-        record.existing ? this.receiptFor(record, documents[i]!, batchOf(record.seq)) : pendingReceipt(record, documents[i]!, this.options.issuerDid),
+        record.existing ? this.receiptFor(record, documents[i]!, batchOf(record.seq)) : Promise.resolve(pendingReceipt(record, documents[i]!, this.options.issuerDid)),
       ),
     );
   }

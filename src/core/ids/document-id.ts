@@ -1,4 +1,4 @@
-// Document identifiers (DESIGN.md §2): a document is its multihash. Clients may name it by a hex SHA-256
+// Document identifiers: a document is its multihash. Clients may name it by a hex SHA-256
 // digest, a multihash in hex or base58btc, or a CID in any multibase; all resolve to one DocumentId whose
 // canonical form is the CIDv1 with the raw codec in base32.
 import { excerpt, InvalidDocumentIdError } from '../errors';

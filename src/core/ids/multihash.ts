@@ -14,7 +14,7 @@ export interface MultihashAlgorithm {
   readonly hash: (data: Uint8Array) => Uint8Array;
 }
 
-/** sha2-256 (0x12), the default for documents (DESIGN.md §2). */
+/** sha2-256 (0x12), the default for documents (core/ids/document-id.ts). */
 export const SHA2_256: MultihashAlgorithm = { code: 0x12, name: 'sha2-256', digestLength: 32, hash: sha256 };
 
 /** sha2-512 (0x13): accepted because clients and WebCrypto produce it; the tree treats every multihash alike. */

@@ -99,7 +99,7 @@ const SIMD_MIN_MESSAGES = 16;
 const SINGLE_BLOCK_LEAF_BYTES = 64 - 1 - 1 - 8;
 
 /**
- * The default: four messages at a time in WebAssembly SIMD (sha256-simd.ts), about 2.5 times the
+ * The default: four messages at a time in WebAssembly SIMD (core/sha256/simd.ts), about 2.5 times the
  * scalar speed on x64; the scalar code for small calls, long leaves, and engines without SIMD. Levels
  * are copied through the module's memory in chunks, so trees keep ordinary, independent buffers.
  */

@@ -403,6 +403,8 @@ function copyNode(doubles: Float64Array, words: Int32Array, from8: number, outDo
   const b = doubles[from8 + 1];
   const c = doubles[from8 + 2];
   const d = doubles[from8 + 3];
+  // `x === x` is false only for NaN: the cheapest test the copy loop can make per double.
+  // eslint-disable-next-line no-self-compare
   if (a === a && b === b && c === c && d === d) {
     outDoubles[to8] = a;
     outDoubles[to8 + 1] = b;

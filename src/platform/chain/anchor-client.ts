@@ -1,4 +1,4 @@
-// The notary's view of the chain (notary/ports.ts AnchoringChain), implemented with ethers v6:
+// The notary's view of the chain (AnchoringChain in notarization/ports.ts), implemented with ethers v6:
 // reads anchorings, signs anchoring transactions ahead of broadcast, and follows them to a block.
 import { Transaction, keccak256, type Provider, type Wallet } from 'ethers';
 import type { ReceiptVerification } from '../../core/receipts/verify';

@@ -1,9 +1,5 @@
 // The one seam between the store's SQL and a database driver: embedded PGlite or PostgreSQL via `pg`.
 // Both speak the same SQL with $1 parameters, so a single store implementation serves both.
-import fs from 'node:fs';
-import path from 'node:path';
-import { acquireDirectoryLock } from '../directory-lock';
-import { openPGliteThread, type PGliteThread } from './pglite/pglite-thread';
 
 export type SqlRow = Record<string, unknown>;
 

@@ -1,5 +1,5 @@
 // The page's way to the chain: a minimal JSON-RPC client over fetch, and the core's AnchorLookup built
-// on it (one eth_call of anchorOf, one eth_getLogs for the transaction), like src/chain/receipt-verification.ts.
+// on it (one eth_call of anchorOf, one eth_getLogs for the transaction), like platform/chain/receipt-verification.ts.
 import type { AnchorLookup } from '../../core/receipts/verify';
 import { ChainRequestError, decodeAnchorOfResult, encodeAnchorOfCall, rootAnchoredLogFilter } from './anchor-contract-calls';
 
