@@ -11,7 +11,7 @@ import { anchorBatch } from '../../src/notarization/anchor-batch';
 import { createLogger } from '../../src/platform/observability/logger';
 import type { BatchRecord } from '../../src/notarization/batch';
 import type { SqlNotaryStore } from '../../src/notarization/sql/notary-store';
-import { startAnchoringChain, type AnchoringChain } from '../helpers/anchoring-chain';
+import { startTestChain, type TestChain } from '../helpers/test-chain';
 import { makeTempDir } from '../helpers/service-process';
 import { insertSubmissions, openTestStores, sealNextBatch, type TestStores } from '../helpers/stores';
 
@@ -19,7 +19,7 @@ const DEV_KEY_1 = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b7
 const logger = createLogger('silent');
 
 describe('anchoring faults', () => {
-  let chain: AnchoringChain;
+  let chain: TestChain;
   let provider: JsonRpcProvider;
   let stores: TestStores;
   let store: SqlNotaryStore;
@@ -28,7 +28,7 @@ describe('anchoring faults', () => {
   let contract: string;
 
   beforeAll(async () => {
-    chain = await startAnchoringChain(DEV_KEY_1);
+    chain = await startTestChain(DEV_KEY_1);
     ({ provider, client, signer, contract } = chain);
     stores = await openTestStores({ dataDir: makeTempDir('did-notary-faults-store-') });
     store = stores.notary;

@@ -11,7 +11,7 @@ import { parseDocumentId } from '../../src/core/ids/document-id';
 import { Notary, type NotaryOptions } from '../../src/notarization/notary';
 import { createLogger } from '../../src/platform/observability/logger';
 import type { SqlNotaryStore } from '../../src/notarization/sql/notary-store';
-import { startAnchoringChain, type AnchoringChain } from '../helpers/anchoring-chain';
+import { startTestChain, type TestChain } from '../helpers/test-chain';
 import { capturedLogs } from '../helpers/captured-logs';
 import { makeTempDir } from '../helpers/service-process';
 import { openTestStores, type TestStores } from '../helpers/stores';
@@ -19,7 +19,7 @@ import { openTestStores, type TestStores } from '../helpers/stores';
 const DEV_KEY_2 = '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a';
 
 describe('re-checking anchorings while running', () => {
-  let chain: AnchoringChain;
+  let chain: TestChain;
   let provider: JsonRpcProvider;
   let stores: TestStores;
   let store: SqlNotaryStore;
@@ -27,7 +27,7 @@ describe('re-checking anchorings while running', () => {
   let contract: string;
 
   beforeAll(async () => {
-    chain = await startAnchoringChain(DEV_KEY_2);
+    chain = await startTestChain(DEV_KEY_2);
     ({ provider, client, contract } = chain);
     stores = await openTestStores({ dataDir: makeTempDir('did-notary-reconcile-store-') });
     store = stores.notary;

@@ -8,7 +8,7 @@ import { ANVIL_DEV_FUNDER_KEY, startEmbeddedAnvil, type EmbeddedAnvil } from '..
 import { connectEmbeddedChain } from '../../src/platform/chain/embedded-anvil/embedded-provider';
 import { makeTempDir } from './service-process';
 
-export interface AnchoringChain {
+export interface TestChain {
   anvil: EmbeddedAnvil;
   provider: JsonRpcProvider;
   /** Lower-case address of the deployed DocumentAnchor. */
@@ -18,7 +18,7 @@ export interface AnchoringChain {
   close(): Promise<void>;
 }
 
-export async function startAnchoringChain(signerKey: string): Promise<AnchoringChain> {
+export async function startTestChain(signerKey: string): Promise<TestChain> {
   const anvil = await startEmbeddedAnvil({ dataDir: makeTempDir('did-notary-anchoring-chain-') });
   const provider = connectEmbeddedChain(anvil);
   const contract = (await deployContract(new Wallet(ANVIL_DEV_FUNDER_KEY, provider), loadDocumentAnchorArtifact())).address.toLowerCase();
