@@ -6,6 +6,7 @@ import path from 'node:path';
 import { bootstrapAdminKey } from './access/api-keys';
 import { SqlApiKeyStore } from './access/sql/api-key-store';
 import { redactUrl, type Config } from './config/config';
+import { bindDeployment } from './deployment/deployment-binding';
 import { documentIdFromDigest } from './core/ids/document-id';
 import { createHttpServer, listen } from './http/server';
 import type { ServiceInfo } from './http/routes/service';
@@ -60,12 +61,15 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     // A restarted embedded chain may have lost its newest blocks: the notary (made later) re-checks.
     let onChainRestart = () => {};
     const chain = await connectChain({ config, signerPrivateKey: signerKey.privateKey, logger, onStop, onRestart: () => onChainRestart() });
+    const did = ethrDid(chain.chainId, chain.wallet.address.toLowerCase());
     const db = await openServiceDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, embeddedCacheBytes: config.embeddedDbCacheBytes });
     onStop(() => db.close());
     logger.info({ store: config.databaseUrl ? redactUrl(config.databaseUrl) : `${config.dataDir}/db (embedded)` }, 'store ready');
+    const genesisHash = (await chain.provider.getBlock(0))?.hash ?? '';
+    const binding = { chainId: chain.chainId, genesisHash, anchorContract: chain.anchorContract, didRegistry: chain.didRegistry, serviceDid: did };
+    logger.info({ ...binding, binding: await bindDeployment(db, binding) }, 'deployment binding checked');
     const keys = new SqlApiKeyStore(db);
     const created = await bootstrapAdminKey(keys, config.dataDir);
-    const did = ethrDid(chain.chainId, chain.wallet.address.toLowerCase());
 
     const metrics = new ServiceMetrics();
     const events = new NotaryEvents((error, event) => logger.error({ err: error, event: event.type }, 'a subscriber to notary events failed'));

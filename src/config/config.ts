@@ -33,6 +33,10 @@ export interface Config {
   didWebAllowedHosts: string[];
   /** Requests per second allowed per API key (token bucket); 0 disables the limit. */
   rateLimitPerSecond: number;
+  /** Per client address, on the public endpoints that cost upstream work (0: none). */
+  publicRateLimitPerSecond: number;
+  /** Express's `trust proxy`: which peers may name the client in X-Forwarded-For. */
+  trustProxy: boolean | number | string;
   /** Signer balance (in wei) below which the service reports itself degraded. */
   lowBalanceWei: bigint;
   /** Check every response against openapi.yaml too (development and tests; costs time). */
@@ -76,7 +80,9 @@ export const SETTINGS = [
   { env: 'MAX_HASHES_PER_REQUEST', flag: 'max-hashes-per-request', help: 'largest hashes list in one request', default: '10000' },
   { env: 'LOG_LEVEL', flag: 'log-level', help: 'fatal, error, warn, info, debug, trace or silent', default: 'info' },
   { env: 'DID_WEB_ALLOWED_HOSTS', flag: 'did-web-allowed-hosts', help: 'comma-separated hosts did:web may reach although private/loopback' },
-  { env: 'RATE_LIMIT', flag: 'rate-limit', help: 'requests per second per API key (0: no limit)', default: '200' },
+  { env: 'RATE_LIMIT', flag: 'rate-limit', help: 'requests per second per API key, on each replica (0: no limit)', default: '200' },
+  { env: 'PUBLIC_RATE_LIMIT', flag: 'public-rate-limit', help: 'requests per second per client address to the public endpoints that call the chain or fetch DIDs, and /metrics, on each replica (0: no limit)', default: '30' },
+  { env: 'TRUST_PROXY', flag: 'trust-proxy', help: 'proxies whose X-Forwarded-For names the client: false, true, a hop count, or addresses/subnets (e.g. loopback,10.0.0.0/8)', default: 'false' },
   { env: 'LOW_BALANCE_ETH', flag: 'low-balance-eth', help: 'signer balance below which /health reports degraded', default: '0.01' },
   { env: 'VALIDATE_RESPONSES', flag: 'validate-responses', help: 'also check responses against openapi.yaml (true/false; for development)', default: 'false' },
 ] as const;
@@ -195,6 +201,9 @@ export function parseConfig(raw: RawSettings, cwd: string = process.cwd()): Conf
     .map((h) => h.trim().toLowerCase())
     .filter((h) => h !== '');
   const rateLimitPerSecond = integer('RATE_LIMIT', 0, 1_000_000);
+  const publicRateLimitPerSecond = integer('PUBLIC_RATE_LIMIT', 0, 1_000_000);
+  const trustProxy = parseTrustProxy(get('TRUST_PROXY') ?? 'false');
+  if (trustProxy === undefined) fail('TRUST_PROXY', 'must be false, true, a number of hops, or a comma-separated list of addresses, subnets, loopback, linklocal or uniquelocal');
   const lowBalance = get('LOW_BALANCE_ETH') ?? '0.01';
   let lowBalanceWei = 0n;
   if (!/^\d+(\.\d{1,18})?$/.test(lowBalance)) fail('LOW_BALANCE_ETH', 'must be a decimal amount of ether like 0.01');
@@ -239,6 +248,8 @@ export function parseConfig(raw: RawSettings, cwd: string = process.cwd()): Conf
     logLevel: logLevel as Config['logLevel'],
     didWebAllowedHosts,
     rateLimitPerSecond,
+    publicRateLimitPerSecond,
+    trustProxy: trustProxy ?? false,
     lowBalanceWei,
     validateResponses: validateResponses === 'true' || validateResponses === '1',
   };
@@ -284,4 +295,14 @@ export function redactUrl(value: string): string {
   } catch {
     return value.replace(/\/\/[^@/]*@/, '//***@');
   }
+}
+
+/** TRUST_PROXY as Express takes it, or undefined when it is none of the accepted forms. */
+function parseTrustProxy(value: string): boolean | number | string | undefined {
+  if (value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d{1,2}$/.test(value)) return Number(value);
+  const parts = value.split(',').map((part) => part.trim());
+  const address = /^(loopback|linklocal|uniquelocal|[0-9.]+(\/\d{1,2})?|[0-9a-fA-F:]+(\/\d{1,3})?)$/;
+  return parts.every((part) => address.test(part)) ? parts.join(',') : undefined;
 }

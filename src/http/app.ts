@@ -7,7 +7,8 @@ import type { Notary } from '../notarization/notary';
 import type { Logger } from '../platform/observability/logger';
 import type { ServiceMetrics } from '../platform/observability/metrics';
 import type { ApiKeyStore } from '../access/api-keys';
-import { webRoutes, type WebRouteOptions } from '../web/routes';
+import { CHAIN_RPC_RELAY_PATH, webRoutes, type WebRouteOptions } from '../web/routes';
+import { limitPerClient } from './client-limits';
 import { requireScope, type RequestGuard } from './guards';
 import { OPENAPI_PATH } from './openapi-document';
 import { HttpProblem } from './problems';
@@ -43,11 +44,14 @@ export interface AppDependencies {
   guard: RequestGuard;
 }
 
+/** Public requests one client may have open at once (each may wait seconds on a DID host or the chain). */
+const MAX_PUBLIC_REQUESTS_IN_FLIGHT_PER_CLIENT = 16;
+
 /** Builds the app; listening and shutdown belong to the caller. */
 export function createApp(deps: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  app.set('trust proxy', deps.config.trustProxy);
   app.set('query parser', 'simple');
 
   app.use((req, res, next) => {
@@ -66,6 +70,11 @@ export function createApp(deps: AppDependencies): Express {
 
   // Multipart uploads are streamed and hashed before any body parser or validator buffers them.
   app.post('/v1/documents', auth.notarize, multipartDocumentRoute(deps));
+  // Public endpoints that cost upstream work (chain calls, DID fetches) or a scrape: limited per client.
+  app.use(
+    ['/v1/receipts/verify', '/v1/credentials/verify', '/v1/dids', '/metrics', CHAIN_RPC_RELAY_PATH],
+    limitPerClient({ perSecond: deps.config.publicRateLimitPerSecond, maxInFlight: MAX_PUBLIC_REQUESTS_IN_FLIGHT_PER_CLIENT }),
+  );
   // Before the JSON parser (the relay keeps its own small body limit) and the validator (not API operations).
   webRoutes(app, deps.web);
 

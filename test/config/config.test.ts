@@ -99,6 +99,17 @@ describe('parseConfig', () => {
     expect(lines).toEqual(['DATABASE_URL: not a URL: "postgres://***@[bad"', 'SIGNER_PRIVATE_KEY: not a 32-byte hex private key']);
   });
 
+  it('limits public endpoints per client by default and trusts no proxy unless told which', () => {
+    const defaults = parseConfig({});
+    expect(defaults.publicRateLimitPerSecond).toBe(30);
+    expect(defaults.trustProxy).toBe(false);
+    expect(parseConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(parseConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(parseConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback,10.0.0.0/8');
+    expect(() => parseConfig({ TRUST_PROXY: 'everyone' })).toThrow(/TRUST_PROXY/);
+    expect(() => parseConfig({ PUBLIC_RATE_LIMIT: '-1' })).toThrow(/PUBLIC_RATE_LIMIT/);
+  });
+
   it('parses durations and sizes', () => {
     expect(parseDuration('10s')).toBe(10_000);
     expect(parseDuration('2m')).toBe(120_000);

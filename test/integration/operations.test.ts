@@ -16,6 +16,28 @@ describe('operations', () => {
     await service?.stop();
   });
 
+  it('limits public receipt checks per client address, whatever X-Forwarded-For claims (no proxy trusted)', async () => {
+    // The default PUBLIC_RATE_LIMIT is 30 per second per client; these 40 come from one address.
+    const statuses = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        fetch(`${service.url}/v1/receipts/verify`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': `203.0.113.${i}` },
+          body: JSON.stringify({ receipt: { version: 'not a receipt' } }),
+        }).then(async (response) => {
+          const body = (await response.json()) as { type?: string };
+          return response.status === 429 ? body.type : response.status;
+        }),
+      ),
+    );
+    expect(statuses.filter((status) => status === 'urn:did-notary:problem:rate-limited').length).toBeGreaterThanOrEqual(10);
+    expect(statuses.filter((status) => typeof status === 'number' && status >= 500)).toEqual([]);
+    // A later second has room again.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const again = await fetch(`${service.url}/v1/receipts/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"receipt":{}}' });
+    expect(again.status).not.toBe(429);
+  });
+
   it('exposes Prometheus metrics that move after a notarization round', async () => {
     const before = await (await fetch(`${service.url}/metrics`)).text();
     expect(before).toContain('# TYPE did_notary_documents_submitted_total counter');

@@ -30,6 +30,11 @@ export interface OutboundFetchPolicy {
   request?: OutboundRequest;
   /** Extra trusted CA certificates (PEM), e.g. an intranet CA. */
   ca?: string | Buffer | Array<string | Buffer>;
+  /**
+   * Most fetches open at once (default 64); a fetch beyond it is refused (FETCH_BUSY) rather than
+   * queued, so a flood of lookups of slow hosts cannot hold the service's sockets and memory.
+   */
+  maxConcurrent?: number;
 }
 
 export type OutboundFetchErrorCode =
@@ -40,7 +45,8 @@ export type OutboundFetchErrorCode =
   | 'FETCH_BAD_CONTENT_TYPE'
   | 'FETCH_NOT_FOUND'
   | 'FETCH_HTTP_ERROR'
-  | 'FETCH_FAILED';
+  | 'FETCH_FAILED'
+  | 'FETCH_BUSY';
 
 /** Why an outbound fetch was refused or failed; the message is safe to show to the caller. */
 export class OutboundFetchError extends DomainError<OutboundFetchErrorCode> {}
@@ -54,6 +60,7 @@ export interface FetchedResource {
 
 export const DEFAULT_FETCH_TIMEOUT_MS = 5_000;
 export const DEFAULT_FETCH_MAX_BYTES = 100 * 1024;
+export const DEFAULT_FETCH_MAX_CONCURRENT = 64;
 
 const defaultLookup: HostLookup = (hostname) => dns.promises.lookup(hostname, { all: true, verbatim: true });
 const defaultRequest: OutboundRequest = (url, options) => (url.protocol === 'https:' ? https.request(options) : http.request(options));
@@ -78,8 +85,21 @@ export class OutboundFetcher {
     return this.policy.allowHttpForAllowedHosts && this.isAllowListed(host) ? 'http:' : 'https:';
   }
 
+  private inFlight = 0;
+
   /** GETs `url` under the policy; resolves with the body or rejects with an OutboundFetchError. */
   async get(url: string, acceptedTypes: readonly string[], options: { maxBytes?: number } = {}): Promise<FetchedResource> {
+    const limit = this.policy.maxConcurrent ?? DEFAULT_FETCH_MAX_CONCURRENT;
+    if (this.inFlight >= limit) throw new OutboundFetchError('FETCH_BUSY', `${limit} outbound fetches are already open; try again shortly`);
+    this.inFlight += 1;
+    try {
+      return await this.getUnlimited(url, acceptedTypes, options);
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+
+  private async getUnlimited(url: string, acceptedTypes: readonly string[], options: { maxBytes?: number }): Promise<FetchedResource> {
     const deadline = Date.now() + this.timeoutMs;
     let parsed: URL;
     try {

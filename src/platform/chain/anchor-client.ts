@@ -6,7 +6,8 @@ import { ChainUnavailableError } from '../../core/errors';
 import { callChain, isChainUnreachable } from './chain-errors';
 import type { Anchoring } from '../../core/receipts/verify';
 import { encodeAnchorCall, findAnchoringEvent, readAnchoring } from './anchor-contract';
-import { verifyReceiptOnChain } from './receipt-verification';
+import type { AnchorLookup } from '../../core/receipts/verify';
+import { cachedAnchorLookup, createAnchorLookup, verifyReceiptOnChain } from './receipt-verification';
 
 /** Gas headroom over the estimate; anchor() costs the same for every root, so this is generous. */
 const GAS_LIMIT_MARGIN = 1.25;
@@ -16,12 +17,15 @@ export class AnchorClient {
   readonly contract: string;
   readonly signerAddress: string;
 
+  /** Clients' receipt checks read anchorings through a short cache (receipt-verification.ts). */
+  private readonly anchorLookup: AnchorLookup;
   constructor(
     private readonly provider: Provider,
     private readonly wallet: Wallet,
     readonly chainId: number,
     contractAddress: string,
   ) {
+    this.anchorLookup = cachedAnchorLookup(createAnchorLookup(provider));
     this.chain = `eip155:${chainId}`;
     this.contract = contractAddress.toLowerCase();
     this.signerAddress = wallet.address.toLowerCase();
@@ -116,7 +120,7 @@ export class AnchorClient {
 
   /** Verifies a client's receipt against this chain and this service's contract. */
   verifyReceipt(receipt: unknown, hash?: string): Promise<ReceiptVerification> {
-    return callChain('the receipt check', () => verifyReceiptOnChain(receipt, { provider: this.provider, hash, expectedContract: this.contract, chainId: this.chainId }));
+    return callChain('the receipt check', () => verifyReceiptOnChain(receipt, { provider: this.provider, hash, expectedContract: this.contract, chainId: this.chainId, lookupAnchor: this.anchorLookup }));
   }
 
   getBlockNumber(): Promise<number> {

@@ -1,0 +1,69 @@
+// What a database's receipts and credentials point at: one chain (its id and genesis block), one
+// anchor contract, one DID registry and one service DID. Replicas share a database, so they must
+// share all of these: a replica on its own chain would hand out receipts that point at a chain
+// nobody else sees, re-anchor a batch elsewhere after a failover (changing receipts already given
+// out), and sign credentials as a DID the others do not know. The first start on a database
+// records the binding; every later start compares and refuses to run on a different one.
+import type { SqlClient } from '../platform/database/sql-client';
+
+export interface DeploymentBinding {
+  chainId: number;
+  /** Block 0's hash: two chains with one chain id (two embedded Anvils) still differ here. */
+  genesisHash: string;
+  anchorContract: string;
+  didRegistry: string;
+  serviceDid: string;
+}
+
+/** A replica configured for another deployment than the one its database belongs to. */
+export class DeploymentMismatchError extends Error {
+  constructor(readonly differences: string[]) {
+    super(
+      `this database belongs to another deployment: ${differences.join('; ')}. ` +
+        'Replicas sharing DATABASE_URL must share one chain (the same RPC_URL, not each an embedded chain), ' +
+        'ANCHOR_CONTRACT, DID_REGISTRY and signer key (SIGNER_PRIVATE_KEY or SIGNER_KEY_FILE).',
+    );
+    this.name = 'DeploymentMismatchError';
+  }
+}
+
+const FIELDS: Array<{ key: keyof DeploymentBinding; label: string }> = [
+  { key: 'chainId', label: 'chain id' },
+  { key: 'genesisHash', label: 'genesis block' },
+  { key: 'anchorContract', label: 'anchor contract' },
+  { key: 'didRegistry', label: 'DID registry' },
+  { key: 'serviceDid', label: 'service DID' },
+];
+
+/** How `current` differs from `recorded`, one readable line per field (empty: the same deployment). */
+export function bindingDifferences(recorded: DeploymentBinding, current: DeploymentBinding): string[] {
+  return FIELDS.filter(({ key }) => String(recorded[key]).toLowerCase() !== String(current[key]).toLowerCase()).map(
+    ({ key, label }) => `${label} is ${String(recorded[key])} in the database, ${String(current[key])} here`,
+  );
+}
+
+/**
+ * Records `current` when the database has no binding yet (a first start, or the first start after
+ * an upgrade); otherwise throws DeploymentMismatchError unless it is the recorded one. Two replicas
+ * starting at once on an empty database: one insert wins, the other compares against it.
+ */
+export async function bindDeployment(db: Pick<SqlClient, 'query'>, current: DeploymentBinding): Promise<'recorded' | 'matched'> {
+  const inserted = await db.query(
+    `INSERT INTO deployment_binding (chain_id, genesis_hash, anchor_contract, did_registry, service_did)
+     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (singleton) DO NOTHING RETURNING singleton`,
+    [current.chainId, current.genesisHash.toLowerCase(), current.anchorContract.toLowerCase(), current.didRegistry.toLowerCase(), current.serviceDid],
+  );
+  if (inserted.length === 1) return 'recorded';
+  const rows = await db.query('SELECT chain_id, genesis_hash, anchor_contract, did_registry, service_did FROM deployment_binding');
+  const row = rows[0]!;
+  const recorded: DeploymentBinding = {
+    chainId: Number(row.chain_id),
+    genesisHash: String(row.genesis_hash),
+    anchorContract: String(row.anchor_contract),
+    didRegistry: String(row.did_registry),
+    serviceDid: String(row.service_did),
+  };
+  const differences = bindingDifferences(recorded, current);
+  if (differences.length > 0) throw new DeploymentMismatchError(differences);
+  return 'matched';
+}

@@ -1,0 +1,23 @@
+// The schema of the deployment binding: one row, written at the first start on a database.
+import type { FeatureMigrations } from '../../platform/database/migrations';
+
+export const DEPLOYMENT_MIGRATIONS: FeatureMigrations = {
+  feature: 'deployment',
+  migrations: [
+    {
+      version: 1,
+      name: 'deployment binding',
+      sql: `
+      CREATE TABLE deployment_binding (
+        singleton BOOLEAN PRIMARY KEY DEFAULT true CHECK (singleton),
+        chain_id BIGINT NOT NULL,
+        genesis_hash TEXT NOT NULL,
+        anchor_contract TEXT NOT NULL,
+        did_registry TEXT NOT NULL,
+        service_did TEXT NOT NULL,
+        recorded_at TIMESTAMPTZ NOT NULL DEFAULT now()
+      );
+    `,
+    },
+  ],
+};
