@@ -228,3 +228,24 @@ describe.skipIf(!hasOpenssl)('HTTPS with the connection pinned to the checked ad
     await expect(fetcher.get(`https://pinned.test:${port}/`, ['application/did+json'])).rejects.toMatchObject({ code: 'FETCH_FAILED' });
   });
 });
+
+describe('outbound fetches open at once', () => {
+  it('refuses a fetch beyond the cap at once, and admits one again when a slot frees', async () => {
+    let release: (() => void) | undefined;
+    // The first fetch hangs in its address lookup until released, then is refused as a loopback address.
+    const lookup = vi.fn(() => new Promise<Array<{ address: string; family: number }>>((resolve) => (release = () => resolve([{ address: '127.0.0.1', family: 4 }]))));
+    const fetcher = new OutboundFetcher({ lookup, maxConcurrent: 1, timeoutMs: 5_000 });
+    const first = fetcher.get('https://slow.example/did.json', JSON_TYPES).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const busy = await fetcher.get('https://other.example/did.json', JSON_TYPES).catch((error: unknown) => error);
+    expect(busy).toMatchObject({ code: 'FETCH_BUSY' });
+    release!();
+    expect(await first).toMatchObject({ code: 'FETCH_REFUSED' });
+    // The slot is free again: the next fetch gets as far as its own lookup.
+    const next = fetcher.get('https://third.example/did.json', JSON_TYPES).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    release!();
+    expect(await next).toMatchObject({ code: 'FETCH_REFUSED' });
+    expect(lookup).toHaveBeenCalledTimes(2);
+  });
+});
