@@ -4,10 +4,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { bootstrapAdminKey } from './access/api-keys';
+import { followKeyRevocations, revokeAndAnnounce } from './access/key-revocations';
 import { SqlApiKeyStore } from './access/sql/api-key-store';
 import { redactUrl, type Config } from './config/config';
 import { bindDeployment } from './deployment/deployment-binding';
 import { documentIdFromDigest } from './core/ids/document-id';
+import { createRequestGuard } from './http/guards';
 import { createHttpServer, listen } from './http/server';
 import type { ServiceInfo } from './http/routes/service';
 import { ethrDid } from './identity/did/service-identity';
@@ -102,7 +104,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
 
     const info = serviceInfo(config, chain, did);
     let stopping = false;
+    const guard = createRequestGuard(keys, config.rateLimitPerSecond);
+    onStop(await followKeyRevocations(db, guard.authenticator));
     const server = createHttpServer({
+      guard,
+      revokeKey: (keyId) => revokeAndAnnounce(keys, db, keyId),
       config,
       logger,
       keys,

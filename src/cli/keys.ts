@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { createApiKey } from '../access/api-keys';
 import { SCOPES, type ApiKeyRecord, type Scope } from '../access/api-keys';
 import { SqlApiKeyStore } from '../access/sql/api-key-store';
+import { revokeAndAnnounce } from '../access/key-revocations';
 import { openServiceDatabase } from '../schema';
 import { addSettingOptions, configFromCommand } from './settings-options';
 
@@ -124,7 +125,7 @@ async function openBackend(options: Record<string, unknown>): Promise<KeysBacken
     async list() {
       return (await store.listApiKeys()).map(view);
     },
-    revoke: (id) => store.revokeApiKey(id),
+    revoke: (id) => revokeAndAnnounce(store, db, id),
     close: () => db.close(),
   };
 }

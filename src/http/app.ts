@@ -31,6 +31,8 @@ export interface AppDependencies {
   config: Config;
   logger: Logger;
   keys: ApiKeyStore;
+  /** Revokes a key on every replica (access/key-revocations.ts). */
+  revokeKey: (keyId: string) => Promise<boolean>;
   notary: Notary;
   metrics: ServiceMetrics;
   identity: IdentityServices;

@@ -7,19 +7,17 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, type AppDependencies } from './app';
 import { answerClientError, MAX_HEADER_BYTES } from './client-errors';
-import { createRequestGuard } from './guards';
 import { withReceiptFastPath } from './receipt-fast-path';
 import { withRequestBoundary } from './request-boundary';
 import { withSubmissionFastPath } from './submission-fast-path';
 
-/** What the app needs, but the guard: the server makes the one both lanes share. */
-export type HttpServerDependencies = Omit<AppDependencies, 'guard'>;
+/** What the app needs; its `guard` is also the fast lane's (one key cache, one set of rate-limit buckets). */
+export type HttpServerDependencies = AppDependencies;
 
 /** The server, not yet listening: listening and closing belong to the caller. */
 export function createHttpServer(deps: HttpServerDependencies): http.Server {
-  const guard = createRequestGuard(deps.keys, deps.config.rateLimitPerSecond);
-  const app = createApp({ ...deps, guard });
-  const { notary, metrics, logger } = deps;
+  const app = createApp(deps);
+  const { notary, metrics, logger, guard } = deps;
   const lanes = withSubmissionFastPath(withReceiptFastPath(app, { notary, metrics, logger }), { notary, guard, metrics, logger });
   const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, withRequestBoundary(lanes, logger));
   server.keepAliveTimeout = 5_000;

@@ -26,6 +26,8 @@ const RECEIPT_BATCH_MAX_AGE_MS = 1_000;
 const MAX_RETRY_BACKOFF_MS = 30_000;
 /** How often a chain that could not be reached is asked whether it answers again. */
 const CHAIN_PROBE_INTERVAL_MS = 1_000;
+/** How often a replica that does not anchor tries to take the anchoring lock. */
+const LEADERSHIP_POLL_MS = 500;
 
 export interface NotaryOptions {
   batchIntervalMs: number;
@@ -82,6 +84,7 @@ export class Notary {
   private needsReconcile = false;
   private lastReconcileAt = Number.NEGATIVE_INFINITY;
   private follower = false;
+  private unfollowAnchoringRequests: (() => Promise<void>) | undefined;
   private chainWatch: NodeJS.Timeout | undefined;
 
   constructor(
@@ -133,7 +136,7 @@ export class Notary {
     const fresh = records.filter((r) => !r.existing).length;
     this.events.publish({ type: 'documents-submitted', count: records.length, fresh });
     this.unsealedEstimate += fresh;
-    if (this.unsealedEstimate >= this.options.batchMaxSize) this.kick();
+    if (this.unsealedEstimate >= this.options.batchMaxSize && !this.follower) this.kick();
     // Resubmitted documents may already be anchored: find their batches with one query, not one each.
     const resubmitted = records.filter((r) => r.existing).map((r) => r.seq);
     const batches = resubmitted.length === 0 ? [] : await this.store.findBatchesCovering(Math.min(...resubmitted), Math.max(...resubmitted));
@@ -200,6 +203,15 @@ export class Notary {
   start(): void {
     this.stopped = false;
     this.needsReconcile = true;
+    // Another replica's POST /v1/batches/anchor reaches the anchoring one here.
+    this.store.followAnchoringRequests(() => {
+      if (!this.follower) this.kick();
+    }).then(
+      (unsubscribe) => {
+        this.unfollowAnchoringRequests = unsubscribe;
+      },
+      (error: unknown) => this.logger.warn({ err: error }, 'cannot follow other replicas\' requests to anchor now; they wait for the batch timer'),
+    );
     void this.store.countUnsealed().then((n) => {
       this.unsealedEstimate = n;
     });
@@ -233,6 +245,7 @@ export class Notary {
   /** Stops the loop and waits for a running seal/anchor round to finish or give up. */
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.unfollowAnchoringRequests?.().catch(() => undefined);
     if (this.timer) clearTimeout(this.timer);
     this.stopChainWatch();
     this.abort.abort();
@@ -242,6 +255,14 @@ export class Notary {
   /** Seals whatever is waiting and anchors every unanchored batch now; returns the batch just sealed. */
   async anchorNow(): Promise<BatchView | null> {
     const batch = await this.round();
+    if (this.follower) {
+      // Only the anchoring replica may seal: it is asked to now, and the caller is told so.
+      await this.store.requestAnchoringRound();
+      throw new DomainError(
+        'ANCHORED_BY_ANOTHER_REPLICA',
+        'another replica seals and anchors; it has been asked to anchor now: GET /v1/batches shows the batch once it is anchored',
+      );
+    }
     return batch ? batchView(batch) : null;
   }
 
@@ -267,7 +288,10 @@ export class Notary {
       try {
         await this.round();
         this.failures = 0;
-        this.schedule(this.unsealedEstimate >= this.options.batchMaxSize ? 0 : this.options.batchIntervalMs);
+        // A follower asks for the anchoring lock more often than batches are due: when the anchoring
+        // replica dies, the next one takes over within LEADERSHIP_POLL_MS, not a batch interval.
+        const next = this.follower ? Math.min(this.options.batchIntervalMs, LEADERSHIP_POLL_MS) : this.options.batchIntervalMs;
+        this.schedule(this.unsealedEstimate >= this.options.batchMaxSize && !this.follower ? 0 : next);
       } catch (error) {
         this.failures += 1;
         const backoff = Math.min(MAX_RETRY_BACKOFF_MS, this.options.batchIntervalMs * 2 ** Math.min(this.failures, 6));

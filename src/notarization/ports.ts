@@ -49,6 +49,10 @@ export interface AnchoringChain {
 export interface NotaryStore {
   /** Whether this process may seal and anchor; with several replicas on PostgreSQL only one may. */
   tryAnchoringLeadership(): Promise<boolean>;
+  /** Asks the anchoring replica, wherever it runs, to seal and anchor now (a hint: it may be down). */
+  requestAnchoringRound(): Promise<void>;
+  /** Calls `listener` whenever any replica asks for an anchoring round; returns the unsubscribe. */
+  followAnchoringRequests(listener: () => void): Promise<() => Promise<void>>;
 
   /**
    * Commits documents of one or several tenants (a group commit) and returns one record per input, in

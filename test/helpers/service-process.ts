@@ -54,6 +54,8 @@ export async function startServiceProcess(options: { dataDir?: string; env?: Rec
       DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
       BATCH_INTERVAL: '1h',
+      // Tests call the public endpoints in bursts a client should not: operations.test.ts tests the limit.
+      PUBLIC_RATE_LIMIT: '0',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

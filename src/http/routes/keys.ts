@@ -16,7 +16,7 @@ export function apiKeyView(key: ApiKeyRecord) {
   };
 }
 
-export function keyRoutes(app: Express, deps: { keys: ApiKeyStore }, admin: RequestHandler, authenticator: Pick<ApiKeyAuthenticator, 'forget'>): void {
+export function keyRoutes(app: Express, deps: { keys: ApiKeyStore; revokeKey: (keyId: string) => Promise<boolean> }, admin: RequestHandler, authenticator: Pick<ApiKeyAuthenticator, 'forget'>): void {
   app.get('/v1/keys', admin, async (_req, res) => {
     res.json({ keys: (await deps.keys.listApiKeys()).map(apiKeyView) });
   });
@@ -27,7 +27,8 @@ export function keyRoutes(app: Express, deps: { keys: ApiKeyStore }, admin: Requ
   });
   app.delete('/v1/keys/:id', admin, async (req, res) => {
     const id = String(req.params.id);
-    if (!(await deps.keys.revokeApiKey(id))) throw new HttpProblem('api-key-not-found', `no active API key ${id}`);
+    if (!(await deps.revokeKey(id))) throw new HttpProblem('api-key-not-found', `no active API key ${id}`);
+    // This replica forgets it now; the others when the announcement reaches them (key-revocations.ts).
     authenticator.forget(id);
     res.status(204).end();
   });

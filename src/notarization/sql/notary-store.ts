@@ -14,6 +14,14 @@ export class SqlNotaryStore implements NotaryStore {
     return this.db.tryLeadership(ANCHOR_LEADER_LOCK);
   }
 
+  requestAnchoringRound(): Promise<void> {
+    return this.db.notify(ANCHOR_NOW_CHANNEL, '');
+  }
+
+  followAnchoringRequests(listener: () => void): Promise<() => Promise<void>> {
+    return this.db.listen(ANCHOR_NOW_CHANNEL, () => listener());
+  }
+
   // ---- the submission queue ----
 
   /**
@@ -343,6 +351,8 @@ export class SqlNotaryStore implements NotaryStore {
 const SUBMISSION_LOCK = 7310002;
 const SEAL_LOCK = 7310003;
 const ANCHOR_LEADER_LOCK = 7310004;
+/** POST /v1/batches/anchor on a replica that does not anchor: the anchoring one is asked to, here. */
+const ANCHOR_NOW_CHANNEL = 'did_notary_anchor_now';
 const INSERT_CHUNK = 1000;
 
 const BATCH_COLUMNS = `id, first_seq, last_seq, tree_size, root, sealed_at, status, tx_hash, tx_nonce, raw_tx, tx_sent_at,

@@ -1,4 +1,6 @@
 // PostgreSQL through a `pg` pool: the database for several replicas.
+import { EventEmitter } from 'node:events';
+import { assertChannelName, type Notifications } from './notifications';
 import { commitRolledBackError, type SqlClient, type SqlExecutor, type SqlRow } from './sql-client';
 
 /** Connects to PostgreSQL with a pool; safe for many replicas sharing one database. */
@@ -14,8 +16,11 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
   });
   await pool.query('SELECT 1');
   let leaderConnection: import('pg').PoolClient | undefined;
+  const notifications = postgresNotifications(() => new pg.Client({ connectionString: url }), (sql, params) => pool.query(sql, params).then(() => undefined));
   return {
     kind: 'postgres',
+    listen: notifications.listen,
+    notify: notifications.notify,
     async query<Row extends SqlRow>(sql: string, params?: unknown[]) {
       return (await pool.query(sql, params)).rows as Row[];
     },
@@ -70,7 +75,77 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
         leaderConnection.release();
         leaderConnection = undefined;
       }
+      await notifications.close();
       await pool.end();
+    },
+  };
+}
+
+/** How long a dropped listening connection waits before it reconnects. */
+const RELISTEN_DELAY_MS = 1_000;
+
+/**
+ * LISTEN on one dedicated connection (a pooled one would lose its subscriptions when returned),
+ * reconnected after a failure with every channel listened to again. NOTIFY goes through the pool.
+ */
+function postgresNotifications(
+  connect: () => import('pg').Client,
+  query: (sql: string, params: unknown[]) => Promise<void>,
+): Notifications & { close(): Promise<void> } {
+  const hub = new EventEmitter();
+  hub.setMaxListeners(0);
+  /** Each channel listened to, with the LISTEN that started it. */
+  const channels = new Map<string, Promise<void>>();
+  let connection: Promise<import('pg').Client> | undefined;
+  let closed = false;
+  const open = (): Promise<import('pg').Client> => {
+    connection ??= (async () => {
+      const client = connect();
+      client.on('notification', (message) => hub.emit(message.channel, message.payload ?? ''));
+      const dropped = () => {
+        if (connection === undefined) return;
+        connection = undefined;
+        client.removeAllListeners('error');
+        client.on('error', () => undefined);
+        if (!closed && channels.size > 0) setTimeout(() => void open().catch(() => undefined), RELISTEN_DELAY_MS).unref();
+      };
+      client.on('error', dropped);
+      client.on('end', dropped);
+      await client.connect();
+      for (const channel of channels.keys()) await client.query(`LISTEN "${channel}"`);
+      return client;
+    })();
+    connection.catch(() => {
+      connection = undefined;
+      if (!closed && channels.size > 0) setTimeout(() => void open().catch(() => undefined), RELISTEN_DELAY_MS).unref();
+    });
+    return connection;
+  };
+  return {
+    async listen(channel, onMessage) {
+      assertChannelName(channel);
+      hub.on(channel, onMessage);
+      // A second subscriber to a channel waits for the first one's LISTEN: only then is it listening.
+      let listening = channels.get(channel);
+      if (!listening) {
+        listening = open().then((client) => client.query(`LISTEN "${channel}"`)).then(() => undefined);
+        channels.set(channel, listening);
+        listening.catch(() => channels.delete(channel));
+      }
+      await listening;
+      return async () => {
+        hub.off(channel, onMessage);
+      };
+    },
+    async notify(channel, payload) {
+      assertChannelName(channel);
+      await query('SELECT pg_notify($1, $2)', [channel, payload]);
+    },
+    async close() {
+      closed = true;
+      const client = await connection?.catch(() => undefined);
+      connection = undefined;
+      await client?.end().catch(() => undefined);
     },
   };
 }

@@ -1,5 +1,6 @@
 // The one seam between the store's SQL and a database driver: embedded PGlite or PostgreSQL via `pg`.
 // Both speak the same SQL with $1 parameters, so a single store implementation serves both.
+import type { Notifications } from './notifications';
 
 export type SqlRow = Record<string, unknown>;
 
@@ -16,7 +17,7 @@ export interface SqlExecutor {
   query<Row extends SqlRow = SqlRow>(sql: string, params?: unknown[]): Promise<Row[]>;
 }
 
-export interface SqlClient extends SqlExecutor {
+export interface SqlClient extends SqlExecutor, Notifications {
   /** Runs `work` in one transaction (READ COMMITTED), committing on success and rolling back on error. */
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /** Runs several statements without parameters (migrations). */

@@ -7,6 +7,9 @@ import type { SqlClient } from '../../../src/platform/database/sql-client';
 import { SERVICE_SCHEMA } from '../../../src/schema';
 import { makeTempDir } from '../../helpers/service-process';
 
+/** The features a database migrated by the former global list has: all but those added since. */
+const BEFORE_THE_SPLIT = SERVICE_SCHEMA.filter((feature) => feature.feature !== 'deployment');
+
 describe('feature migrations', () => {
   const opened: SqlClient[] = [];
   afterAll(async () => {
@@ -22,28 +25,29 @@ describe('feature migrations', () => {
 
   it('applies every feature\'s migrations once, in order', async () => {
     const db = await open();
-    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['access:1', 'notarization:1', 'notarization:2', 'identity:1', 'identity:2']);
+    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'access:1', 'notarization:1', 'notarization:2', 'identity:1', 'identity:2']);
     expect(await migrate(db, SERVICE_SCHEMA)).toEqual([]);
-    expect(await history(db)).toEqual(['access:1', 'identity:1', 'identity:2', 'notarization:1', 'notarization:2']);
+    expect(await history(db)).toEqual(['access:1', 'deployment:1', 'identity:1', 'identity:2', 'notarization:1', 'notarization:2']);
   });
 
   it('takes over the history of a database migrated by the former global list', async () => {
     const db = await open();
-    await migrate(db, SERVICE_SCHEMA);
+    await migrate(db, BEFORE_THE_SPLIT);
     // What a database migrated before the split holds: the same tables, and versions 1 to 4.
     await db.exec(`DROP TABLE schema_migrations;
       CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
       INSERT INTO schema_migrations (version, name) VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd');`);
-    expect(await migrate(db, SERVICE_SCHEMA)).toEqual([]);
-    expect(await history(db)).toEqual(['access:1', 'identity:1', 'identity:2', 'notarization:1', 'notarization:2']);
+    // Only the deployment binding, which came after the split, is new.
+    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1']);
+    expect(await history(db)).toEqual(['access:1', 'deployment:1', 'identity:1', 'identity:2', 'notarization:1', 'notarization:2']);
   });
 
   it('applies, after a takeover, only what the old history did not have', async () => {
     const db = await open();
-    await migrate(db, SERVICE_SCHEMA.map((feature) => (feature.feature === 'notarization' ? { ...feature, migrations: feature.migrations.slice(0, 1) } : feature)));
+    await migrate(db, BEFORE_THE_SPLIT.map((feature) => (feature.feature === 'notarization' ? { ...feature, migrations: feature.migrations.slice(0, 1) } : feature)));
     await db.exec(`DROP TABLE schema_migrations;
       CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
       INSERT INTO schema_migrations (version, name) VALUES (1, 'a'), (2, 'b'), (3, 'c');`);
-    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['notarization:2']);
+    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'notarization:2']);
   });
 });

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { acquireDirectoryLock } from '../../directory-lock';
+import { inProcessNotifications } from '../notifications';
 import type { SqlClient } from '../sql-client';
 import { openPGliteThread, type PGliteThread } from './pglite-thread';
 
@@ -23,6 +24,7 @@ export async function openEmbeddedDatabase(dataDir: string, options: { cacheByte
   }
   return {
     kind: 'pglite',
+    ...inProcessNotifications(),
     query: (sql, params) => db.query(sql, params),
     transaction: (work) => db.transaction(work),
     exec: (sql) => db.exec(sql),

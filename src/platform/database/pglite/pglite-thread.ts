@@ -23,7 +23,7 @@ export type PGliteResponse =
   | { id: number; ok: false; error: SerializedDatabaseError };
 
 /** PGlite in its own thread, behind the store's SqlClient shape (minus leadership and kind). */
-export type PGliteThread = Omit<SqlClient, 'kind' | 'tryLeadership' | 'afterMigrations'> & {
+export type PGliteThread = Omit<SqlClient, 'kind' | 'tryLeadership' | 'afterMigrations' | 'listen' | 'notify'> & {
   /**
    * Gives every index of the public schema a free space map when it has none; returns
    * the data-directory paths of the maps it created. See `createMissingFreeSpaceMaps` (worker).
