@@ -67,8 +67,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const db = await openServiceDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, embeddedCacheBytes: config.embeddedDbCacheBytes });
     onStop(() => db.close());
     logger.info({ store: config.databaseUrl ? redactUrl(config.databaseUrl) : `${config.dataDir}/db (embedded)` }, 'store ready');
-    const genesisHash = (await chain.provider.getBlock(0))?.hash ?? '';
-    const binding = { chainId: chain.chainId, genesisHash, anchorContract: chain.anchorContract, didRegistry: chain.didRegistry, serviceDid: did };
+    const binding = { chainId: chain.chainId, chainInstance: chain.instance, anchorContract: chain.anchorContract, didRegistry: chain.didRegistry, serviceDid: did };
     logger.info({ ...binding, binding: await bindDeployment(db, binding) }, 'deployment binding checked');
     const keys = new SqlApiKeyStore(db);
     const created = await bootstrapAdminKey(keys, config.dataDir);

@@ -1,4 +1,4 @@
-// What a database's receipts and credentials point at: one chain (its id and genesis block), one
+// What a database's receipts and credentials point at: one chain (its id and which chain it is), one
 // anchor contract, one DID registry and one service DID. Replicas share a database, so they must
 // share all of these: a replica on its own chain would hand out receipts that point at a chain
 // nobody else sees, re-anchor a batch elsewhere after a failover (changing receipts already given
@@ -8,8 +8,11 @@ import type { SqlClient } from '../platform/database/sql-client';
 
 export interface DeploymentBinding {
   chainId: number;
-  /** Block 0's hash: two chains with one chain id (two embedded Anvils) still differ here. */
-  genesisHash: string;
+  /**
+   * Which chain, beyond its id (platform/chain/connect-chain.ts): `genesis:<hash>` for a configured
+   * chain, `embedded:<id>` for an embedded one. Two embedded Anvils with one chain id differ here.
+   */
+  chainInstance: string;
   anchorContract: string;
   didRegistry: string;
   serviceDid: string;
@@ -29,7 +32,7 @@ export class DeploymentMismatchError extends Error {
 
 const FIELDS: Array<{ key: keyof DeploymentBinding; label: string }> = [
   { key: 'chainId', label: 'chain id' },
-  { key: 'genesisHash', label: 'genesis block' },
+  { key: 'chainInstance', label: 'chain' },
   { key: 'anchorContract', label: 'anchor contract' },
   { key: 'didRegistry', label: 'DID registry' },
   { key: 'serviceDid', label: 'service DID' },
@@ -49,16 +52,16 @@ export function bindingDifferences(recorded: DeploymentBinding, current: Deploym
  */
 export async function bindDeployment(db: Pick<SqlClient, 'query'>, current: DeploymentBinding): Promise<'recorded' | 'matched'> {
   const inserted = await db.query(
-    `INSERT INTO deployment_binding (chain_id, genesis_hash, anchor_contract, did_registry, service_did)
+    `INSERT INTO deployment_binding (chain_id, chain_instance, anchor_contract, did_registry, service_did)
      VALUES ($1, $2, $3, $4, $5) ON CONFLICT (singleton) DO NOTHING RETURNING singleton`,
-    [current.chainId, current.genesisHash.toLowerCase(), current.anchorContract.toLowerCase(), current.didRegistry.toLowerCase(), current.serviceDid],
+    [current.chainId, current.chainInstance.toLowerCase(), current.anchorContract.toLowerCase(), current.didRegistry.toLowerCase(), current.serviceDid],
   );
   if (inserted.length === 1) return 'recorded';
-  const rows = await db.query('SELECT chain_id, genesis_hash, anchor_contract, did_registry, service_did FROM deployment_binding');
+  const rows = await db.query('SELECT chain_id, chain_instance, anchor_contract, did_registry, service_did FROM deployment_binding');
   const row = rows[0]!;
   const recorded: DeploymentBinding = {
     chainId: Number(row.chain_id),
-    genesisHash: String(row.genesis_hash),
+    chainInstance: String(row.chain_instance),
     anchorContract: String(row.anchor_contract),
     didRegistry: String(row.did_registry),
     serviceDid: String(row.service_did),

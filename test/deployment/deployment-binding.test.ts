@@ -7,7 +7,7 @@ import { openTestStores, type TestStores } from '../helpers/stores';
 
 const FIRST: DeploymentBinding = {
   chainId: 31337,
-  genesisHash: `0x${'a1'.repeat(32)}`,
+  chainInstance: `genesis:0x${'a1'.repeat(32)}`,
   anchorContract: `0x${'5f'.repeat(20)}`,
   didRegistry: `0x${'e7'.repeat(20)}`,
   serviceDid: 'did:ethr:0x7a69:0x1111111111111111111111111111111111111111',
@@ -27,15 +27,15 @@ describe('deployment binding', () => {
   });
 
   it('refuses another chain with the same chain id (a second embedded Anvil), naming what differs', async () => {
-    const other = { ...FIRST, genesisHash: `0x${'b2'.repeat(32)}` };
+    const other = { ...FIRST, chainInstance: `embedded:${'b2'.repeat(16)}` };
     const refusal = await bindDeployment(stores.db, other).catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(DeploymentMismatchError);
-    expect((refusal as DeploymentMismatchError).differences).toEqual([`genesis block is ${FIRST.genesisHash} in the database, ${other.genesisHash} here`]);
+    expect((refusal as DeploymentMismatchError).differences).toEqual([`chain is ${FIRST.chainInstance} in the database, ${other.chainInstance} here`]);
     expect((refusal as Error).message).toMatch(/must share one chain \(the same RPC_URL/);
   });
 
   it('lists every field that differs', () => {
-    const other: DeploymentBinding = { chainId: 1, genesisHash: '0x01', anchorContract: '0x02', didRegistry: '0x03', serviceDid: 'did:ethr:0x1:0x04' };
-    expect(bindingDifferences(FIRST, other).map((line) => line.split(' is ')[0])).toEqual(['chain id', 'genesis block', 'anchor contract', 'DID registry', 'service DID']);
+    const other: DeploymentBinding = { chainId: 1, chainInstance: 'genesis:0x01', anchorContract: '0x02', didRegistry: '0x03', serviceDid: 'did:ethr:0x1:0x04' };
+    expect(bindingDifferences(FIRST, other).map((line) => line.split(' is ')[0])).toEqual(['chain id', 'chain', 'anchor contract', 'DID registry', 'service DID']);
   });
 });

@@ -27,7 +27,7 @@ describe.skipIf(!TEST_DATABASE_URL)('replicas must share one deployment', () => 
       (error: Error) => error.message,
     );
     expect(refusal).toMatch(/service exited with 1/);
-    expect(refusal).toMatch(/this database belongs to another deployment: genesis block is 0x[0-9a-f]{64} in the database, 0x[0-9a-f]{64} here/);
+    expect(refusal).toMatch(/this database belongs to another deployment: chain is embedded:[0-9a-f]{32} in the database, embedded:[0-9a-f]{32} here/);
     expect(refusal).toMatch(/Replicas sharing DATABASE_URL must share one chain/);
   }, 120_000);
 });

@@ -11,7 +11,7 @@ export const DEPLOYMENT_MIGRATIONS: FeatureMigrations = {
       CREATE TABLE deployment_binding (
         singleton BOOLEAN PRIMARY KEY DEFAULT true CHECK (singleton),
         chain_id BIGINT NOT NULL,
-        genesis_hash TEXT NOT NULL,
+        chain_instance TEXT NOT NULL,
         anchor_contract TEXT NOT NULL,
         did_registry TEXT NOT NULL,
         service_did TEXT NOT NULL,

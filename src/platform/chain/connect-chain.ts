@@ -1,6 +1,9 @@
 // The chain the service anchors on and resolves did:ethr against: the embedded Anvil (started,
 // supervised and deployed to on first start) or the RPC endpoints the operator configured (checked
 // to serve one chain, with the anchor contract deployed).
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { FallbackProvider, FetchRequest, JsonRpcProvider, Wallet, type Provider } from 'ethers';
 import { redactUrl, type Config } from '../../config/config';
 import type { Logger } from '../observability/logger';
@@ -23,6 +26,12 @@ export interface ConnectedChain {
   publicRpcUrl: string;
   /** The embedded chain's loopback RPC, which browsers cannot reach: relayed for the page. */
   relayUpstreamUrl?: string;
+  /**
+   * Which chain this is, beyond its id: `genesis:<block 0 hash>` for a configured chain, and
+   * `embedded:<id>` for the embedded one, an id kept in its data directory (an embedded chain that
+   * lost its state after a crash starts from a new genesis, yet is still the same service's chain).
+   */
+  instance: string;
 }
 
 export interface ConnectChainOptions {
@@ -62,6 +71,7 @@ async function connectEmbedded({ config, signerPrivateKey, logger, onStop, onRes
     didRegistry: deployment.didRegistry.toLowerCase(),
     publicRpcUrl: config.publicRpcUrl ?? anvil.rpcUrl,
     relayUpstreamUrl: anvil.rpcUrl,
+    instance: `embedded:${embeddedChainId(config.dataDir)}`,
   };
 }
 
@@ -87,6 +97,8 @@ async function connectConfigured({ config, signerPrivateKey, logger, onStop }: C
   if ((await provider.getCode(anchorContract)) === '0x') {
     throw new Error(`ANCHOR_CONTRACT ${anchorContract} has no code on chain ${chainId}`);
   }
+  const genesis = await provider.getBlock(0);
+  if (!genesis?.hash) throw new Error(`RPC_URL has no block 0 on chain ${chainId}`);
   logger.info({ chainId, rpc: config.rpcUrls.map(redactUrl) }, 'connected to chain');
   return {
     provider,
@@ -95,7 +107,21 @@ async function connectConfigured({ config, signerPrivateKey, logger, onStop }: C
     anchorContract,
     didRegistry: config.didRegistry ?? CANONICAL_DID_REGISTRY,
     publicRpcUrl: config.publicRpcUrl ?? publishableRpcUrl(config.rpcUrls[0]!),
+    instance: `genesis:${genesis.hash.toLowerCase()}`,
   };
+}
+
+/** The embedded chain's id, created with its directory: `<dataDir>/chain/instance-id`. */
+function embeddedChainId(dataDir: string): string {
+  const file = path.join(dataDir, 'chain', 'instance-id');
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    const id = randomBytes(16).toString('hex');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, `${id}\n`, { flag: 'wx' });
+    return id;
+  }
 }
 
 /** An RPC URL safe to publish: never one with credentials or an API key in its path or query. */
