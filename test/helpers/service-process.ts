@@ -4,7 +4,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll } from 'vitest';
 import { findFreePort } from '../../src/platform/chain/embedded-anvil/embedded-anvil';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -23,12 +22,16 @@ export interface ServiceProcess {
 }
 
 const createdDirs: string[] = [];
-// A service's data directory holds a database and a chain (about 40 MB): remove them after the test
-// file (this hook, registered on import, runs after the file's own hooks have stopped the services),
-// so repeated runs do not fill the disk.
-afterAll(() => {
+/**
+ * Removes every directory makeTempDir made. A service's data directory holds a database and a chain
+ * (about 40 MB): under vitest this runs after each test file (the hook, registered on import, runs
+ * after the file's own hooks have stopped the services), so repeated runs do not fill the disk.
+ */
+export function removeTempDirs(): void {
   for (const dir of createdDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+}
+// Under vitest only: the soak run (npm run soak) loads these helpers outside any test runner.
+if (process.env.VITEST) (require('vitest') as typeof import('vitest')).afterAll(removeTempDirs);
 
 /** A temporary directory, removed after the test file that made it. */
 export function makeTempDir(prefix = 'did-notary-test-'): string {

@@ -10,7 +10,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { startEmbeddedAnvil } from '../../src/platform/chain/embedded-anvil/embedded-anvil';
 import { auditAnchoring, type AnchoringAudit } from '../helpers/anchoring-audit';
 import { createTestDatabase, TEST_DATABASE_URL } from '../helpers/postgres';
-import { api, CLI, makeTempDir, PROJECT_ROOT, startServiceProcess, type ServiceProcess } from '../helpers/service-process';
+import { api, CLI, makeTempDir, PROJECT_ROOT, removeTempDirs, startServiceProcess, type ServiceProcess } from '../helpers/service-process';
 import { startSubmissionLoad } from '../helpers/submission-load';
 
 const run = promisify(execFile);
@@ -40,7 +40,8 @@ const program = new Command('soak')
   .option('--rounds <n>', 'kill -9 rounds in all, shared among the setups', positiveInteger, 30)
   .option('--setups <list>', 'comma-separated: embedded, postgres, replicas', 'embedded,postgres,replicas')
   .addHelpText('after', '\nTEST_DATABASE_URL names the PostgreSQL server for the postgres and replicas setups (scratch databases are created and dropped).');
-program.parse();
+// argv: node, bin/run-ts.js, this file, then the user's arguments.
+program.parse(process.argv.slice(3), { from: 'user' });
 const options = program.opts<{ rounds: number; setups: string }>();
 
 let seed = 20261203;
@@ -221,7 +222,9 @@ async function main(): Promise<void> {
   process.exitCode = failed.length > 0 ? 1 : 0;
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(2);
-});
+main()
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 2;
+  })
+  .finally(removeTempDirs);
