@@ -24,14 +24,14 @@ export interface ServiceProcess {
 const createdDirs: string[] = [];
 /**
  * Removes every directory makeTempDir made. A service's data directory holds a database and a chain
- * (about 40 MB): under vitest this runs after each test file (the hook, registered on import, runs
- * after the file's own hooks have stopped the services), so repeated runs do not fill the disk.
+ * (about 40 MB): under vitest this runs after each test file (test/setup/temp-dirs.ts; setup hooks run
+ * after the file's own, which stop the services), so repeated runs do not fill the disk. The soak run,
+ * outside vitest, calls it at its end.
  */
 export function removeTempDirs(): void {
   for (const dir of createdDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
-// Under vitest only: the soak run (npm run soak) loads these helpers outside any test runner.
-if (process.env.VITEST) (require('vitest') as typeof import('vitest')).afterAll(removeTempDirs);
+
 
 /** A temporary directory, removed after the test file that made it. */
 export function makeTempDir(prefix = 'did-notary-test-'): string {
