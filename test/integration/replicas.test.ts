@@ -10,33 +10,13 @@ import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startEmbeddedAnvil, type EmbeddedAnvil } from '../../src/platform/chain/embedded-anvil/embedded-anvil';
 import { auditAnchoring } from '../helpers/anchoring-audit';
 import { createTestDatabase, TEST_DATABASE_URL } from '../helpers/postgres';
+import { isAnchoring, logTimes, TAKEOVER } from '../helpers/replica-logs';
 import { api, CLI, makeTempDir, PROJECT_ROOT, startServiceProcess, type ServiceProcess } from '../helpers/service-process';
 import { startSubmissionLoad } from '../helpers/submission-load';
 
 const run = promisify(execFile);
 // Anvil's second dev account: public knowledge, funded on any fresh Anvil.
 const DEV_KEY_1 = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
-const TAKEOVER = 'became the sealing and anchoring replica';
-const FOLLOWING = 'another replica seals and anchors';
-
-/** The JSON log lines of a replica with the given message. */
-function logLines(replica: ServiceProcess, message: string): Array<{ time: number; msg: string }> {
-  return replica
-    .output()
-    .split('\n')
-    .filter((line) => line.startsWith('{') && line.includes(message))
-    .map((line) => {
-      const entry = JSON.parse(line) as { time: string; msg: string };
-      return { msg: entry.msg, time: Date.parse(entry.time) };
-    });
-}
-
-/** Whether a replica holds the anchoring lock, by what it last said about it (the first leader says nothing). */
-function isAnchoring(replica: ServiceProcess): boolean {
-  const took = logLines(replica, TAKEOVER).at(-1)?.time ?? 0;
-  const follows = logLines(replica, FOLLOWING).at(-1)?.time ?? 0;
-  return took > follows || (took === 0 && follows === 0);
-}
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -106,7 +86,7 @@ describe.skipIf(!TEST_DATABASE_URL)('three replicas on one database and one chai
       const killedAt = Date.now();
       await leader.kill();
       const takeover = await waitFor('a takeover', () => {
-        const times = alive().flatMap((replica) => logLines(replica, TAKEOVER).map((line) => line.time)).filter((time) => time >= killedAt);
+        const times = alive().flatMap((replica) => logTimes(replica, TAKEOVER)).filter((time) => time >= killedAt);
         return times.length > 0 ? Math.min(...times) - killedAt : undefined;
       });
       takeovers.push(takeover);

@@ -10,14 +10,13 @@ import { Command, InvalidArgumentError } from 'commander';
 import { startEmbeddedAnvil } from '../../src/platform/chain/embedded-anvil/embedded-anvil';
 import { auditAnchoring, type AnchoringAudit } from '../helpers/anchoring-audit';
 import { createTestDatabase, TEST_DATABASE_URL } from '../helpers/postgres';
+import { isAnchoring, logTimes, TAKEOVER } from '../helpers/replica-logs';
 import { api, CLI, makeTempDir, PROJECT_ROOT, removeTempDirs, startServiceProcess, type ServiceProcess } from '../helpers/service-process';
 import { startSubmissionLoad } from '../helpers/submission-load';
 
 const run = promisify(execFile);
 // Anvil's second dev account: public knowledge, funded on any fresh Anvil.
 const DEV_KEY_1 = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
-const TAKEOVER = 'became the sealing and anchoring replica';
-const FOLLOWING = 'another replica seals and anchors';
 
 type Setup = 'embedded' | 'postgres' | 'replicas';
 
@@ -160,20 +159,6 @@ async function replicas(rounds: number): Promise<SetupResult> {
     await chain.stop();
     await database.drop();
   }
-}
-
-function logTimes(replica: ServiceProcess, message: string): number[] {
-  return replica
-    .output()
-    .split('\n')
-    .filter((line) => line.startsWith('{') && line.includes(message))
-    .map((line) => Date.parse((JSON.parse(line) as { time: string }).time));
-}
-
-function isAnchoring(replica: ServiceProcess): boolean {
-  const took = logTimes(replica, TAKEOVER).at(-1) ?? 0;
-  const follows = logTimes(replica, FOLLOWING).at(-1) ?? 0;
-  return took > follows || (took === 0 && follows === 0);
 }
 
 async function waitForLeader(alive: () => ServiceProcess[]): Promise<ServiceProcess> {
