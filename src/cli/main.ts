@@ -5,6 +5,7 @@ import { registerDeployCommand } from './deploy';
 import { registerDidCommands } from './did';
 import { registerDocumentCommands } from './documents';
 import { registerKeysCommand } from './keys';
+import { registerReceiptCommands } from './receipts';
 import { registerServeCommand } from './serve';
 import { SERVICE_VERSION } from '../version';
 
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerKeysCommand(program);
   registerDocumentCommands(program);
+  registerReceiptCommands(program);
   registerDeployCommand(program);
   registerCredentialCommands(program);
   registerDidCommands(program);

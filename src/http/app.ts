@@ -111,7 +111,7 @@ export function createApp(deps: AppDependencies): Express {
     auth.issue,
   );
   didRoutes(app, deps);
-  notaryRoutes(app, deps, auth.admin);
+  notaryRoutes(app, deps, auth.admin, auth.notarize);
   keyRoutes(app, deps, auth.admin, deps.guard.authenticator);
 
   app.use((req, _res, next) => next(new HttpProblem('not-found', `no route for ${req.method} ${req.path}`)));

@@ -1,6 +1,6 @@
 // The notarization use cases: submit documents, seal and anchor batches, hand out and verify receipts.
 import { ChainUnavailableError, DomainError } from '../core/errors';
-import { parseDocumentId, type DocumentId } from '../core/ids/document-id';
+import { documentIdFromMultihash, parseDocumentId, type DocumentId } from '../core/ids/document-id';
 import { bytesToHex } from '../core/hex';
 import { hashLeaf, type MerkleTree } from '../core/merkle/tree';
 import { buildAnchoredReceipt, buildPendingReceipt } from '../core/receipts/build';
@@ -28,6 +28,8 @@ const MAX_RETRY_BACKOFF_MS = 30_000;
 const CHAIN_PROBE_INTERVAL_MS = 1_000;
 /** How often a replica that does not anchor tries to take the anchoring lock. */
 const LEADERSHIP_POLL_MS = 500;
+/** Submissions read per query while exporting a batch's receipts. */
+const EXPORT_CHUNK = 2_000;
 
 export interface NotaryOptions {
   batchIntervalMs: number;
@@ -178,6 +180,30 @@ export class Notary {
     const batch = await this.store.getBatch(id);
     if (!batch) throw new DomainError('BATCH_NOT_FOUND', `no batch ${id}`);
     return batchView(batch);
+  }
+
+  /**
+   * The receipts of a tenant's documents whose leaves are in an anchored batch, in leaf order, from
+   * the leaf after `afterLeafIndex` (-1: from the first): what an export streams. A resubmitted
+   * document whose leaf is in an earlier batch belongs to that batch's export, not this one.
+   */
+  async *batchReceipts(tenantId: string, batchId: string, afterLeafIndex = -1): AsyncGenerator<Receipt> {
+    const batch = await this.store.getBatch(batchId);
+    if (!batch) throw new DomainError('BATCH_NOT_FOUND', `no batch ${batchId}`);
+    if (batch.status !== 'anchored' || !batch.anchor) throw new DomainError('BATCH_NOT_ANCHORED', `batch ${batchId} is not anchored yet`);
+    const { tree, seqs } = await this.trees.get(batch);
+    let fromSeq = afterLeafIndex >= 0 ? (seqs[afterLeafIndex] ?? batch.lastSeq) + 1 : batch.firstSeq;
+    for (;;) {
+      const submissions = await this.store.listTenantSubmissionsInRange(tenantId, fromSeq, batch.lastSeq, EXPORT_CHUNK);
+      for (const submission of submissions) {
+        const leafIndex = leafIndexOf(seqs, submission.seq);
+        if (leafIndex < 0) continue;
+        const id = documentIdFromMultihash(submission.multihash);
+        yield anchoredReceipt(pendingReceipt(submission, id, this.options.issuerDid), batch, tree, leafIndex, hashLeaf(id.multihash));
+      }
+      if (submissions.length < EXPORT_CHUNK) return;
+      fromSeq = submissions.at(-1)!.seq + 1;
+    }
   }
 
   /** A page of batches in id order (ids grow but may skip numbers). */

@@ -75,6 +75,8 @@ export interface NotaryStore {
    * still commit below (sequence numbers commit out of order); null when none wait.
    */
   readSealableRange(maxSize: number): Promise<SealableRange | null>;
+  /** A tenant's submissions with fromSeq ≤ seq ≤ toSeq, in seq order, at most `limit`. */
+  listTenantSubmissionsInRange(tenantId: string, fromSeq: number, toSeq: number, limit: number): Promise<Array<Pick<SubmissionRecord, 'seq' | 'multihash' | 'submittedAt'>>>;
   /**
    * Records the batch sealed over `range` with `root`, only if the last sealed batch is still the one
    * the range was read after; null when another sealer recorded one meanwhile.

@@ -1,10 +1,12 @@
-// Receipts, receipt verification and batches.
+// Receipts, receipt verification, batches and a batch's receipts in bulk.
+import { once } from 'node:events';
 import type { Express, RequestHandler } from 'express';
 import type { IdentityServices } from '../../identity/identity-services';
 import type { Notary } from '../../notarization/notary';
+import { callerKey } from '../guards';
 import { HttpProblem } from '../problems';
 
-export function notaryRoutes(app: Express, deps: { notary: Notary; identity: IdentityServices }, admin: RequestHandler): void {
+export function notaryRoutes(app: Express, deps: { notary: Notary; identity: IdentityServices }, admin: RequestHandler, notarize: RequestHandler): void {
   app.get('/v1/receipts/:id', async (req, res) => {
     const receipt = await deps.notary.getReceipt(String(req.params.id));
     if (req.query.format === 'vc') {
@@ -29,6 +31,25 @@ export function notaryRoutes(app: Express, deps: { notary: Notary; identity: Ide
   });
   app.get('/v1/batches/:id', async (req, res) => {
     res.json(await deps.notary.getBatch(String(req.params.id)));
+  });
+  app.get('/v1/batches/:id/receipts', notarize, async (req, res) => {
+    const after = queryInteger(req.query.after, 'after', -1, -1, Number.MAX_SAFE_INTEGER);
+    const receipts = deps.notary.batchReceipts(callerKey(res).tenantId, String(req.params.id), after);
+    // The first receipt is read before anything is sent: an unknown or unanchored batch is a problem.
+    let next = await receipts.next();
+    res.status(200).setHeader('Content-Type', 'application/x-ndjson; charset=utf-8');
+    try {
+      while (!next.done) {
+        if (!res.write(`${JSON.stringify(next.value)}\n`)) await once(res, 'drain');
+        if (res.destroyed) return receipts.return(undefined).then(() => undefined);
+        next = await receipts.next();
+      }
+      res.end();
+    } catch (error) {
+      // Mid-stream there is no status left to send: the client sees a cut stream and resumes with
+      // `after` set to the last leafIndex it received.
+      res.destroy(error as Error);
+    }
   });
 }
 

@@ -313,6 +313,14 @@ export class SqlNotaryStore implements NotaryStore {
   }
 
   /** The tenants that submitted in (afterSeq, throughSeq]: a range of the primary key, not the table. */
+  async listTenantSubmissionsInRange(tenantId: string, fromSeq: number, toSeq: number, limit: number): Promise<Array<Pick<SubmissionRecord, 'seq' | 'multihash' | 'submittedAt'>>> {
+    const rows = await this.db.query<{ seq: number; multihash: Uint8Array; submitted_at: Date }>(
+      'SELECT seq, multihash, submitted_at FROM submissions WHERE seq >= $1 AND seq <= $2 AND tenant_id = $3 ORDER BY seq LIMIT $4',
+      [fromSeq, toSeq, tenantId, limit],
+    );
+    return rows.map((row) => ({ seq: Number(row.seq), multihash: row.multihash, submittedAt: row.submitted_at }));
+  }
+
   async findSubmittingTenants(afterSeq: number, throughSeq: number): Promise<string[]> {
     const rows = await this.db.query<{ tenant_id: string }>('SELECT DISTINCT tenant_id FROM submissions WHERE seq > $1 AND seq <= $2', [afterSeq, throughSeq]);
     return rows.map((row) => row.tenant_id);
