@@ -17,6 +17,6 @@ export function groupCommit(
       let offset = 0;
       return requests.map((documents) => records.slice(offset, (offset += documents.length)));
     },
-    { maxBatch: maxDocuments, weight: (documents) => documents.length, flushWhenIdle: true },
+    { maxBatch: maxDocuments, weight: (documents) => documents.length, flushWhenIdle: true, joinAfterBatch: true },
   );
 }

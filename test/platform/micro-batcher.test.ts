@@ -93,6 +93,30 @@ describe('microBatcher', () => {
   });
 });
 
+describe('microBatcher joinAfterBatch', () => {
+  it('keeps calls that arrive as a batch ends together, instead of sending the first alone', async () => {
+    for (const joinAfterBatch of [false, true]) {
+      const batches: number[][] = [];
+      let finish: (() => void) | undefined;
+      const call = microBatcher<number, number>(
+        async (items) => {
+          batches.push(items);
+          if (batches.length === 1) await new Promise<void>((resolve) => (finish = resolve));
+          return items;
+        },
+        { maxBatch: 10, flushWhenIdle: true, joinAfterBatch },
+      );
+      const first = call(0);
+      await nextTurn();
+      finish!();
+      // Three requests read right after the first batch's commit (its continuation runs first).
+      const late = first.then(() => Promise.all([call(1), call(2), call(3)]));
+      await late;
+      expect(batches, `joinAfterBatch ${joinAfterBatch}`).toEqual(joinAfterBatch ? [[0], [1, 2, 3]] : [[0], [1], [2, 3]]);
+    }
+  });
+});
+
 describe('TurnQueue', () => {
   it('gives each caller a turn of its own, in arrival order, with other work served in between', async () => {
     const turns = new TurnQueue();
