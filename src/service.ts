@@ -63,7 +63,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     // A restarted embedded chain may have lost its newest blocks: the notary (made later) re-checks.
     let onChainRestart = () => {};
     const chain = await connectChain({ config, signerPrivateKey: signerKey.privateKey, logger, onStop, onRestart: () => onChainRestart() });
-    const did = ethrDid(chain.chainId, chain.wallet.address.toLowerCase());
+    const signer = chain.wallet.address.toLowerCase();
+    const did = ethrDid(chain.chainId, signer);
     const db = await openServiceDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, embeddedCacheBytes: config.embeddedDbCacheBytes });
     onStop(() => db.close());
     logger.info({ store: config.databaseUrl ? redactUrl(config.databaseUrl) : `${config.dataDir}/db (embedded)` }, 'store ready');
@@ -97,7 +98,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       metrics.pendingDocuments.set(notary.pendingEstimate());
       metrics.signerBalance.set(Number(await signerBalance()));
     });
-    const balanceWatch = watchLowBalance(signerBalance, config.lowBalanceWei, chain.wallet.address.toLowerCase(), logger);
+    const balanceWatch = watchLowBalance(signerBalance, config.lowBalanceWei, signer, logger);
     onStop(async () => balanceWatch.stop());
     await balanceWatch.first;
 

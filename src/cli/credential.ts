@@ -1,6 +1,7 @@
 // `did-notary credential issue|verify|revoke|suspend|reinstate`: W3C credentials through a running service.
 import fs from 'node:fs';
-import { Command, Option } from 'commander';
+import type { Command } from 'commander';
+import { apiKeyOption, serverOption } from './service-options';
 
 /** Options every command that talks to a service shares. */
 interface ServiceOptions {
@@ -44,14 +45,9 @@ export async function serviceRequest<T>(server: string, method: string, path: st
   return body as T;
 }
 
-/** The --server option (env DID_NOTARY_SERVER), shared with `did resolve`. */
-export function serverOption(description = 'base URL of the did-notary service'): Option {
-  return new Option('--server <url>', description).env('DID_NOTARY_SERVER');
-}
-
 function withService(command: Command, needsKey: boolean): Command {
   command.addOption(serverOption().makeOptionMandatory());
-  if (needsKey) command.addOption(new Option('--api-key <key>', 'API key with the "issue" scope').env('DID_NOTARY_API_KEY').makeOptionMandatory());
+  if (needsKey) command.addOption(apiKeyOption('"issue"'));
   return command.option('--json', 'print the service\'s JSON answer');
 }
 

@@ -3,7 +3,8 @@
 import { Command, Option } from 'commander';
 import { DidResolver, resolutionProblem } from '../identity/did/did-resolution';
 import { OutboundFetcher } from '../identity/did/outbound-fetch';
-import { serverOption, serviceRequest } from './credential';
+import { serviceRequest } from './credential';
+import { serverOption } from './service-options';
 
 /** ethr-did-resolver's canonical ERC-1056 registry on public chains. */
 const CANONICAL_DID_REGISTRY = '0xdca7ef03e98e0dc2b855be647c39abe984fcf21b';

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
+import { apiKeyOption, serverOption } from './service-options';
 import { JsonRpcProvider } from 'ethers';
 import { documentIdFromDigest, type DocumentId } from '../core/ids/document-id';
 import type { Receipt } from '../core/receipts/receipt';
@@ -35,8 +36,8 @@ export function registerDocumentCommands(program: Command): void {
     .command('notarize')
     .description('hash files locally (their content never leaves this machine), submit the hashes, write <file>.receipt.json')
     .argument('<file...>', 'files to notarize')
-    .addOption(new Option('--server <url>', 'base URL of the did-notary service').env('DID_NOTARY_SERVER').makeOptionMandatory())
-    .addOption(new Option('--api-key <key>', 'API key with the notarize scope').env('DID_NOTARY_API_KEY').makeOptionMandatory())
+    .addOption(serverOption().makeOptionMandatory())
+    .addOption(apiKeyOption('notarize'))
     .option('--wait', 'wait until every receipt is anchored, then rewrite the receipt files')
     .option('--timeout <seconds>', 'how long --wait waits', '300')
     .option('--label <text>', 'a label stored with the submissions (not anchored)')

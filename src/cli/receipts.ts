@@ -1,8 +1,9 @@
 // `did-notary receipts export --batch N`: every receipt of the caller's documents in an anchored
 // batch, one JSON per line on standard output (GET /v1/batches/{id}/receipts), resumed after a cut
 // stream from the last leaf received; progress on standard error.
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { createProgress } from './progress';
+import { apiKeyOption, serverOption } from './service-options';
 
 /** Attempts to resume a stream that was cut before its end. */
 const MAX_RESUMES = 5;
@@ -13,8 +14,8 @@ export function registerReceiptCommands(program: Command): void {
     .command('export')
     .description('write every receipt of your documents in an anchored batch to standard output, as NDJSON')
     .requiredOption('--batch <id>', 'the batch id (GET /v1/batches lists them)')
-    .addOption(new Option('--server <url>', 'base URL of the did-notary service').env('DID_NOTARY_SERVER').makeOptionMandatory())
-    .addOption(new Option('--api-key <key>', 'API key with the notarize scope (its tenant\'s documents are exported)').env('DID_NOTARY_API_KEY').makeOptionMandatory())
+    .addOption(serverOption().makeOptionMandatory())
+    .addOption(apiKeyOption('notarize'))
     .addHelpText('after', '\nExample:\n  did-notary receipts export --batch 42 --server https://notary.example --api-key dnk_… > receipts.ndjson')
     .action(async (options: { batch: string; server: string; apiKey: string }) => {
       if (!/^[0-9]{1,18}$/.test(options.batch)) fail(2, '--batch must be a batch id (digits)');

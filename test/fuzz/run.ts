@@ -2,20 +2,14 @@
 // for a number of requests instead of `npm test`'s 30 seconds.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
-
-const positiveInteger = (value: string) => {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('a positive whole number');
-  return parsed;
-};
+import { Command } from 'commander';
+import { parseScriptArguments, positiveInteger } from '../helpers/script-arguments';
 
 const program = new Command('fuzz')
   .description('sends generated requests from openapi.yaml to a real service and checks every answer against the contract')
   .option('--requests <n>', 'how many requests', positiveInteger, 20_000)
   .option('--seed <n>', 'fast-check seed (the same seed sends the same requests)', positiveInteger, 20261203);
-// argv: node, bin/run-ts.js, this file, then the user's arguments.
-program.parse(process.argv.slice(3), { from: 'user' });
+parseScriptArguments(program);
 const { requests, seed } = program.opts<{ requests: number; seed: number }>();
 
 const root = path.join(__dirname, '..', '..');

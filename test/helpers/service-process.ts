@@ -102,6 +102,11 @@ export async function startServiceProcess(options: { dataDir?: string; env?: Rec
   };
 }
 
+/** Whether the process still runs (not exited, not killed). */
+export function isAlive(service: ServiceProcess): boolean {
+  return service.child.exitCode === null && service.child.signalCode === null;
+}
+
 /** fetch with the admin key (or another) as bearer token and JSON body. */
 export async function api(
   service: Pick<ServiceProcess, 'url' | 'adminKey'>,

@@ -2,7 +2,7 @@
 // need: small requests of random documents from a few concurrent clients, spread over whatever
 // replicas are alive, counting only what was acknowledged (202).
 import { randomBytes } from 'node:crypto';
-import { api, type ServiceProcess } from './service-process';
+import { api, isAlive, type ServiceProcess } from './service-process';
 
 export interface SubmissionLoad {
   /** Every document hash (hex) some replica answered 202 for. */
@@ -19,7 +19,7 @@ export function startSubmissionLoad(targets: () => ServiceProcess[], options: { 
   let turn = 0;
   const client = async () => {
     while (!stopped) {
-      const live = targets().filter((service) => service.child.exitCode === null && service.child.signalCode === null);
+      const live = targets().filter(isAlive);
       const target = live[turn++ % Math.max(1, live.length)];
       if (!target) {
         await new Promise((resolve) => setTimeout(resolve, 20));

@@ -3,20 +3,14 @@
 // measured), and every acknowledged document ends up anchored exactly once. A key revoked through
 // one replica stops working on the others at once, and POST /v1/batches/anchor sent to a replica
 // that does not anchor has the anchoring one anchor now.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
-import { startEmbeddedAnvil, type EmbeddedAnvil } from '../../src/platform/chain/embedded-anvil/embedded-anvil';
 import { auditAnchoring } from '../helpers/anchoring-audit';
-import { createTestDatabase, TEST_DATABASE_URL } from '../helpers/postgres';
+import { TEST_DATABASE_URL } from '../helpers/postgres';
+import { DEPLOYMENT_TRANSACTIONS, REPLICA_SIGNER_KEY, startReplicaCluster, type ReplicaCluster } from '../helpers/replica-cluster';
 import { isAnchoring, logTimes, TAKEOVER } from '../helpers/replica-logs';
-import { api, CLI, makeTempDir, PROJECT_ROOT, startServiceProcess, type ServiceProcess } from '../helpers/service-process';
+import { api, type ServiceProcess } from '../helpers/service-process';
 import { startSubmissionLoad } from '../helpers/submission-load';
-
-const run = promisify(execFile);
-// Anvil's second dev account: public knowledge, funded on any fresh Anvil.
-const DEV_KEY_1 = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -29,46 +23,16 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T 
 }
 
 describe.skipIf(!TEST_DATABASE_URL)('three replicas on one database and one chain', () => {
-  let chain: EmbeddedAnvil | undefined;
-  const replicas: ServiceProcess[] = [];
-  let drop: (() => Promise<void>) | undefined;
+  let cluster: ReplicaCluster | undefined;
   afterAll(async () => {
-    for (const replica of replicas) await replica.kill();
-    await chain?.stop();
-    await drop?.();
+    await cluster?.close();
   });
 
   it('survives two kills of the anchoring replica, anchors every acknowledged document once, and shares revocations and anchoring requests', async () => {
-    chain = await startEmbeddedAnvil({ dataDir: makeTempDir('did-notary-replicas-chain-') });
-    const { stdout } = await run(process.execPath, [CLI, 'deploy', '--did-registry'], {
-      cwd: PROJECT_ROOT,
-      env: { PATH: process.env.PATH, RPC_URL: chain.rpcUrl, SIGNER_PRIVATE_KEY: DEV_KEY_1 },
-      timeout: 60_000,
-    });
-    const deployed = Object.fromEntries(stdout.trim().split('\n').map((line) => line.split('=') as [string, string]));
-    const database = await createTestDatabase();
-    drop = database.drop;
-    // One data directory for all (only the admin key file lives there with an external chain and database).
-    const dataDir = makeTempDir('did-notary-replicas-');
-    const env = {
-      DATABASE_URL: database.url,
-      RPC_URL: chain.rpcUrl,
-      CHAIN_ID: '31337',
-      ANCHOR_CONTRACT: deployed.ANCHOR_CONTRACT!,
-      DID_REGISTRY: deployed.DID_REGISTRY!,
-      SIGNER_PRIVATE_KEY: DEV_KEY_1,
-      // Batches are due only hourly: what gets anchored here is anchored by a takeover's first round
-      // or by the anchoring request sent to a follower at the end.
-      BATCH_INTERVAL: '1h',
-      RATE_LIMIT: '0',
-    };
-    const startReplica = async () => {
-      const replica = await startServiceProcess({ dataDir, env });
-      replicas.push(replica);
-      return replica;
-    };
-    for (let i = 0; i < 3; i++) await startReplica();
-    const alive = () => replicas.filter((replica) => replica.child.exitCode === null && replica.child.signalCode === null);
+    // Batches are due only hourly: what gets anchored here is anchored by a takeover's first round
+    // or by the anchoring request sent to a follower at the end.
+    cluster = await startReplicaCluster({ count: 3, batchInterval: '1h', prefix: 'did-notary-replicas' });
+    const { alive, startReplica } = cluster;
 
     // Load over every live replica: small requests of 1 to 20 documents, four at a time.
     const load = startSubmissionLoad(alive);
@@ -113,7 +77,7 @@ describe.skipIf(!TEST_DATABASE_URL)('three replicas on one database and one chai
     const audit = await waitFor(
       'every acknowledged document anchored',
       async () => {
-        const result = await auditAnchoring(first!, acknowledged, { signerKey: DEV_KEY_1, otherTransactions: 2 });
+        const result = await auditAnchoring(first!, acknowledged, { signerKey: REPLICA_SIGNER_KEY, otherTransactions: DEPLOYMENT_TRANSACTIONS });
         return result.lost.length === 0 ? result : undefined;
       },
       30_000,

@@ -4,19 +4,15 @@
 // rounds, every acknowledged document must be anchored, each root once. Prints acknowledged, lost,
 // anchored twice and the takeover times; exits 1 if anything was lost or anchored twice.
 // Needs TEST_DATABASE_URL (a PostgreSQL server it may create scratch databases on) for two of them.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { Command, InvalidArgumentError } from 'commander';
-import { startEmbeddedAnvil } from '../../src/platform/chain/embedded-anvil/embedded-anvil';
+import { Command } from 'commander';
 import { auditAnchoring, type AnchoringAudit } from '../helpers/anchoring-audit';
 import { createTestDatabase, TEST_DATABASE_URL } from '../helpers/postgres';
 import { isAnchoring, logTimes, TAKEOVER } from '../helpers/replica-logs';
-import { api, CLI, makeTempDir, PROJECT_ROOT, removeTempDirs, startServiceProcess, type ServiceProcess } from '../helpers/service-process';
+import { DEPLOYMENT_TRANSACTIONS, REPLICA_SIGNER_KEY, startReplicaCluster } from '../helpers/replica-cluster';
+import { api, makeTempDir, removeTempDirs, startServiceProcess, type ServiceProcess } from '../helpers/service-process';
 import { startSubmissionLoad } from '../helpers/submission-load';
+import { parseScriptArguments, positiveInteger } from '../helpers/script-arguments';
 
-const run = promisify(execFile);
-// Anvil's second dev account: public knowledge, funded on any fresh Anvil.
-const DEV_KEY_1 = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
 
 type Setup = 'embedded' | 'postgres' | 'replicas';
 
@@ -28,19 +24,12 @@ interface SetupResult {
   seconds: number;
 }
 
-const positiveInteger = (value: string) => {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('a positive whole number');
-  return parsed;
-};
-
 const program = new Command('soak')
   .description('kill -9 rounds under streaming load; every acknowledged document must be anchored exactly once')
   .option('--rounds <n>', 'kill -9 rounds in all, shared among the setups', positiveInteger, 30)
   .option('--setups <list>', 'comma-separated: embedded, postgres, replicas', 'embedded,postgres,replicas')
   .addHelpText('after', '\nTEST_DATABASE_URL names the PostgreSQL server for the postgres and replicas setups (scratch databases are created and dropped).');
-// argv: node, bin/run-ts.js, this file, then the user's arguments.
-program.parse(process.argv.slice(3), { from: 'user' });
+parseScriptArguments(program);
 const options = program.opts<{ rounds: number; setups: string }>();
 
 let seed = 20261203;
@@ -102,34 +91,9 @@ async function singleProcess(setup: 'embedded' | 'postgres', rounds: number): Pr
 /** Three replicas on PostgreSQL and one external chain; each round kills the anchoring replica and starts a new one. */
 async function replicas(rounds: number): Promise<SetupResult> {
   const began = Date.now();
-  const chain = await startEmbeddedAnvil({ dataDir: makeTempDir('did-notary-soak-chain-') });
-  const database = await createTestDatabase();
-  const running: ServiceProcess[] = [];
+  const cluster = await startReplicaCluster({ count: 3, batchInterval: '200ms', prefix: 'did-notary-soak-replicas' });
+  const { alive } = cluster;
   try {
-    const { stdout } = await run(process.execPath, [CLI, 'deploy', '--did-registry'], {
-      cwd: PROJECT_ROOT,
-      env: { PATH: process.env.PATH, RPC_URL: chain.rpcUrl, SIGNER_PRIVATE_KEY: DEV_KEY_1 },
-      timeout: 60_000,
-    });
-    const deployed = Object.fromEntries(stdout.trim().split('\n').map((line) => line.split('=') as [string, string]));
-    const dataDir = makeTempDir('did-notary-soak-replicas-');
-    const env = {
-      DATABASE_URL: database.url,
-      RPC_URL: chain.rpcUrl,
-      CHAIN_ID: String(chain.chainId),
-      ANCHOR_CONTRACT: deployed.ANCHOR_CONTRACT!,
-      DID_REGISTRY: deployed.DID_REGISTRY!,
-      SIGNER_PRIVATE_KEY: DEV_KEY_1,
-      BATCH_INTERVAL: '200ms',
-      RATE_LIMIT: '0',
-    };
-    const startReplica = async () => {
-      const replica = await startServiceProcess({ dataDir, env });
-      running.push(replica);
-      return replica;
-    };
-    for (let i = 0; i < 3; i++) await startReplica();
-    const alive = () => running.filter((replica) => replica.child.exitCode === null && replica.child.signalCode === null);
     const acknowledged = new Set<string>();
     const takeoversMs: number[] = [];
     await killRounds(
@@ -140,7 +104,7 @@ async function replicas(rounds: number): Promise<SetupResult> {
         const killedAt = Date.now();
         await leader.kill();
         takeoversMs.push(await waitForTakeover(alive, killedAt));
-        await startReplica();
+        await cluster.startReplica();
       },
       acknowledged,
       'replicas',
@@ -150,7 +114,7 @@ async function replicas(rounds: number): Promise<SetupResult> {
     // The anchoring replica was asked to anchor what is left: give it the few seconds that takes,
     // then re-read only what was not anchored yet (a full pass reads every receipt).
     await sleep(3_000);
-    const auditOptions = { signerKey: DEV_KEY_1, otherTransactions: 2 };
+    const auditOptions = { signerKey: REPLICA_SIGNER_KEY, otherTransactions: DEPLOYMENT_TRANSACTIONS };
     let audit = await auditAnchoring(alive()[0]!, acknowledged, auditOptions);
     for (let attempt = 0; attempt < 10 && audit.lost.length > 0; attempt++) {
       await sleep(1_000);
@@ -158,9 +122,7 @@ async function replicas(rounds: number): Promise<SetupResult> {
     }
     return { setup: 'replicas', rounds, audit, takeoversMs, seconds: (Date.now() - began) / 1000 };
   } finally {
-    for (const replica of running) await replica.kill();
-    await chain.stop();
-    await database.drop();
+    await cluster.close();
   }
 }
 

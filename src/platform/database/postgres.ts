@@ -98,6 +98,10 @@ function postgresNotifications(
   const channels = new Map<string, Promise<void>>();
   let connection: Promise<import('pg').Client> | undefined;
   let closed = false;
+  /** After a failed or dropped connection: listen again later, while anyone still listens. */
+  const reopenLater = () => {
+    if (!closed && channels.size > 0) setTimeout(() => void open().catch(() => undefined), RELISTEN_DELAY_MS).unref();
+  };
   const open = (): Promise<import('pg').Client> => {
     connection ??= (async () => {
       const client = connect();
@@ -107,7 +111,7 @@ function postgresNotifications(
         connection = undefined;
         client.removeAllListeners('error');
         client.on('error', () => undefined);
-        if (!closed && channels.size > 0) setTimeout(() => void open().catch(() => undefined), RELISTEN_DELAY_MS).unref();
+        reopenLater();
       };
       client.on('error', dropped);
       client.on('end', dropped);
@@ -117,7 +121,7 @@ function postgresNotifications(
     })();
     connection.catch(() => {
       connection = undefined;
-      if (!closed && channels.size > 0) setTimeout(() => void open().catch(() => undefined), RELISTEN_DELAY_MS).unref();
+      reopenLater();
     });
     return connection;
   };
