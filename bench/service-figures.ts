@@ -121,6 +121,7 @@ export async function benchEmbeddedService(
     // (as after any restart); quick: the service sealed it and has the tree cached.
     const coldLabel = quick ? 'the first receipt (tree cached at seal)' : 'the first receipt after start (tree rebuilt from the store)';
     log(`embedded: ${coldLabel} for a ${formatCount(bigSize)}-document batch took ${formatSeconds(coldMs)}`);
+    emit(coldReceiptFigure(quick, bigSize, coldMs));
     emit(await receiptFigure(scope, service, sample, bigSize, quick ? runs : RECEIPT_RUNS_FULL, loadSeconds, { label: coldLabel, ms: coldMs, body: JSON.stringify(cold) }, log));
 
     // Figure 8.
@@ -262,6 +263,35 @@ async function receiptFigure(
       `floor of this machine and load generator: a bare node:http server answering the same ${formatCount(Buffer.byteLength(cold.body))}-byte JSON under the same load, ` +
       `in turns with the service, p99 ${floorP99.toFixed(1)} ms (p50 ${median(floor.map((r) => r.latencyMs.p50)).toFixed(1)} ms)`,
     details: { runs: results, warmUp, floorRuns: floor, firstReceiptMs: round(cold.ms) },
+  });
+}
+
+/** The first receipt of a big batch whose tree is not in memory: after a restart, every batch's. */
+function coldReceiptFigure(quick: boolean, batchSize: number, ms: number): Figure {
+  const name = `first receipt from a ${formatCount(batchSize)}-document batch after a restart (tree not in memory)`;
+  if (quick) {
+    return figure({
+      id: 'receipt.cold',
+      figure: name,
+      value: null,
+      unit: 'ms',
+      valueText: 'not run (--quick)',
+      targetText: '≤ 500 ms',
+      verdict: 'skip',
+      note: `--quick seals its batch in the running service, whose tree stays in memory (that first receipt took ${formatSeconds(ms)}); the full bench seals 1,000,000 documents before the service starts`,
+    });
+  }
+  return figure({
+    id: 'receipt.cold',
+    figure: name,
+    value: round(ms),
+    unit: 'ms',
+    valueText: formatSeconds(ms),
+    targetText: '≤ 500 ms',
+    verdict: ms <= 500 ? 'PASS' : 'MISS',
+    note:
+      'one GET /v1/receipts/{id} right after the service started on a store holding the sealed batch: the proof comes from the one 4,096-leaf subtree ' +
+      'holding the document and the subtree roots recorded at seal (src/notarization/batch-subtrees.ts); the whole tree loads behind it',
   });
 }
 

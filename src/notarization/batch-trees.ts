@@ -1,10 +1,12 @@
 // Merkle trees of sealed batches, rebuilt from the store on demand and kept in a small LRU,
 // so a receipt's inclusion proof costs a lookup, not a rebuild. Trees of anchored batches that
 // receipts are asked for also get a receipt index (receipt-index.ts), so those receipts need no store.
+import { equalBytes } from '../core/bytes';
 import type { MerkleTree } from '../core/merkle/tree';
 import type { BatchLeaves, BatchRecord } from './batch';
 import type { NotaryStore } from './ports';
 import type { SubmissionTimeRuns } from './submission';
+import { proofFromSubtree, subtreeOfSeq, type LeafProof } from './batch-subtrees';
 import { buildMerkleTreeInParallel } from './parallel-merkle';
 import { BatchReceiptIndex, type IndexedLeaf } from './receipt-index';
 
@@ -49,8 +51,10 @@ export class BatchTreeCache {
   private leaves = 0;
 
   constructor(
-    private readonly store: Pick<NotaryStore, 'findSubmittingTenants' | 'readSubmissionTimes' | 'findResubmittedSeqs' | 'loadBatchLeaves'>,
+    private readonly store: Pick<NotaryStore, 'findSubmittingTenants' | 'readSubmissionTimes' | 'findResubmittedSeqs' | 'loadBatchLeaves' | 'readBatchSubtrees'>,
     private readonly maxLeaves = 4_000_000,
+    /** A whole tree loaded behind a subtree proof (proofOf) that failed: nobody waits for it, so it is reported here. */
+    private readonly onBackgroundLoadError: (error: unknown, batch: BatchRecord) => void = () => undefined,
   ) {}
 
   /**
@@ -181,6 +185,28 @@ export class BatchTreeCache {
     return BatchReceiptIndex.build({ tree: entry.tree, seqs: entry.seqs, times: concatRuns(times), resubmittedSeqs });
   }
 
+  /**
+   * The leaf index and audit path of submission `seq` (whose leaf hash is `leafHash`) in `batch`.
+   * From the cached tree when there is one; otherwise, for a batch sealed with subtree roots, from the
+   * one subtree holding it (batch-subtrees.ts) while the whole tree loads in the background for the
+   * receipts that follow, so the first receipt after a restart does not wait for a million leaves.
+   */
+  async proofOf(batch: BatchRecord, seq: number, leafHash: Uint8Array): Promise<LeafProof> {
+    if (!this.entries.has(batch.id)) {
+      const subtrees = await this.store.readBatchSubtrees(batch.id);
+      if (subtrees) {
+        const { index, firstSeq, lastSeq } = subtreeOfSeq(subtrees, seq, batch.lastSeq);
+        const proof = proofFromSubtree(subtrees, index, await this.store.loadBatchLeaves({ firstSeq, lastSeq }), batch, seq, leafHash);
+        // Only now: the embedded database has one connection, and this proof should not queue behind
+        // the whole batch. Proofs asked for while it loads come from their subtrees too.
+        if (!this.loading.has(batch.id)) this.get(batch).catch((error: unknown) => this.onBackgroundLoadError(error, batch));
+        return proof;
+      }
+    }
+    const { tree, seqs } = await this.get(batch);
+    return proofFromTree(tree, batch, leafIndexOf(seqs, seq), leafHash);
+  }
+
   /** The batch's tree; rebuilt from the store when not cached, and checked against the sealed root. */
   async get(batch: BatchRecord): Promise<BatchTree> {
     const cached = this.entries.get(batch.id);
@@ -200,12 +226,27 @@ export class BatchTreeCache {
 
   private async load(batch: BatchRecord): Promise<BatchTree> {
     const entry = BatchTreeCache.build(await this.store.loadBatchLeaves(batch));
-    if (entry.seqs.length !== batch.treeSize || !sameBytes(entry.tree.root, batch.root)) {
+    if (entry.seqs.length !== batch.treeSize || !equalBytes(entry.tree.root, batch.root)) {
       throw new Error(`batch ${batch.id}: leaves in the store no longer hash to the sealed root`);
     }
     this.remember(batch.id, entry);
     return entry;
   }
+}
+
+/**
+ * The proof of leaf `leafIndex` in a batch's whole tree. Never a proof that does not lead to the
+ * anchored root: the tree's root is the batch's (sealing took it from this tree, and a tree rebuilt
+ * from the store is checked against it before it is cached), so what can go wrong per proof is the
+ * leaf, checked here, not re-hashing the path.
+ */
+export function proofFromTree(tree: MerkleTree, batch: Pick<BatchRecord, 'id' | 'treeSize'>, leafIndex: number, leafHash: Uint8Array): LeafProof {
+  if (leafIndex < 0 || tree.size !== batch.treeSize || !tree.leafHashEquals(leafIndex, leafHash)) {
+    throw new Error(`leaf ${leafIndex} of batch ${batch.id} is not the document asked for`);
+  }
+  const auditPath = Buffer.allocUnsafe(tree.auditPathLength(leafIndex) * 32);
+  tree.writeAuditPath(leafIndex, auditPath, 0);
+  return { leafIndex, auditPath };
 }
 
 /** Leaf index of a submission in its batch, by binary search over the ordered seqs. */
@@ -232,8 +273,4 @@ function concatRuns(parts: SubmissionTimeRuns[]): SubmissionTimeRuns {
     offset += part.seqs.length;
   }
   return runs;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

@@ -2,7 +2,7 @@
 import { ChainUnavailableError, DomainError } from '../core/errors';
 import { documentIdFromMultihash, parseDocumentId, type DocumentId } from '../core/ids/document-id';
 import { bytesToHex } from '../core/hex';
-import { hashLeaf, type MerkleTree } from '../core/merkle/tree';
+import { hashLeaf } from '../core/merkle/tree';
 import { buildAnchoredReceipt, buildPendingReceipt } from '../core/receipts/build';
 import { parseReceipt, type Receipt, type ReceiptAnchor } from '../core/receipts/receipt';
 import { type ReceiptVerification } from '../core/receipts/verify';
@@ -10,7 +10,8 @@ import type { Logger } from '../platform/observability/logger';
 import type { BatchRecord, RecordedAnchoring } from './batch';
 import type { SubmissionRecord, TenantSubmission } from './submission';
 import { anchorBatch } from './anchor-batch';
-import { BatchTreeCache, leafIndexOf } from './batch-trees';
+import { subtreesOf, type LeafProof } from './batch-subtrees';
+import { BatchTreeCache, leafIndexOf, proofFromTree } from './batch-trees';
 import { NotaryEvents } from './events';
 import { groupCommit } from './group-commit';
 import type { AnchoringChain, NotaryStore } from './ports';
@@ -96,7 +97,8 @@ export class Notary {
     private readonly logger: Logger,
     private readonly events: NotaryEvents = new NotaryEvents(),
   ) {
-    this.trees = new BatchTreeCache(store);
+    this.trees = new BatchTreeCache(store, undefined, (error, batch) =>
+      this.logger.warn({ err: error, batch: batch.id }, 'could not load a batch tree behind a subtree proof; the next receipt tries again'));
     this.commitSubmissions = groupCommit((documents) => store.insertTenantSubmissions(documents));
   }
 
@@ -157,7 +159,7 @@ export class Notary {
     const indexed = this.trees.findIndexedLeaf(leafHash, Date.now(), this.options.receiptBatchMaxAgeMs ?? RECEIPT_BATCH_MAX_AGE_MS);
     if (indexed) {
       const receipt = pendingReceipt({ submittedAt: new Date(indexed.submittedAt) }, id, this.options.issuerDid);
-      return anchoredReceipt(receipt, indexed.batch, indexed.tree, indexed.leafIndex, leafHash);
+      return anchoredReceipt(receipt, indexed.batch, proofFromTree(indexed.tree, indexed.batch, indexed.leafIndex, leafHash));
     }
     const readAt = Date.now();
     const found = await this.store.findSubmission(id.multihash);
@@ -199,7 +201,7 @@ export class Notary {
         const leafIndex = leafIndexOf(seqs, submission.seq);
         if (leafIndex < 0) continue;
         const id = documentIdFromMultihash(submission.multihash);
-        yield anchoredReceipt(pendingReceipt(submission, id, this.options.issuerDid), batch, tree, leafIndex, hashLeaf(id.multihash));
+        yield anchoredReceipt(pendingReceipt(submission, id, this.options.issuerDid), batch, proofFromTree(tree, batch, leafIndex, hashLeaf(id.multihash)));
       }
       if (submissions.length < EXPORT_CHUNK) return;
       fromSeq = submissions.at(-1)!.seq + 1;
@@ -430,7 +432,7 @@ export class Notary {
     const range = await this.store.readSealableRange(this.options.batchMaxSize);
     if (!range) return null;
     const built = BatchTreeCache.build(range.leaves);
-    const batch = await this.store.recordSealedBatch(range, built.tree.root);
+    const batch = await this.store.recordSealedBatch(range, built.tree.root, subtreesOf(built.tree, built.seqs));
     if (!batch) return null;
     this.unsealedEstimate = Math.max(0, this.unsealedEstimate - batch.treeSize);
     // The tree built for the root serves the batch's proofs: build once per seal.
@@ -443,26 +445,18 @@ export class Notary {
     const batch = knownBatch === undefined ? await this.store.findBatchOfSeq(submission.seq) : knownBatch;
     const receipt = pendingReceipt(submission, id, this.options.issuerDid);
     if (!batch || batch.status !== 'anchored' || !batch.anchor) return receipt;
-    const { tree, seqs } = await this.trees.get(batch);
-    const leafIndex = leafIndexOf(seqs, submission.seq);
-    if (leafIndex < 0) throw new Error(`submission ${submission.seq} missing from batch ${batch.id}`);
-    return anchoredReceipt(receipt, batch, tree, leafIndex, leafHash ?? hashLeaf(id.multihash));
+    return anchoredReceipt(receipt, batch, await this.trees.proofOf(batch, submission.seq, leafHash ?? hashLeaf(id.multihash)));
   }
 }
 
 /** The pending receipt with the batch, proof and anchor of an anchored batch. */
-function anchoredReceipt(receipt: Receipt, batch: BatchRecord, tree: MerkleTree, leafIndex: number, leafHash: Uint8Array): Receipt {
+function anchoredReceipt(receipt: Receipt, batch: BatchRecord, proof: LeafProof): Receipt {
   if (!batch.anchor) throw new Error(`batch ${batch.id} has no anchoring`);
-  // Never hand out a proof that does not lead to the anchored root. The tree's root is the batch's:
-  // sealing took it from this tree, and a tree rebuilt from the store is checked against it before
-  // it is cached. So what can go wrong per receipt is the leaf, checked here, not re-hashing the path.
-  if (tree.size !== batch.treeSize || !tree.leafHashEquals(leafIndex, leafHash)) {
-    throw new Error(`leaf ${leafIndex} of batch ${batch.id} is not document ${receipt.document.cid}`);
-  }
-  // The path straight into one buffer and out as hex by Node: receipts are the hottest read.
-  const pathBytes = Buffer.allocUnsafe(tree.auditPathLength(leafIndex) * 32);
+  // Out as hex by Node, one node at a time: receipts are the hottest read.
+  const { leafIndex, auditPath: pathBytes } = proof;
+  const bytes = Buffer.from(pathBytes.buffer, pathBytes.byteOffset, pathBytes.byteLength);
   const auditPath: string[] = [];
-  for (let i = 0, count = tree.writeAuditPath(leafIndex, pathBytes, 0); i < count; i++) auditPath.push(pathBytes.toString('hex', 32 * i, 32 * i + 32));
+  for (let at = 0; at < bytes.length; at += 32) auditPath.push(bytes.toString('hex', at, at + 32));
   return buildAnchoredReceipt(receipt, { id: batch.id, root: bytesToHex(batch.root), treeSize: batch.treeSize }, { leafIndex, auditPath }, receiptAnchor(batch.anchor));
 }
 

@@ -3,6 +3,7 @@
 // sql/notary-store.ts). Tests and fault injection implement or wrap them; nobody patches a class.
 import type { Anchoring, ReceiptVerification } from '../core/receipts/verify';
 import type { BatchLeaves, BatchRecord, RecordedAnchoring, SealableRange } from './batch';
+import type { BatchSubtrees } from './batch-subtrees';
 import type { SubmissionRecord, SubmissionTimeRuns, TenantSubmission } from './submission';
 
 /** A signed transaction not yet (or not necessarily) broadcast. */
@@ -81,7 +82,9 @@ export interface NotaryStore {
    * Records the batch sealed over `range` with `root`, only if the last sealed batch is still the one
    * the range was read after; null when another sealer recorded one meanwhile.
    */
-  recordSealedBatch(range: SealableRange, root: Uint8Array): Promise<BatchRecord | null>;
+  recordSealedBatch(range: SealableRange, root: Uint8Array, subtrees?: BatchSubtrees | null): Promise<BatchRecord | null>;
+  /** The subtree roots recorded with a batch (batch-subtrees.ts), or null when none were. */
+  readBatchSubtrees(batchId: string): Promise<BatchSubtrees | null>;
   loadBatchLeaves(batch: Pick<BatchRecord, 'firstSeq' | 'lastSeq'>): Promise<BatchLeaves>;
   getBatch(id: string): Promise<BatchRecord | null>;
   /** Batches in id order after `afterId`. */

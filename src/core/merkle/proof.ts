@@ -1,5 +1,6 @@
 // RFC 9162 §2.1.3 inclusion proofs checked without any tree: what a verifier holds is a leaf hash, its
 // index, the tree size and the audit path, all from an untrusted receipt.
+import { equalBytes } from '../bytes';
 import { defaultMerkleHasher, type MerkleHasher } from './hasher';
 import { hashChildren } from './tree';
 
@@ -84,10 +85,4 @@ function siblingSides(leafIndex: number, treeSize: number): boolean[] {
     sn = Math.floor(sn / 2);
   }
   return leftSibling;
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

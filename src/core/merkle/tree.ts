@@ -187,6 +187,18 @@ export class MerkleTree {
     return this.nodes.slice(leafIndex * NODE_BYTES, (leafIndex + 1) * NODE_BYTES);
   }
 
+  /**
+   * A copy of the nodes of `level` (0: the leaf hashes), 32 bytes each, left to right. Level l holds
+   * the roots of the tree's aligned 2^l-leaf subtrees (the last one may cover fewer leaves).
+   */
+  levelNodes(level: number): Uint8Array {
+    if (!Number.isInteger(level) || level < 0 || level >= this.levelSizes.length) {
+      throw new InvalidMerkleArgumentError(`level ${level} is outside a tree of ${this.levelSizes.length} levels`, { level });
+    }
+    const start = this.levelStarts[level] * NODE_BYTES;
+    return this.nodes.slice(start, start + this.levelSizes[level] * NODE_BYTES);
+  }
+
   /** The first four bytes of every leaf hash as unsigned integers: SHA-256 output, so ready hash-table keys. */
   leafHashPrefixes(): Uint32Array {
     const prefixes = new Uint32Array(this.size);
@@ -443,6 +455,26 @@ function wordsOf(buffer: ArrayBufferLike): Int32Array {
 /** Builds the RFC 9162 tree over `leafData` (for us: the documents' multihash bytes). */
 export function buildMerkleTree(leafData: readonly Uint8Array[], hasher: MerkleHasher = defaultMerkleHasher): MerkleTree {
   return new MerkleTree(leafData, hasher);
+}
+
+/**
+ * The tree above one level of a larger tree: its level 0 holds `nodeHashes` (32 bytes each, as
+ * `levelNodes` gives them) instead of leaf hashes. Its root is the larger tree's root, and the audit
+ * path of node i is the part of the larger tree's audit paths above that level, so a proof can be put
+ * together from one subtree and this level without the whole tree.
+ */
+export function buildMerkleTreeOverNodes(nodeHashes: Uint8Array, hasher: MerkleHasher = defaultMerkleHasher): MerkleTree {
+  if (nodeHashes.length === 0 || nodeHashes.length % NODE_BYTES !== 0) {
+    throw new InvalidMerkleArgumentError(`node hashes must be a non-empty multiple of 32 bytes, got ${nodeHashes.length}`);
+  }
+  const count = nodeHashes.length / NODE_BYTES;
+  return new MerkleTree(new Array<Uint8Array>(count), hasher, {
+    allocate: (byteLength) => new Uint8Array(byteLength),
+    fill(_leafData, nodes, layout) {
+      nodes.set(nodeHashes, 0);
+      hashMerkleLevels(nodes, layout, hasher, 0, layout.size, 0, layout.levelSizes.length - 1);
+    },
+  });
 }
 
 /** MTH(D[n]) of `leafData`. */

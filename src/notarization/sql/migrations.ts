@@ -63,5 +63,14 @@ export const NOTARIZATION_MIGRATIONS: FeatureMigrations = {
       DROP INDEX IF EXISTS submissions_by_multihash;
     `,
     },
+    {
+      version: 3,
+      name: 'the roots of each batch\'s subtrees',
+      sql: `
+      -- batch-subtrees.ts: the first receipt of a large batch not in memory comes from one subtree.
+      -- NULL for batches of one subtree or less, and for batches sealed before this column.
+      ALTER TABLE batches ADD COLUMN subtrees BYTEA;
+    `,
+    },
   ],
 };

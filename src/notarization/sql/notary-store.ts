@@ -3,6 +3,7 @@
 // safe with concurrent writers and several replicas live here, next to the SQL they constrain.
 import type { SqlClient, SqlExecutor } from '../../platform/database/sql-client';
 import type { BatchLeaves, BatchRecord, RecordedAnchoring, SealableRange } from '../batch';
+import { decodeBatchSubtrees, encodeBatchSubtrees, type BatchSubtrees } from '../batch-subtrees';
 import type { NotaryStore, PreparedTransaction } from '../ports';
 import type { SubmissionRecord, SubmissionTimeRuns, TenantSubmission } from '../submission';
 
@@ -173,7 +174,7 @@ export class SqlNotaryStore implements NotaryStore {
     return { afterSeq, leaves, oldestSubmittedAt: new Date(oldest[0]!.at) };
   }
 
-  async recordSealedBatch(range: SealableRange, root: Uint8Array): Promise<BatchRecord | null> {
+  async recordSealedBatch(range: SealableRange, root: Uint8Array, subtrees: BatchSubtrees | null = null): Promise<BatchRecord | null> {
     const { afterSeq, leaves } = range;
     const lastSeq = leaves.seqs[leaves.seqs.length - 1]!;
     return this.db.transaction(async (tx) => {
@@ -184,12 +185,18 @@ export class SqlNotaryStore implements NotaryStore {
       const last = await tx.query<{ last: number | null }>('SELECT max(last_seq) AS last FROM batches');
       if (Number(last[0]?.last ?? 0) !== afterSeq) return null;
       const inserted = await tx.query(
-        `INSERT INTO batches (first_seq, last_seq, tree_size, root, status) VALUES ($1, $2, $3, $4, 'sealed')
+        `INSERT INTO batches (first_seq, last_seq, tree_size, root, status, subtrees) VALUES ($1, $2, $3, $4, 'sealed', $5)
          RETURNING ${BATCH_COLUMNS}`,
-        [afterSeq + 1, lastSeq, leaves.seqs.length, root],
+        [afterSeq + 1, lastSeq, leaves.seqs.length, root, subtrees && encodeBatchSubtrees(subtrees)],
       );
       return toBatch(inserted[0]!);
     });
+  }
+
+  async readBatchSubtrees(batchId: string): Promise<BatchSubtrees | null> {
+    const rows = await this.db.query<{ subtrees: Uint8Array | null }>('SELECT subtrees FROM batches WHERE id = $1', [batchId]);
+    const stored = rows[0]?.subtrees;
+    return stored ? decodeBatchSubtrees(stored) : null;
   }
 
   async getBatch(id: string): Promise<BatchRecord | null> {
