@@ -7,6 +7,7 @@ import path from 'node:path';
 import { CREDENTIAL_FIGURES, credentialFigures, missingCredentialFigures, type CredentialBenchModule } from './credentials-hook';
 import { benchMerkleMemory } from './merkle-memory';
 import { benchMerkleTrees } from './merkle-trees';
+import { benchPostgresService } from './postgres-service';
 import { machineInfo, notMeasured, renderTable, writeReport, type Figure } from './report';
 import { installExitCleanup, withScope, type ResourceScope } from './resources';
 import { benchEmbeddedService } from './service-figures';
@@ -35,9 +36,14 @@ function expectedFigures(quick: boolean): Expected[] {
     { id: 'memory.sealing-peak', name: 'memory: peak RSS growth while sealing 2^20', target: '—' },
     { id: 'seal.pglite', name: `seal a ${big}-document batch, embedded PGlite`, target: '≤ 10 s per 1M' },
     { id: 'seal.postgres', name: `seal a ${big}-document batch, PostgreSQL`, target: '≤ 10 s per 1M' },
+    { id: 'store.bytes.pglite', name: 'store bytes per document, embedded PGlite (table + indexes)', target: '≤ 160 bytes' },
+    { id: 'store.bytes.postgres', name: `store bytes per document, ${quick ? '100,000' : big} documents, PostgreSQL (table + indexes)`, target: '≤ 160 bytes' },
     { id: 'submit.bulk.docs-per-second', name: 'bulk submission over HTTP (1,000 ids/request, embedded)', target: '≥ 50,000 docs/s' },
     { id: 'submit.single.rps', name: 'single-document submission over HTTP (embedded)', target: '≥ 2,000 req/s' },
-    { id: 'submit.single.p99', name: 'single-document submission p99 latency', target: '≤ 25 ms' },
+    { id: 'submit.single.p99', name: 'single-document submission p99 latency (embedded)', target: '≤ 25 ms' },
+    { id: 'submit.postgres.bulk.docs-per-second', name: 'bulk submission over HTTP (1,000 ids/request, PostgreSQL; peer raw COPY)', target: '≥ 50,000 docs/s and ≥ 0.5x peer' },
+    { id: 'submit.postgres.single.rps', name: 'single-document submission over HTTP (PostgreSQL)', target: '≥ 2,000 req/s' },
+    { id: 'submit.postgres.single.p99', name: 'single-document submission p99 latency (PostgreSQL)', target: '≤ 25 ms' },
     { id: 'receipt.p99', name: `receipt fetch p99 at 1000/s, doc in a ${quick ? '10,000' : big}-doc anchored batch`, target: '≤ 10 ms' },
     { id: 'receipt.cold', name: `first receipt from a ${quick ? '10,000' : big}-document batch after a restart (tree not in memory)`, target: '≤ 500 ms' },
     ...(quick ? [1, 1_000, 10_000] : [1, 1_000, 100_000, 1_000_000]).map((size) => ({
@@ -71,9 +77,12 @@ async function runCredentialsHook(scope: ResourceScope, log: (line: string) => v
 async function main(): Promise<void> {
   const args = process.argv.slice(3);
   const quick = args.includes('--quick');
-  const unknown = args.filter((a) => a !== '--quick');
-  if (unknown.length > 0) {
-    process.stderr.write(`usage: npm run bench [-- --quick]   (unknown: ${unknown.join(' ')})\n`);
+  const onlyAt = args.indexOf('--only');
+  // `--only postgres,credentials`: the sections whose names contain one of the words (while working on one figure).
+  const only = onlyAt >= 0 ? (args[onlyAt + 1] ?? '').split(',').filter((word) => word.length > 0) : undefined;
+  const unknown = args.filter((a, i) => a !== '--quick' && i !== onlyAt && i !== onlyAt + 1);
+  if (unknown.length > 0 || (only !== undefined && only.length === 0)) {
+    process.stderr.write(`usage: npm run bench [-- --quick] [--only <section words, comma-separated>]   (unknown: ${unknown.join(' ')})\n`);
     process.exit(2);
   }
   installExitCleanup();
@@ -89,6 +98,7 @@ async function main(): Promise<void> {
 
   /** Runs one section under a deadline; rows it did not produce are filled in as not measured. */
   const section = async (name: string, ids: string[], timeoutMs: number, work: (scope: ResourceScope) => Promise<void>) => {
+    if (only && !only.some((word) => name.includes(word))) return;
     const sectionStarted = performance.now();
     try {
       await withScope(name, timeoutMs, work);
@@ -111,14 +121,17 @@ async function main(): Promise<void> {
   await section('memory', ids('memory.'), quick ? 45_000 : 180_000, async (scope) => {
     (await benchMerkleMemory(scope, { quick, log })).forEach(emit);
   });
-  await section('seal on PostgreSQL', ['seal.postgres'], quick ? 60_000 : 300_000, async (scope) => {
-    emit(await benchPostgresSeal(scope, { quick, serverUrl: postgresUrl, log }));
+  await section('seal on PostgreSQL', ['seal.postgres', 'store.bytes.postgres'], quick ? 60_000 : 300_000, async (scope) => {
+    (await benchPostgresSeal(scope, { quick, serverUrl: postgresUrl, log })).forEach(emit);
   });
   await section(
     'embedded service',
-    ['seal.pglite', ...ids('submit.'), ...ids('receipt.'), ...ids('gas.'), ...ids('latency.')],
+    ['seal.pglite', 'store.bytes.pglite', ...ids('submit.').filter((id) => !id.startsWith('submit.postgres.')), ...ids('receipt.'), ...ids('gas.'), ...ids('latency.')],
     quick ? 120_000 : 900_000,
     async (scope) => benchEmbeddedService(scope, { quick, log, emit }),
+  );
+  await section('PostgreSQL service', ids('submit.postgres.'), quick ? 60_000 : 300_000, async (scope) =>
+    benchPostgresService(scope, { quick, serverUrl: postgresUrl, log, emit }),
   );
   await section('credentials', Object.values(CREDENTIAL_FIGURES).map((f) => f.id), 300_000, async (scope) => {
     if (quick) {

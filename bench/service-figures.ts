@@ -8,11 +8,12 @@ import { SqlNotaryStore } from '../src/notarization/sql/notary-store';
 import { openServiceDatabase } from '../src/schema';
 import { runLoad, type LoadResult } from './http-load';
 import { digestHex, randomDigestHexes, randomMultihashes } from './leaves';
-import { figure, formatCount, formatSeconds, type Figure } from './report';
+import { figure, formatCount, formatRatio, formatSeconds, type Figure } from './report';
 import type { ResourceScope } from './resources';
 import { callService, startBareJsonServer, startBenchService, type BenchService } from './service-process';
 import { median, round, sleep } from './stats';
 import { insertDocuments, sealFigure, sealWithTree, timeRepeatedSeals } from './store-seal';
+import { storeBytesFigure } from './store-size';
 
 const BATCH_INTERVAL_MS = 1000;
 const BULK_IDS_PER_REQUEST = 1000;
@@ -65,6 +66,18 @@ export async function benchEmbeddedService(
         note: 'the embedded seal needs a bulk insert into a new PGlite store first (about 20 s here); run `npm run bench` for it',
       }),
     );
+    emit(
+      figure({
+        id: 'store.bytes.pglite',
+        figure: 'store bytes per document, embedded PGlite (table + indexes)',
+        value: null,
+        unit: 'bytes',
+        valueText: 'not run (--quick)',
+        targetText: '≤ 160 bytes',
+        verdict: 'skip',
+        note: 'measured on the 1,000,000 documents the full bench inserts into a new PGlite store',
+      }),
+    );
   } else {
     log('embedded: opening a new PGlite store');
     const db = await openServiceDatabase({ dataDir });
@@ -86,6 +99,7 @@ export async function benchEmbeddedService(
         if (sealed.treeSize !== size) throw new Error(`sealed ${sealed.treeSize} instead of ${size}`);
       }
     }
+    emit(await storeBytesFigure(db, 'embedded PGlite', `after inserting the ${batchSizes.map(formatCount).join(' + ')} random documents of one tenant through the store and sealing them`));
     open = false;
     await db.close();
   }
@@ -327,16 +341,36 @@ async function latencyFigure(service: BenchService, samples: number, log: (line:
   });
 }
 
-async function singleSubmissionFigures(service: BenchService, runs: number, seconds: number, log: (line: string) => void): Promise<Figure[]> {
-  const results = await submissionRuns(service, runs, seconds, SINGLE_CONNECTIONS, 'single-document', () => `{"hash":"${randomBytes(32).toString('hex')}"}`, log);
+/** Where the service under load keeps its store: ids and names of the submission figures depend on it. */
+export interface SubmissionBackend {
+  /** `embedded` or `postgres`: the figure ids are `submit.<…>` and `submit.postgres.<…>`. */
+  id: 'embedded' | 'postgres';
+  label: 'embedded' | 'PostgreSQL';
+}
+
+export const EMBEDDED_BACKEND: SubmissionBackend = { id: 'embedded', label: 'embedded' };
+export const POSTGRES_BACKEND: SubmissionBackend = { id: 'postgres', label: 'PostgreSQL' };
+
+function submissionFigureId(backend: SubmissionBackend, name: string): string {
+  return backend.id === 'embedded' ? `submit.${name}` : `submit.${backend.id}.${name}`;
+}
+
+export async function singleSubmissionFigures(
+  service: BenchService,
+  runs: number,
+  seconds: number,
+  log: (line: string) => void,
+  backend: SubmissionBackend = EMBEDDED_BACKEND,
+): Promise<Figure[]> {
+  const results = await submissionRuns(service, runs, seconds, SINGLE_CONNECTIONS, 'single-document', () => `{"hash":"${randomBytes(32).toString('hex')}"}`, log, backend);
   const rps = median(results.map((r) => r.okPerSecond));
   const p99 = median(results.map((r) => r.latencyMs.p99));
   const failures = results.reduce((n, r) => n + r.non2xx + r.errors, 0);
   const common = `autocannon, ${SINGLE_CONNECTIONS} connections, ${seconds} s × ${runs}, median; RATE_LIMIT=0 (the default 200/s per key would cap this figure), LOG_LEVEL=info (one log line per request), batcher running (BATCH_INTERVAL=1s)`;
   return [
     figure({
-      id: 'submit.single.rps',
-      figure: 'single-document submission over HTTP (embedded)',
+      id: submissionFigureId(backend, 'single.rps'),
+      figure: `single-document submission over HTTP (${backend.label})`,
       value: round(rps),
       unit: 'req/s',
       valueText: `${formatCount(rps)} req/s`,
@@ -346,8 +380,8 @@ async function singleSubmissionFigures(service: BenchService, runs: number, seco
       details: { runs: results },
     }),
     figure({
-      id: 'submit.single.p99',
-      figure: 'single-document submission p99 latency',
+      id: submissionFigureId(backend, 'single.p99'),
+      figure: `single-document submission p99 latency (${backend.label})`,
       value: round(p99),
       unit: 'ms',
       valueText: `${p99.toFixed(1)} ms`,
@@ -358,26 +392,41 @@ async function singleSubmissionFigures(service: BenchService, runs: number, seco
   ];
 }
 
-async function bulkSubmissionFigure(service: BenchService, runs: number, seconds: number, log: (line: string) => void): Promise<Figure> {
+/**
+ * Bulk submission: documents per second in 202 answers. `peer`, when given, is the limit the figure is
+ * compared with (a raw COPY of the same rows, on PostgreSQL) and the least ratio it must reach.
+ */
+export async function bulkSubmissionFigure(
+  service: BenchService,
+  runs: number,
+  seconds: number,
+  log: (line: string) => void,
+  backend: SubmissionBackend = EMBEDDED_BACKEND,
+  peer?: { name: string; rowsPerSecond: number; minRatio: number; note: string },
+): Promise<Figure> {
   const results = await submissionRuns(
     service, runs, seconds, BULK_CONNECTIONS, `bulk (${BULK_IDS_PER_REQUEST} ids each)`,
-    () => `{"hashes":${JSON.stringify(randomDigestHexes(BULK_IDS_PER_REQUEST))}}`, log,
+    () => `{"hashes":${JSON.stringify(randomDigestHexes(BULK_IDS_PER_REQUEST))}}`, log, backend,
   );
   const docsPerSecond = median(results.map((r) => r.okPerSecond * BULK_IDS_PER_REQUEST));
   const failures = results.reduce((n, r) => n + r.non2xx + r.errors, 0);
+  const ratio = peer ? docsPerSecond / peer.rowsPerSecond : undefined;
+  const passes = docsPerSecond >= 50_000 && failures === 0 && (ratio === undefined || ratio >= peer!.minRatio);
   return figure({
-    id: 'submit.bulk.docs-per-second',
-    figure: `bulk submission over HTTP (${formatCount(BULK_IDS_PER_REQUEST)} ids/request, embedded)`,
+    id: submissionFigureId(backend, 'bulk.docs-per-second'),
+    figure: `bulk submission over HTTP (${formatCount(BULK_IDS_PER_REQUEST)} ids/request, ${backend.label}${peer ? `; peer ${peer.name}` : ''})`,
     value: round(docsPerSecond),
     unit: 'docs/s',
     valueText: `${formatCount(docsPerSecond)} docs/s`,
-    targetText: '≥ 50,000 docs/s',
-    verdict: docsPerSecond >= 50_000 && failures === 0 ? 'PASS' : 'MISS',
+    targetText: peer ? `≥ 50,000 docs/s and ≥ ${peer.minRatio}x peer` : '≥ 50,000 docs/s',
+    ...(peer ? { peerText: `${formatCount(peer.rowsPerSecond)} rows/s`, ratioText: formatRatio(ratio!) } : {}),
+    verdict: passes ? 'PASS' : 'MISS',
     note:
       `documents in 202 answers (committed before the answer), autocannon ${BULK_CONNECTIONS} connections, ${seconds} s × ${runs}, median; ` +
       `request p50 ${median(results.map((r) => r.latencyMs.p50)).toFixed(0)} ms, p99 ${median(results.map((r) => r.latencyMs.p99)).toFixed(0)} ms; ` +
-      `batcher sealing and anchoring meanwhile (BATCH_INTERVAL=1s, BATCH_MAX_SIZE=100000)${failures ? `; ${failures} non-202 answers or errors` : ''}`,
-    details: { runs: results },
+      `batcher sealing and anchoring meanwhile (BATCH_INTERVAL=1s, BATCH_MAX_SIZE=100000)${failures ? `; ${failures} non-202 answers or errors` : ''}` +
+      (peer ? `; ${peer.note}` : ''),
+    details: { runs: results, ...(peer ? { peerRowsPerSecond: peer.rowsPerSecond } : {}) },
   });
 }
 
@@ -390,10 +439,11 @@ async function submissionRuns(
   kind: string,
   body: () => string,
   log: (line: string) => void,
+  backend: SubmissionBackend,
 ): Promise<LoadResult[]> {
   const results: LoadResult[] = [];
   for (let run = 0; run < runs; run++) {
-    log(`embedded: ${kind} POST /v1/documents, ${connections} connections, ${seconds} s (${run + 1}/${runs})`);
+    log(`${backend.id}: ${kind} POST /v1/documents, ${connections} connections, ${seconds} s (${run + 1}/${runs})`);
     results.push(
       await runLoad({
         url: service.url,
@@ -411,7 +461,7 @@ async function submissionRuns(
 }
 
 /** Seals and anchors whatever is pending, so the next measurement starts from an idle service. */
-async function drain(service: BenchService): Promise<void> {
+export async function drain(service: BenchService): Promise<void> {
   for (let i = 0; i < 50; i++) {
     const { batch } = await callService<{ batch: BatchView | null }>(service, 'POST', '/v1/batches/anchor');
     if (batch === null) return;

@@ -9,6 +9,7 @@ import type { SqlClient } from '../src/platform/database/sql-client';
 import { openServiceDatabase } from '../src/schema';
 import { randomMultihashes } from './leaves';
 import { figure, formatSeconds, type Figure } from './report';
+import { storeBytesFigure } from './store-size';
 import type { ResourceScope } from './resources';
 import { median, round } from './stats';
 
@@ -89,7 +90,7 @@ export function sealFigure(backend: 'embedded PGlite' | 'PostgreSQL', timing: Se
 export async function benchPostgresSeal(
   scope: ResourceScope,
   options: { quick: boolean; serverUrl: string; log: (line: string) => void },
-): Promise<Figure> {
+): Promise<Figure[]> {
   const size = options.quick ? 100_000 : 1_000_000;
   const databaseUrl = await createScratchDatabase(scope, options.serverUrl);
   const db = await openServiceDatabase({ dataDir: scope.tempDir('pg-unused'), databaseUrl });
@@ -99,11 +100,12 @@ export async function benchPostgresSeal(
   await insertDocuments(store, size, options.log);
   await db.query('ANALYZE submissions');
   const timing = await timeRepeatedSeals(store, db, size, options.quick ? 1 : 3, options.log);
-  return sealFigure('PostgreSQL', timing, options.quick);
+  const bytes = await storeBytesFigure(db, 'PostgreSQL', `after inserting ${size.toLocaleString('en-US')} random documents of one tenant through the store (20,000 per transaction) and sealing them`);
+  return [sealFigure('PostgreSQL', timing, options.quick), bytes];
 }
 
 /** Creates `didnotary_bench_<pid>_<time>` on the server and registers its drop. */
-async function createScratchDatabase(scope: ResourceScope, serverUrl: string): Promise<string> {
+export async function createScratchDatabase(scope: ResourceScope, serverUrl: string): Promise<string> {
   const pg = await import('pg');
   const Client = pg.default?.Client ?? pg.Client;
   const name = `didnotary_bench_${process.pid}_${Date.now().toString(36)}`;

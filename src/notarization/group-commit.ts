@@ -6,10 +6,13 @@ import type { SubmissionRecord, TenantSubmission } from './submission';
 /**
  * Submits one request's documents through shared writes of at most `maxDocuments` documents (one
  * statement); a request that large is written alone at once. A lone request waits for nothing.
+ * `parallelWrites` writes may run at once: one for a store with one connection (PGlite), more for
+ * PostgreSQL, whose concurrent commits share their WAL flushes.
  */
 export function groupCommit(
   write: (documents: TenantSubmission[]) => Promise<SubmissionRecord[]>,
   maxDocuments = 1000,
+  parallelWrites = 1,
 ): (documents: TenantSubmission[]) => Promise<SubmissionRecord[]> {
   return microBatcher<TenantSubmission[], SubmissionRecord[]>(
     async (requests) => {
@@ -17,6 +20,6 @@ export function groupCommit(
       let offset = 0;
       return requests.map((documents) => records.slice(offset, (offset += documents.length)));
     },
-    { maxBatch: maxDocuments, weight: (documents) => documents.length, flushWhenIdle: true, joinAfterBatch: true },
+    { maxBatch: maxDocuments, weight: (documents) => documents.length, flushWhenIdle: true, joinAfterBatch: true, maxInFlight: parallelWrites },
   );
 }

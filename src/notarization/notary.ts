@@ -99,7 +99,7 @@ export class Notary {
   ) {
     this.trees = new BatchTreeCache(store, undefined, (error, batch) =>
       this.logger.warn({ err: error, batch: batch.id }, 'could not load a batch tree behind a subtree proof; the next receipt tries again'));
-    this.commitSubmissions = groupCommit((documents) => store.insertTenantSubmissions(documents));
+    this.commitSubmissions = groupCommit((documents) => store.insertTenantSubmissions(documents), undefined, store.parallelWrites);
   }
 
   /** Parses client identifiers, rejecting bad ones and duplicates with the offending index. */

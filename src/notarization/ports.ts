@@ -48,6 +48,8 @@ export interface AnchoringChain {
 
 /** The durable queue of submissions and the batches sealed from it. */
 export interface NotaryStore {
+  /** How many submission writes may run at once: 1 on one connection, more where commits can overlap. */
+  readonly parallelWrites: number;
   /** Whether this process may seal and anchor; with several replicas on PostgreSQL only one may. */
   tryAnchoringLeadership(): Promise<boolean>;
   /** Asks the anchoring replica, wherever it runs, to seal and anchor now (a hint: it may be down). */

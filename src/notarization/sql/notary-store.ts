@@ -8,7 +8,15 @@ import type { NotaryStore, PreparedTransaction } from '../ports';
 import type { SubmissionRecord, SubmissionTimeRuns, TenantSubmission } from '../submission';
 
 export class SqlNotaryStore implements NotaryStore {
-  constructor(private readonly db: SqlClient) {}
+  /**
+   * PGlite runs one statement at a time; PostgreSQL commits several at once and flushes their WAL
+   * together, so a few writes in flight multiply single-document submissions at no cost per commit.
+   */
+  readonly parallelWrites: number;
+
+  constructor(private readonly db: SqlClient) {
+    this.parallelWrites = db.kind === 'postgres' ? POSTGRES_PARALLEL_WRITES : 1;
+  }
 
   /** Whether this process may seal and anchor; with several replicas on PostgreSQL only one may. */
   tryAnchoringLeadership(): Promise<boolean> {
@@ -369,6 +377,8 @@ const ANCHOR_LEADER_LOCK = 7310004;
 /** POST /v1/batches/anchor on a replica that does not anchor: the anchoring one is asked to, here. */
 const ANCHOR_NOW_CHANNEL = 'did_notary_anchor_now';
 const INSERT_CHUNK = 1000;
+/** Submission writes in flight on PostgreSQL: below the pool's 10 connections, leaving room for reads and the seal. */
+const POSTGRES_PARALLEL_WRITES = 4;
 
 const BATCH_COLUMNS = `id, first_seq, last_seq, tree_size, root, sealed_at, status, tx_hash, tx_nonce, raw_tx, tx_sent_at,
   attempts, last_error, anchor_chain, anchor_contract, anchor_tx_hash, anchor_block_number, anchor_block_hash,
