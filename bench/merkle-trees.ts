@@ -2,6 +2,7 @@
 // @openzeppelin/merkle-tree on the very same leaves in the same process, runs interleaved. Ours is
 // built the way the notary seals a batch: buildMerkleTreeInParallel (WebAssembly SIMD hashing, and a
 // helper thread that hashes the lower levels of a large tree alongside the caller).
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { MerkleTree as MerkleTreeJs } from 'merkletreejs';
@@ -14,6 +15,9 @@ import { collectGarbage, median, round, timeSync } from './stats';
 
 const TARGET_2_20_MS = 1000;
 const TARGET_RATIO = 10;
+/** The tree's time against the least time SHA-256 alone needs on this machine (see sha256Limit). */
+const TARGET_LIMIT_RATIO = 0.6;
+const LIMIT_FIGURE_NAME = 'RFC 9162 tree 2^20: build + every proof, against the SHA-256 limit (openssl speed, both cores)';
 
 interface SizePlan {
   log2: number;
@@ -54,6 +58,15 @@ export async function benchMerkleTrees(options: { quick: boolean; log: (line: st
         unit: 'ms',
         valueText: 'not run (--quick)',
         targetText: '≤ 1.0 s and ≥ 10x merkletreejs',
+        verdict: 'skip',
+      }),
+      figure({
+        id: 'merkle.2^20.limit',
+        figure: LIMIT_FIGURE_NAME,
+        value: null,
+        unit: 'ms',
+        valueText: 'not run (--quick)',
+        targetText: `≥ ${TARGET_LIMIT_RATIO}x of the limit`,
         verdict: 'skip',
       }),
     );
@@ -153,6 +166,7 @@ function measureSize(plan: SizePlan, quick: boolean): Figure[] {
       }),
     );
   }
+  if (plan.log2 === 20) figures.push(limitFigure(n, ourMs, guard));
   if (plan.ozRuns > 0) {
     const ozMs = median(oz.total);
     const extrapolated = plan.ozProofSample !== undefined && plan.ozProofSample < n;
@@ -351,4 +365,45 @@ function runOpenZeppelin(leaves: Buffer[], proofSample?: number): { build: numbe
   const proof = tree.getProof(n - 1);
   const guard = StandardMerkleTree.verify(tree.root, ['bytes'], values[n - 1]!, proof) ? null : 'OpenZeppelin proof does not verify';
   return { build, proofs: (sampled * n) / sample, guard };
+}
+
+/**
+ * The physical floor of a tree: the SHA-256 compressions it needs (a leaf, 0x00 ‖ a 34-byte multihash,
+ * is one block; an interior node, 0x01 ‖ two hashes, is two: n + 2(n - 1) in all) at the rate OpenSSL
+ * (SHA extensions where the CPU has them) compresses 64-byte messages (two blocks each) on both cores,
+ * measured now, with `openssl speed -multi 2`.
+ */
+function sha256Limit(leaves: number): { ms: number; blocksPerSecond: number; note: string } | { error: string } {
+  const run = spawnSync('openssl', ['speed', '-mr', '-evp', 'sha256', '-bytes', '64', '-seconds', '2', '-multi', '2'], { encoding: 'utf8', timeout: 30_000 });
+  const bytesPerSecond = Number(/^\+F:\d+:sha256:([\d.]+)\s*$/m.exec(run.stdout ?? '')?.[1]);
+  if (run.status !== 0 || !(bytesPerSecond > 0)) return { error: `openssl speed gave no figure (${run.error?.message ?? `exit ${run.status}`})` };
+  const hashesPerSecond = bytesPerSecond / 64;
+  const blocksPerSecond = 2 * hashesPerSecond;
+  const blocks = leaves + 2 * (leaves - 1);
+  return {
+    ms: (blocks / blocksPerSecond) * 1000,
+    blocksPerSecond,
+    note: `openssl speed -evp sha256 -bytes 64 -multi 2: ${(hashesPerSecond / 1e6).toFixed(2)} M hashes/s on both cores, ${(blocksPerSecond / 1e6).toFixed(2)} M blocks/s; the tree needs ${blocks.toLocaleString('en-US')} blocks`,
+  };
+}
+
+function limitFigure(leaves: number, ourMs: number, guard: string | null): Figure {
+  const limit = sha256Limit(leaves);
+  if ('error' in limit) {
+    return figure({ id: 'merkle.2^20.limit', figure: LIMIT_FIGURE_NAME, value: null, unit: 'ms', valueText: 'not measured', targetText: `≥ ${TARGET_LIMIT_RATIO}x of the limit`, verdict: 'MISS', note: limit.error });
+  }
+  const ratio = limit.ms / ourMs;
+  return figure({
+    id: 'merkle.2^20.limit',
+    figure: LIMIT_FIGURE_NAME,
+    value: guard ? null : round(ourMs),
+    unit: 'ms',
+    valueText: guard ? 'WRONG TREE' : formatSeconds(ourMs),
+    targetText: `≥ ${TARGET_LIMIT_RATIO}x of the limit`,
+    peerText: `${formatSeconds(limit.ms)} (limit)`,
+    ratioText: `${ratio.toFixed(2)}x`,
+    verdict: !guard && ratio >= TARGET_LIMIT_RATIO ? 'PASS' : 'MISS',
+    note: `the same runs as the row above, against the time SHA-256 alone needs for this tree: ${limit.note}; measured right after our runs`,
+    details: { limitMs: round(limit.ms), blocksPerSecond: Math.round(limit.blocksPerSecond), ratio: round(ratio) },
+  });
 }
