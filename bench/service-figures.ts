@@ -19,7 +19,9 @@ const BATCH_INTERVAL_MS = 1000;
 const BULK_IDS_PER_REQUEST = 1000;
 const BULK_CONNECTIONS = 4;
 const SINGLE_CONNECTIONS = 10;
-const RECEIPT_RATE = 1000;
+const RECEIPT_RATE = 5000;
+/** The receipt p99 may be at most this multiple of a bare node:http server's p99 under the same load. */
+const RECEIPT_FLOOR_MULTIPLE = 2;
 const RECEIPT_CONNECTIONS = 10;
 const RECEIPT_WARMUP_SECONDS = 3;
 /** A p99 over 10 s rests on its 100 slowest answers, so one noisy run moves it: the full run takes five. */
@@ -261,14 +263,18 @@ async function receiptFigure(
   const floorP99 = median(floor.map((r) => r.latencyMs.p99));
   const p99 = median(results.map((r) => r.latencyMs.p99));
   const failures = results.reduce((n, r) => n + r.non2xx + r.errors + r.mismatches, 0);
+  // Autocannon's latencies have 1 ms resolution: a floor of 0 or 1 ms counts as 1 ms.
+  const multiple = p99 / Math.max(1, floorP99);
   return figure({
     id: 'receipt.p99',
-    figure: `receipt fetch p99 at ${RECEIPT_RATE}/s, doc in a ${formatCount(batchSize)}-doc anchored batch`,
+    figure: `receipt fetch p99 at ${RECEIPT_RATE}/s, doc in a ${formatCount(batchSize)}-doc anchored batch (peer: a bare node:http server)`,
     value: round(p99),
     unit: 'ms',
     valueText: `${p99.toFixed(1)} ms`,
-    targetText: '≤ 10 ms',
-    verdict: p99 <= 10 && failures === 0 ? 'PASS' : 'MISS',
+    targetText: `≤ ${RECEIPT_FLOOR_MULTIPLE}x the bare server's p99`,
+    peerText: `${floorP99.toFixed(1)} ms`,
+    ratioText: `${multiple.toFixed(2)}x`,
+    verdict: multiple <= RECEIPT_FLOOR_MULTIPLE && failures === 0 ? 'PASS' : 'MISS',
     note:
       `autocannon, ${RECEIPT_CONNECTIONS} connections, overallRate ${RECEIPT_RATE}, ${seconds} s × ${runs} (median of p99; coordinated omission corrected); ` +
       `served ${median(results.map((r) => r.okPerSecond)).toFixed(0)}/s, p50 ${median(results.map((r) => r.latencyMs.p50)).toFixed(1)} ms; ` +
