@@ -61,19 +61,21 @@ export function registerCredentialCommands(program: Command): void {
       .requiredOption('--subject <did>', 'DID of the credential subject')
       .requiredOption('--type <types>', 'credential type(s), comma-separated (VerifiableCredential is implied)')
       .requiredOption('--claims <json>', 'claims about the subject as a JSON object, or @file to read them from a file')
-      .option('--expires <date-time>', 'ISO 8601 expiration date-time')
+      .option('--expires <date-time>', 'ISO 8601 date-time it expires (validUntil)')
+      .option('--data-model <version>', 'W3C VC Data Model: 2.0 (VC-JOSE-COSE, the default) or 1.1 (the vc claim, for old verifiers)')
       .option('--valid-from <date-time>', 'ISO 8601 date-time it becomes valid (default: now)')
       .option('--id <uri>', 'the credential id (default: a fresh urn:uuid)')
       .option('--idempotency-key <key>', 'retrying with the same key returns the first credential instead of a second one'),
     true,
-  ).action(async (options: ServiceOptions & { subject: string; type: string; claims: string; expires?: string; validFrom?: string; id?: string; idempotencyKey?: string }) => {
+  ).action(async (options: ServiceOptions & { subject: string; type: string; claims: string; expires?: string; dataModel?: string; validFrom?: string; id?: string; idempotencyKey?: string }) => {
     const claims = parseClaims(options.claims);
     const types = options.type.split(',').map((t) => t.trim()).filter((t) => t !== '');
     const body = {
       subject: options.subject,
       type: types.length === 1 ? types[0] : types,
       claims,
-      ...(options.expires ? { expirationDate: options.expires } : {}),
+      ...(options.expires ? { validUntil: options.expires } : {}),
+      ...(options.dataModel ? { dataModel: options.dataModel } : {}),
       ...(options.validFrom ? { validFrom: options.validFrom } : {}),
       ...(options.id ? { id: options.id } : {}),
     };

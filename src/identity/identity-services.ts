@@ -14,6 +14,7 @@ import { PresentationChallenges } from './credentials/verification/presentation-
 import { PresentationVerifier } from './credentials/verification/presentation-verifier';
 import type { Receipt } from '../core/receipts/receipt';
 import { signReceiptCredential } from './credentials/issuance/receipt-credential';
+import type { VcDataModel } from './credentials/verification/vc-payload';
 import { BitstringStatusChecker } from './credentials/status-lists/status-checker';
 import { StatusLists, type PublishedStatusListVersion } from './credentials/status-lists/status-lists';
 
@@ -57,8 +58,8 @@ export interface IdentityServices {
   challenges: PresentationChallenges;
   presentations: PresentationVerifier;
   statusLists: StatusLists;
-  /** A DocumentNotarization VC-JWT for an anchored receipt (for `GET /v1/receipts/{id}?format=vc`). */
-  signReceipt(receipt: Receipt): Promise<string>;
+  /** A DocumentNotarization VC-JWT for an anchored receipt (for `GET /v1/receipts/{id}?format=vc`), VCDM 2.0 unless asked for 1.1. */
+  signReceipt(receipt: Receipt, dataModel?: VcDataModel): Promise<string>;
 }
 
 export function createIdentityServices(options: IdentityServicesOptions): IdentityServices {
@@ -107,6 +108,6 @@ export function createIdentityServices(options: IdentityServicesOptions): Identi
       ...(options.skewSeconds !== undefined ? { skewSeconds: options.skewSeconds } : {}),
     }),
     statusLists,
-    signReceipt: (receipt) => signReceiptCredential(receipt, identity),
+    signReceipt: (receipt, dataModel) => signReceiptCredential(receipt, identity, dataModel),
   };
 }

@@ -3,6 +3,7 @@
 import type { Express, RequestHandler } from 'express';
 import type { StatusAction } from '../../identity/credentials/issuance/credential-issuer';
 import type { IdentityServices } from '../../identity/identity-services';
+import { CREDENTIAL_MEDIA_TYPES } from '../../identity/credentials/credential-formats';
 import { callerKey } from '../guards';
 
 export interface CredentialRouteDependencies {
@@ -22,7 +23,10 @@ export function credentialRoutes(app: Express, deps: CredentialRouteDependencies
   app.post('/v1/credentials', issue, async (req, res) => {
     const { result, replayed } = await identity.issuer.issue(callerKey(res).tenantId, req.body, req.get('idempotency-key'));
     if (replayed) res.setHeader('Idempotent-Replayed', 'true');
-    res.status(201).json(result);
+    // The credential itself, in its own media type, for a client that asks for it; else the JSON view.
+    const mediaType = CREDENTIAL_MEDIA_TYPES[result.format];
+    if (req.accepts(['application/json', mediaType]) === mediaType) res.status(201).type(mediaType).send(result.jwt);
+    else res.status(201).json(result);
   });
 
   app.post('/v1/credentials/verify', async (req, res) => {

@@ -11,7 +11,7 @@ export function notaryRoutes(app: Express, deps: { notary: Notary; identity: Ide
     const receipt = await deps.notary.getReceipt(String(req.params.id));
     if (req.query.format === 'vc') {
       // The anchored receipt as a VC-JWT by the service DID: "this service vouched for it", checkable offline.
-      res.type('application/vc+jwt').send(await deps.identity.signReceipt(receipt));
+      res.type('application/vc+jwt').send(await deps.identity.signReceipt(receipt, req.query.dataModel === '1.1' ? '1.1' : '2.0'));
       return;
     }
     res.json(receipt);

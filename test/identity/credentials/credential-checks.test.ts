@@ -42,6 +42,7 @@ describe('checkValidityWindow', () => {
 });
 
 const V1 = 'https://www.w3.org/2018/credentials/v1';
+const V2 = 'https://www.w3.org/ns/credentials/v2';
 const vc = (overrides: Record<string, unknown> = {}, vcOverrides: Record<string, unknown> = {}) => ({
   iss: 'did:key:issuer',
   sub: 'did:key:subject',
@@ -59,7 +60,9 @@ describe('readCredentialClaims', () => {
         ],
       }),
     );
-    expect(claims).toEqual({
+    expect(claims).toMatchObject({
+      dataModel: '1.1',
+      subjectClaims: { level: 'gold' },
       id: 'urn:uuid:1',
       issuer: 'did:key:issuer',
       subject: 'did:key:subject',
@@ -67,6 +70,40 @@ describe('readCredentialClaims', () => {
       statusEntries: [{ type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: 94567, statusListCredential: 'https://example.com/lists/1', statusSize: 1 }],
       unsupportedStatusTypes: ['SomethingElse2099'],
     });
+  });
+
+  const v2 = (overrides: Record<string, unknown> = {}) => ({
+    '@context': [V2],
+    id: 'urn:uuid:2',
+    type: ['VerifiableCredential', 'Membership'],
+    issuer: { id: 'did:key:issuer' },
+    validFrom: '2026-01-01T00:00:00Z',
+    credentialSubject: { id: 'did:key:subject', level: 'gold' },
+    ...overrides,
+  });
+
+  it('reads a VC Data Model 2.0 credential whose payload is the credential, JWT claims optional', () => {
+    expect(readCredentialClaims(v2(), 'vc+jwt')).toMatchObject({
+      dataModel: '2.0',
+      id: 'urn:uuid:2',
+      issuer: 'did:key:issuer',
+      subject: 'did:key:subject',
+      subjectClaims: { level: 'gold' },
+      types: ['VerifiableCredential', 'Membership'],
+      credential: { validFrom: '2026-01-01T00:00:00Z' },
+    });
+    expect(readCredentialClaims(v2({ iss: 'did:key:issuer', jti: 'urn:uuid:2', sub: 'did:key:subject' })).dataModel).toBe('2.0');
+  });
+
+  it.each([
+    ['a 2.0 payload with a vc claim', v2({ vc: {} })],
+    ['a 2.0 payload whose first context is not v2', v2({ '@context': [V1, V2] })],
+    ['iss differing from issuer', v2({ iss: 'did:key:other' })],
+    ['jti differing from id', v2({ jti: 'urn:uuid:3' })],
+    ['an issuer that is not a DID', v2({ issuer: 'https://issuer.example' })],
+    ['sub differing from the subject', v2({ sub: 'did:key:other' })],
+  ])('refuses %s as invalid-credential', (_name, payload) => {
+    expect(() => readCredentialClaims(payload, 'vc+jwt')).toThrow(expect.objectContaining({ code: 'invalid-credential' }));
   });
 
   it.each([

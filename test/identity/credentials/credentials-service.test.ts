@@ -4,7 +4,7 @@ import { createHash, createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { createJWT, ES256KSigner, hexToBytes, verifyJWT } from 'did-jwt';
+import { createJWS, createJWT, ES256KSigner, hexToBytes, verifyJWT, type JWTHeader } from 'did-jwt';
 import { createVerifiableCredentialJwt, verifyCredential, type JwtCredentialPayload } from 'did-jwt-vc';
 import { Resolver } from 'did-resolver';
 import { getResolver as ethrResolver } from 'ethr-did-resolver';
@@ -34,6 +34,8 @@ afterAll(async () => {
 
 const now = () => Math.floor(Date.now() / 1000);
 const V1 = 'https://www.w3.org/2018/credentials/v1';
+/** A VC-JOSE-COSE header (did-jwt's header type knows only `typ: JWT`). */
+const VC_JWT_EDDSA = { alg: 'EdDSA', typ: 'vc+jwt' } as unknown as Partial<JWTHeader>;
 
 function vcPayload(subject: string, extra: Partial<JwtCredentialPayload> = {}): JwtCredentialPayload {
   return {
@@ -74,21 +76,55 @@ async function verify(body: Record<string, unknown>) {
 const codesOf = (result: { errors: Array<{ code: string }> }) => result.errors.map((e) => e.code);
 
 describe('issuing', () => {
-  it('issues a credential that plain did-jwt-vc verifies with an ethr-did-resolver built in the test', async () => {
+  it('issues a VC Data Model 2.0 credential (VC-JOSE-COSE) that plain did-jwt verifies with an ethr-did-resolver built in the test', async () => {
     const holder = freshDidKey();
-    const response = await issue({ subject: holder.did, type: 'MembershipCredential', claims: { member: { level: 'gold' } } });
+    const validUntil = '2030-01-01T00:00:00Z';
+    const response = await issue({ subject: holder.did, type: 'MembershipCredential', claims: { member: { level: 'gold' } }, validUntil });
     expect(response.status).toBe(201);
-    const { jwt, id, credential, status } = response.json;
+    const { jwt, id, credential, status, format, dataModel } = response.json;
+    expect({ format, dataModel }).toEqual({ format: 'jwt_vc_json', dataModel: '2.0' });
     expect(id).toMatch(/^urn:uuid:/);
-    expect(credential.type).toEqual(['VerifiableCredential', 'MembershipCredential']);
-    expect(credential.credentialSubject).toEqual({ id: holder.did, member: { level: 'gold' } });
+    expect(credential).toMatchObject({
+      '@context': ['https://www.w3.org/ns/credentials/v2'],
+      id,
+      type: ['VerifiableCredential', 'MembershipCredential'],
+      issuer: harness.services.identity.did,
+      validUntil,
+      credentialSubject: { id: holder.did, member: { level: 'gold' } },
+    });
+    expect(credential.validFrom).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(status.map((s: { statusPurpose: string }) => s.statusPurpose)).toEqual(['revocation', 'suspension']);
 
+    const [header, payload] = jwt.split('.').slice(0, 2).map((part: string) => JSON.parse(Buffer.from(part, 'base64url').toString()));
+    expect(header).toEqual({ alg: 'ES256K', typ: 'vc+jwt' });
+    // The payload is the credential itself, with the JWT claims that repeat it.
+    expect(payload).toMatchObject({ ...credential, iss: harness.services.identity.did, jti: id, sub: holder.did, exp: Date.parse(validUntil) / 1000 });
+    expect(payload.vc).toBeUndefined();
+    const verified = await verifyJWT(jwt, { resolver: independentResolver as never, proofPurpose: 'assertionMethod' });
+    expect(verified.issuer).toBe(harness.services.identity.did);
+    expect(verified.issuer).toMatch(/^did:ethr:0x7a69:0x[0-9a-f]{40}$/);
+  });
+
+  it('issues the VC Data Model 1.1 form on request, which plain did-jwt-vc verifies', async () => {
+    const holder = freshDidKey();
+    const response = await issue({ subject: holder.did, type: 'MembershipCredential', claims: { member: { level: 'gold' } }, dataModel: '1.1' });
+    expect(response.status).toBe(201);
+    const { jwt, credential, dataModel } = response.json;
+    expect(dataModel).toBe('1.1');
+    expect(credential.type).toEqual(['VerifiableCredential', 'MembershipCredential']);
+    expect(credential.credentialSubject).toEqual({ id: holder.did, member: { level: 'gold' } });
     const verified = await verifyCredential(jwt, independentResolver);
     expect(verified.verified).toBe(true);
     expect(verified.issuer).toBe(harness.services.identity.did);
-    expect(verified.issuer).toMatch(/^did:ethr:0x7a69:0x[0-9a-f]{40}$/);
-    expect(JSON.parse(Buffer.from(jwt.split('.')[0], 'base64url').toString()).alg).toBe('ES256K');
+    expect(JSON.parse(Buffer.from(jwt.split('.')[0], 'base64url').toString())).toEqual({ alg: 'ES256K', typ: 'JWT' });
+    expect(await verify({ jwt })).toMatchObject({ verified: true, dataModel: '1.1', claims: { member: { level: 'gold' } } });
+  });
+
+  it('answers with the credential itself, as application/vc+jwt, to a client that asks for that media type', async () => {
+    const response = await issue({ subject: freshDidKey().did, type: 'T', claims: { n: 1 } }, harness.keys.acme, { accept: 'application/vc+jwt' });
+    expect(response.status).toBe(201);
+    expect(response.headers.get('content-type')).toMatch(/^application\/vc\+jwt/);
+    expect(await verify({ jwt: response.text })).toMatchObject({ verified: true, format: 'jwt_vc_json', dataModel: '2.0', claims: { n: 1 } });
   });
 
   it('verifies its own credential through the service with every check passing', async () => {
@@ -152,9 +188,13 @@ describe('revocation and suspension', () => {
     const listResponse = await fetch(entry.statusListCredential);
     expect(listResponse.headers.get('content-type')).toMatch(/^application\/vc\+jwt/);
     const listJwt = await listResponse.text();
-    const list = await verifyCredential(listJwt, independentResolver);
-    expect(list.verifiableCredential.type).toContain('BitstringStatusListCredential');
-    const subject = list.verifiableCredential.credentialSubject as { statusPurpose: string; encodedList: string };
+    // A VC Data Model 2.0 list (Bitstring Status List v1.0 §2.2): the payload is the credential.
+    const list = await verifyJWT(listJwt, { resolver: independentResolver as never, proofPurpose: 'assertionMethod' });
+    expect(JSON.parse(Buffer.from(listJwt.split('.')[0]!, 'base64url').toString()).typ).toBe('vc+jwt');
+    expect(list.payload['@context']).toEqual(['https://www.w3.org/ns/credentials/v2']);
+    expect(list.payload.type).toContain('BitstringStatusListCredential');
+    expect(list.payload.id).toBe(entry.statusListCredential);
+    const subject = list.payload.credentialSubject as { statusPurpose: string; encodedList: string };
     expect(subject.statusPurpose).toBe('revocation');
     expect(subject.encodedList.startsWith('u')).toBe(true);
     const bits = gunzipSync(Buffer.from(subject.encodedList.slice(1), 'base64url'));
@@ -209,6 +249,33 @@ describe('credentials from other issuers', () => {
   });
 });
 
+describe('VC Data Model 2.0 credentials of other issuers', () => {
+  const v2Credential = (issuer: string, extra: Record<string, unknown> = {}) => ({
+    '@context': ['https://www.w3.org/ns/credentials/v2'],
+    type: ['VerifiableCredential', 'TestCredential'],
+    issuer,
+    validFrom: isoAt(now() - 10).replace('.000Z', 'Z'),
+    credentialSubject: { id: freshDidKey().did, name: 'Alice' },
+    ...extra,
+  });
+
+  it('verifies a vc+jwt whose issuer is only in the credential (no iss claim), signed by a did:key', async () => {
+    const issuer = freshDidKey();
+    const jwt = await createJWS(v2Credential(issuer.did), issuer.signer, VC_JWT_EDDSA);
+    expect(await verify({ jwt })).toMatchObject({ verified: true, issuer: issuer.did, dataModel: '2.0', claims: { name: 'Alice' }, checks: { signature: true } });
+    const forged = await createJWS(v2Credential(issuer.did), freshDidKey().signer, VC_JWT_EDDSA);
+    expect(codesOf(await verify({ jwt: forged }))).toEqual(['invalid-signature']);
+  });
+
+  it('refuses an expired validUntil, and a vc+jwt carrying a vc claim', async () => {
+    const issuer = freshDidKey();
+    const expired = await createJWS(v2Credential(issuer.did, { validUntil: isoAt(now() - 3600) }), issuer.signer, VC_JWT_EDDSA);
+    expect(codesOf(await verify({ jwt: expired }))).toEqual(['expired']);
+    const mixed = await createJWS({ ...v2Credential(issuer.did), vc: {} }, issuer.signer, VC_JWT_EDDSA);
+    expect(codesOf(await verify({ jwt: mixed }))).toEqual(['invalid-credential']);
+  });
+});
+
 describe('status lists of other issuers', () => {
   let server: http.Server;
   let base: string;
@@ -260,6 +327,23 @@ describe('status lists of other issuers', () => {
         credentialStatus: { id: `${url}#${index}`, type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: String(index), statusListCredential: url } as never,
       },
     });
+
+  it('reads a VC Data Model 2.0 status list of a did:key issuer', async () => {
+    const issuer = freshDidKey();
+    const bits = Buffer.alloc(16_384);
+    bits[9 >> 3] |= 0x80 >> (9 % 8);
+    const url = `${base}/lists/v2`;
+    lists.set('/lists/v2', await createJWS({
+      '@context': ['https://www.w3.org/ns/credentials/v2'],
+      id: url,
+      type: ['VerifiableCredential', 'BitstringStatusListCredential'],
+      issuer: issuer.did,
+      validFrom: isoAt(now() - 10),
+      credentialSubject: { id: `${url}#list`, type: 'BitstringStatusList', statusPurpose: 'revocation', encodedList: `u${gzipSync(bits).toString('base64url')}` },
+    }, issuer.signer, VC_JWT_EDDSA));
+    expect(codesOf(await verify({ jwt: await signVc(issuer, withStatus(url, 9)) }))).toEqual(['revoked']);
+    expect(await verify({ jwt: await signVc(issuer, withStatus(url, 10)) })).toMatchObject({ verified: true, checks: { status: true } });
+  });
 
   it('reads a did:key issuer\'s own status list: set bit → revoked, clear bit → valid', async () => {
     const issuer = freshDidKey();
@@ -420,12 +504,23 @@ describe('DID-signed receipts', () => {
     issuer: 'did:ethr:0x7a69:0x0000000000000000000000000000000000000000',
   };
 
-  it('wraps an anchored receipt in a DocumentNotarization VC that plain did-jwt-vc verifies', async () => {
+  it('wraps an anchored receipt in a DocumentNotarization credential: 2.0 verified by did-jwt, 1.1 by did-jwt-vc', async () => {
     const jwt = await signReceiptCredential(receipt, harness.services.identity);
     expect(await signReceiptCredential(receipt, harness.services.identity)).toBe(jwt);
-    const verified = await verifyCredential(jwt, independentResolver);
-    expect(verified.verifiableCredential.type).toEqual(['VerifiableCredential', 'DocumentNotarization']);
-    expect(verified.verifiableCredential.credentialSubject).toMatchObject({ cid: receipt.document.cid, receipt: { anchor: receipt.anchor, issuer: harness.services.identity.did } });
+    const verified = await verifyJWT(jwt, { resolver: independentResolver as never, proofPurpose: 'assertionMethod' });
+    expect(verified.payload).toMatchObject({
+      '@context': ['https://www.w3.org/ns/credentials/v2'],
+      type: ['VerifiableCredential', 'DocumentNotarization'],
+      issuer: harness.services.identity.did,
+      validFrom: new Date(receipt.anchor.timestamp * 1000).toISOString().replace('.000Z', 'Z'),
+      credentialSubject: { cid: receipt.document.cid, receipt: { anchor: receipt.anchor, issuer: harness.services.identity.did } },
+    });
+    expect(await verify({ jwt })).toMatchObject({ verified: true, dataModel: '2.0', types: ['VerifiableCredential', 'DocumentNotarization'] });
+
+    const legacy = await signReceiptCredential(receipt, harness.services.identity, '1.1');
+    const legacyVerified = await verifyCredential(legacy, independentResolver);
+    expect(legacyVerified.verifiableCredential.type).toEqual(['VerifiableCredential', 'DocumentNotarization']);
+    expect(legacyVerified.verifiableCredential.credentialSubject).toMatchObject({ cid: receipt.document.cid, receipt: { anchor: receipt.anchor } });
   });
 
   it('refuses a pending receipt', async () => {

@@ -7,6 +7,9 @@ const base = { subject: 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2do
 describe('validateIssueRequest', () => {
   it('normalises types and dates', () => {
     expect(validateIssueRequest({ ...base, type: ['VerifiableCredential', 'A', 'A'], expirationDate: '2027-01-01T00:00:00Z', validFrom: '2026-12-01T00:00:00+01:00' }, NOW)).toEqual({
+      format: 'jwt_vc_json',
+      dataModel: '2.0',
+      alg: 'ES256K',
       subject: base.subject,
       types: ['A'],
       claims: base.claims,
@@ -29,6 +32,11 @@ describe('validateIssueRequest', () => {
     ['expirationDate', { ...base, expirationDate: '2020-01-01T00:00:00Z' }],
     ['expirationDate', { ...base, validFrom: '2028-01-01T00:00:00Z', expirationDate: '2027-01-01T00:00:00Z' }],
     ['id', { ...base, id: 'no scheme' }],
+    ['validUntil', { ...base, validUntil: '2027-01-01T00:00:00Z', expirationDate: '2027-02-01T00:00:00Z' }],
+    ['validUntil', { ...base, validUntil: '2020-01-01T00:00:00Z' }],
+    ['dataModel', { ...base, dataModel: '3.0' }],
+    ['format', { ...base, format: 'ldp_vc' }],
+    ['vct', { ...base, format: 'jwt_vc_json', vct: 'x' }],
   ])('refuses a bad %s', (field, request) => {
     expect(() => validateIssueRequest(request, NOW)).toThrow(expect.objectContaining({ code: 'INVALID_CREDENTIAL_REQUEST', details: { field } }));
   });

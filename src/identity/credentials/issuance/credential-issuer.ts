@@ -7,9 +7,11 @@ import type { CredentialStore, IssuedCredentialRecord, NewCredentialRecord, Stat
 import { normalizeSignedCredential, signCredentialJwt } from './credential-jwt';
 import { microBatcher } from '../../../platform/micro-batcher';
 import { TurnQueue } from './turn-queue';
-import { canonicalJson, validateIdempotencyKey, validateIssueRequest, type ValidatedIssueRequest } from './issue-request';
+import { canonicalJson, validateIdempotencyKey, validateIssueRequest, type ValidatedJwtVcRequest } from './issue-request';
 import { sha256Of, type AllocatedStatusEntry, type ClaimedStatusIndex, type PublishedStatusListVersion, type StatusLists } from '../status-lists/status-lists';
-import { STATUS_LIST_CONTEXT, VC_CONTEXT_V1 } from '../verification/vc-payload';
+import { STATUS_LIST_CONTEXT, VC_CONTEXT_V1, type VcDataModel } from '../verification/vc-payload';
+import type { CredentialFormat } from '../credential-formats';
+import { signVcJoseCredential, vcJoseCredentialBody } from './vc-jose-credential';
 
 /** Where failures that must not fail a request (notarizing a list version, clean-ups) are reported. */
 export interface ErrorReporter {
@@ -19,8 +21,15 @@ export interface ErrorReporter {
 /** The response to an issue request (also what an idempotency key replays). */
 export interface IssuedCredential {
   id: string;
+  format: CredentialFormat;
+  /** For `jwt_vc_json`: the W3C data model the credential follows. */
+  dataModel?: VcDataModel;
+  /** The signed credential: a compact JWT (`jwt_vc_json`, served as application/vc+jwt). */
   jwt: string;
-  /** The credential decoded into its W3C JSON form (did-jwt-vc normalisation). */
+  /**
+   * The credential in JSON: the VC Data Model 2.0 credential the JWT carries, or for 1.1 its W3C form
+   * (did-jwt-vc normalisation).
+   */
   credential: Record<string, unknown>;
   /** Its `credentialStatus` entries: one for revocation, one for suspension. */
   status: AllocatedStatusEntry[];
@@ -90,6 +99,9 @@ export class CredentialIssuer {
     const { store, statusLists } = this.options;
     const nowMs = this.now();
     const request = validateIssueRequest(input, nowMs);
+    if (request.format !== 'jwt_vc_json' || request.alg !== 'ES256K') {
+      throw new DomainError('INVALID_CREDENTIAL_REQUEST', 'this service issues jwt_vc_json credentials signed ES256K', { field: 'format' });
+    }
     const key = idempotencyKey === undefined ? undefined : validateIdempotencyKey(idempotencyKey);
     this.cleanUpOccasionally(nowMs);
     if (key === undefined) {
@@ -134,32 +146,46 @@ export class CredentialIssuer {
   /** Signs the credential with its claimed status indices: the JWT, its W3C form and the record to store. */
   private async sign(
     tenantId: string,
-    request: ValidatedIssueRequest,
+    request: ValidatedJwtVcRequest,
     nowMs: number,
     status: Record<StatusPurpose, ClaimedStatusIndex>,
   ): Promise<{ result: IssuedCredential; record: NewCredentialRecord }> {
     const id = request.id ?? `urn:uuid:${randomUUID()}`;
     const entries = [status.revocation.entry, status.suspension.entry];
     const types = ['VerifiableCredential', ...request.types];
+    const validFromSeconds = request.validFromSeconds ?? Math.floor(nowMs / 1000);
     await this.signingTurns.next();
-    const signed = await signCredentialJwt(this.options.identity, {
-      id,
-      subject: request.subject,
-      validFromSeconds: request.validFromSeconds ?? Math.floor(nowMs / 1000),
-      ...(request.expiresAtSeconds !== undefined ? { expiresAtSeconds: request.expiresAtSeconds } : {}),
-      context: [VC_CONTEXT_V1, STATUS_LIST_CONTEXT],
-      types,
-      claims: request.claims,
-      credentialStatus: entries,
-    });
+    let jwt: string;
+    let credential: Record<string, unknown>;
+    if (request.dataModel === '2.0') {
+      credential = vcJoseCredentialBody(
+        this.options.identity.did,
+        { id, type: types, credentialSubject: { id: request.subject, ...request.claims }, credentialStatus: entries },
+        { fromSeconds: validFromSeconds, ...(request.expiresAtSeconds !== undefined ? { untilSeconds: request.expiresAtSeconds } : {}) },
+      );
+      jwt = await signVcJoseCredential(this.options.identity, credential);
+    } else {
+      const signed = await signCredentialJwt(this.options.identity, {
+        id,
+        subject: request.subject,
+        validFromSeconds,
+        ...(request.expiresAtSeconds !== undefined ? { expiresAtSeconds: request.expiresAtSeconds } : {}),
+        context: [VC_CONTEXT_V1, STATUS_LIST_CONTEXT],
+        types,
+        claims: request.claims,
+        credentialStatus: entries,
+      });
+      jwt = signed.jwt;
+      credential = normalizeSignedCredential(signed);
+    }
     return {
-      result: { id, jwt: signed.jwt, credential: normalizeSignedCredential(signed), status: entries },
+      result: { id, format: 'jwt_vc_json', dataModel: request.dataModel, jwt, credential, status: entries },
       record: {
         id,
         tenantId,
         subject: request.subject,
         types,
-        jwtSha256: sha256Of(signed.jwt),
+        jwtSha256: sha256Of(jwt),
         issuedAt: new Date(nowMs),
         expiresAt: request.expiresAtSeconds === undefined ? null : new Date(request.expiresAtSeconds * 1000),
         revocationList: status.revocation.listId,

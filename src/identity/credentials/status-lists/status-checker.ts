@@ -100,13 +100,16 @@ export class BitstringStatusChecker implements StatusChecker {
     } catch (error) {
       throw new StatusUnavailableError(`status list ${url}: ${(error as Error).message}`);
     }
-    if (payload.iss !== issuer) throw new StatusUnavailableError(`status list ${url} is not issued by ${issuer}`);
-    const signatureIssue = await checkJwtSignature(jwt, issuer, this.options.resolver, 'assertionMethod');
-    if (signatureIssue) throw new StatusUnavailableError(`status list ${url}: ${signatureIssue.message}`);
-    const vc = (typeof payload.vc === 'object' && payload.vc !== null ? payload.vc : {}) as {
+    // A 2.0 list (VC-JOSE-COSE) is the payload itself; a 1.1 list sits in the `vc` claim.
+    const vc = (payload['@context'] !== undefined ? payload : typeof payload.vc === 'object' && payload.vc !== null ? payload.vc : {}) as {
       type?: unknown;
+      issuer?: unknown;
       credentialSubject?: { type?: unknown; statusPurpose?: unknown; encodedList?: unknown };
     };
+    const listIssuer = payload.iss ?? (typeof vc.issuer === 'object' && vc.issuer !== null ? (vc.issuer as { id?: unknown }).id : vc.issuer);
+    if (listIssuer !== issuer) throw new StatusUnavailableError(`status list ${url} is not issued by ${issuer}`);
+    const signatureIssue = await checkJwtSignature(jwt, payload, issuer, this.options.resolver, 'assertionMethod');
+    if (signatureIssue) throw new StatusUnavailableError(`status list ${url}: ${signatureIssue.message}`);
     const window = checkValidityWindow(payload, Math.floor(this.now() / 1000), this.options.skewSeconds, vc as Record<string, unknown>);
     if (window.issues.length > 0) throw new StatusUnavailableError(`status list ${url}: ${window.issues.map((i) => i.message).join('; ')}`);
     // Bitstring Status List v1.0 §2.2: the list is a credential of its own type, not any credential

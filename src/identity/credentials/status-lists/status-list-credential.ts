@@ -1,30 +1,27 @@
-// The signed form of a status list: a BitstringStatusListCredential as a VC-JWT (did-jwt-vc encoding).
-import { createVerifiableCredentialJwt } from 'did-jwt-vc';
-import type { ServiceIdentity } from '../../did/service-identity';
+// The signed form of a status list: a BitstringStatusListCredential in the VC Data Model 2.0, secured as a
+// VC-JOSE-COSE JWT (Bitstring Status List v1.0 §2.2 requires a 2.0 credential).
 import type { StatusPurpose } from '../../sql/credential-store';
 import { encodeStatusList } from './status-list-encoding';
-import { STATUS_LIST_CONTEXT, VC_CONTEXT_V1 } from '../verification/vc-payload';
+import { signVcJoseCredential, vcJoseCredentialBody, type VcJwtIssuer } from '../issuance/vc-jose-credential';
 
 /** Signs one version of a status list published at `url`. */
 export async function signStatusListCredential(
-  identity: ServiceIdentity,
+  issuer: VcJwtIssuer,
   list: { url: string; purpose: StatusPurpose; bits: Uint8Array; validFromSeconds: number },
 ): Promise<string> {
-  return createVerifiableCredentialJwt(
+  const body = vcJoseCredentialBody(
+    issuer.did,
     {
-      jti: list.url,
-      sub: `${list.url}#list`,
-      nbf: list.validFromSeconds,
-      vc: {
-        '@context': [VC_CONTEXT_V1, STATUS_LIST_CONTEXT],
-        type: ['VerifiableCredential', 'BitstringStatusListCredential'],
-        credentialSubject: {
-          type: 'BitstringStatusList',
-          statusPurpose: list.purpose,
-          encodedList: encodeStatusList(list.bits),
-        },
+      id: list.url,
+      type: ['VerifiableCredential', 'BitstringStatusListCredential'],
+      credentialSubject: {
+        id: `${list.url}#list`,
+        type: 'BitstringStatusList',
+        statusPurpose: list.purpose,
+        encodedList: encodeStatusList(list.bits),
       },
     },
-    { did: identity.did, signer: identity.signer, alg: identity.alg },
+    { fromSeconds: list.validFromSeconds },
   );
+  return signVcJoseCredential(issuer, body);
 }

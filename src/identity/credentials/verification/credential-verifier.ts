@@ -6,7 +6,8 @@ import { CREDENTIAL_JWT_LIMITS, decodeCompactJwt } from './compact-jwt';
 import { checkJwtSignature } from './jwt-signature';
 import { StatusUnavailableError, type StatusChecker } from '../status-lists/status-checker';
 import { checkValidityWindow, DEFAULT_CLOCK_SKEW_SECONDS } from './validity-window';
-import { checkAudience, checkExpectedTypes, checkTrustedIssuer, readCredentialClaims, type CredentialClaims } from './vc-payload';
+import { checkAudience, checkExpectedTypes, checkTrustedIssuer, readCredentialClaims, type CredentialClaims, type VcDataModel } from './vc-payload';
+import type { CredentialFormat } from '../credential-formats';
 import { issue, VerificationCheckError, type VerificationIssue } from './verification-errors';
 
 export interface CredentialVerificationRequest {
@@ -36,6 +37,12 @@ export interface CredentialVerificationResult {
   subject: string | null;
   id?: string;
   types?: string[];
+  /** The credential's format, as OpenID4VCI names it. */
+  format: CredentialFormat;
+  /** For a W3C credential (`jwt_vc_json`): the data model it follows. */
+  dataModel?: VcDataModel;
+  /** The claims about the subject the credential shows (for an SD-JWT VC: those it discloses). */
+  claims?: Record<string, unknown>;
   checks: CredentialChecks;
   errors: VerificationIssue[];
 }
@@ -68,31 +75,37 @@ export class CredentialVerifier {
       subject: claims?.subject ?? null,
       ...(claims?.id !== undefined ? { id: claims.id } : {}),
       ...(claims?.types !== undefined ? { types: claims.types } : {}),
+      format: 'jwt_vc_json',
+      ...(claims?.dataModel !== undefined ? { dataModel: claims.dataModel } : {}),
+      ...(claims?.subjectClaims !== undefined ? { claims: claims.subjectClaims } : {}),
       checks,
       errors,
     });
 
     let payload: Record<string, unknown>;
     let claims: CredentialClaims;
+    let typ: string | undefined;
     try {
-      payload = decodeCompactJwt(request.jwt, CREDENTIAL_JWT_LIMITS).payload;
+      const decoded = decodeCompactJwt(request.jwt, CREDENTIAL_JWT_LIMITS);
+      payload = decoded.payload;
+      typ = typeof decoded.header.typ === 'string' ? decoded.header.typ : undefined;
     } catch (error) {
       errors.push(asIssue(error));
       return result();
     }
     try {
-      claims = readCredentialClaims(payload);
+      claims = readCredentialClaims(payload, typ);
     } catch (error) {
       errors.push(asIssue(error));
       const iss = typeof payload.iss === 'string' ? payload.iss : undefined;
       return result(iss ? { issuer: iss } : undefined);
     }
 
-    const signatureIssue = await checkJwtSignature(request.jwt, claims.issuer, this.options.resolver, 'assertionMethod');
+    const signatureIssue = await checkJwtSignature(request.jwt, payload, claims.issuer, this.options.resolver, 'assertionMethod');
     checks.signature = signatureIssue === undefined;
     if (signatureIssue) errors.push(signatureIssue);
 
-    const window = checkValidityWindow(payload, Math.floor(this.now() / 1000), this.skewSeconds, payload.vc as Record<string, unknown>);
+    const window = checkValidityWindow(payload, Math.floor(this.now() / 1000), this.skewSeconds, claims.credential);
     checks.notBefore = window.notBefore;
     checks.expiry = window.expiry;
     errors.push(...window.issues);

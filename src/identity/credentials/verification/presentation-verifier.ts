@@ -69,7 +69,7 @@ export class PresentationVerifier {
       return result(null);
     }
 
-    const signatureIssue = await checkJwtSignature(request.jwt, claims.holder, this.options.resolver, 'authentication');
+    const signatureIssue = await checkJwtSignature(request.jwt, payload, claims.holder, this.options.resolver, 'authentication');
     checks.signature = signatureIssue === undefined;
     if (signatureIssue) errors.push(signatureIssue);
 

@@ -1,4 +1,5 @@
-// Reads and checks the W3C VC / VP claims of a decoded JWT payload (did-jwt-vc encoding: `vc` / `vp`
+// Reads and checks the W3C VC / VP claims of a decoded JWT payload: a VC Data Model 2.0 credential secured
+// with VC-JOSE-COSE (the payload is the credential) or a VCDM 1.1 VC-JWT (did-jwt-vc encoding: `vc` / `vp`
 // claims). Pure: runs in the browser too. Shapes are checked here so the verifiers never guess.
 import { issue, VerificationCheckError, type VerificationIssue } from './verification-errors';
 
@@ -19,7 +20,15 @@ export interface StatusListEntry {
   statusSize: number;
 }
 
+/** Which W3C data model a credential follows: 2.0 (VC-JOSE-COSE, `typ: vc+jwt`) or 1.1 (the `vc` claim). */
+export type VcDataModel = '2.0' | '1.1';
+
 export interface CredentialClaims {
+  dataModel: VcDataModel;
+  /** The credential object: the payload itself (2.0) or its `vc` claim (1.1); its dates bound the validity. */
+  credential: Record<string, unknown>;
+  /** The first `credentialSubject` without its `id`: the claims about the subject. */
+  subjectClaims: Record<string, unknown>;
   id?: string;
   issuer: string;
   subject?: string;
@@ -40,28 +49,56 @@ export interface PresentationClaims {
 /** At most this many credentials per presentation: each costs a DID resolution and a signature check. */
 export const MAX_CREDENTIALS_PER_PRESENTATION = 10;
 
-/** Reads the VC of a JWT payload; throws VerificationCheckError `invalid-credential`. */
-export function readCredentialClaims(payload: Record<string, unknown>): CredentialClaims {
+/**
+ * Reads the credential of a JWT payload, in either data model; `typ` is the JOSE header's. A 2.0
+ * credential is recognised by its payload carrying `@context` (VC-JOSE-COSE §3.1.1); its JWT claims
+ * (`iss`, `sub`, `jti`), when present, must agree with the credential. Throws `invalid-credential`.
+ */
+export function readCredentialClaims(payload: Record<string, unknown>, typ?: string): CredentialClaims {
   const fail = (message: string) => new VerificationCheckError('invalid-credential', message);
+  if (payload['@context'] !== undefined || typ === 'vc+jwt' || typ === 'application/vc+jwt') return readVcJoseCredential(payload, fail);
   const issuer = payload.iss;
   if (typeof issuer !== 'string' || !issuer.startsWith('did:')) throw fail('"iss" must be the issuer\'s DID');
   const vc = payload.vc;
   if (!isObject(vc)) throw fail('the JWT has no "vc" claim: it is not a credential');
   checkContext(vc['@context'], fail);
-  const types = readTypes(vc.type, 'VerifiableCredential', fail);
-  const subjects = Array.isArray(vc.credentialSubject) ? vc.credentialSubject : [vc.credentialSubject];
-  if (subjects.length === 0 || !subjects.every(isObject)) throw fail('"vc.credentialSubject" must be an object');
-  const subjectId = (subjects[0] as Record<string, unknown>).id;
+  const vcIssuer = isObject(vc.issuer) ? vc.issuer.id : vc.issuer;
+  if (vcIssuer !== undefined && vcIssuer !== issuer) throw fail('"vc.issuer" differs from "iss"');
+  return readCredentialBody(vc, payload, issuer, '1.1', fail);
+}
+
+/** A VCDM 2.0 credential as a VC-JOSE-COSE payload: the credential itself, its first context v2. */
+function readVcJoseCredential(payload: Record<string, unknown>, fail: (message: string) => VerificationCheckError): CredentialClaims {
+  if (payload.vc !== undefined || payload.vp !== undefined) throw fail('a vc+jwt carries the credential as its payload, not in a "vc" or "vp" claim');
+  const contexts = Array.isArray(payload['@context']) ? payload['@context'] : [payload['@context']];
+  if (contexts[0] !== VC_CONTEXT_V2) throw fail(`the first "@context" of a VC Data Model 2.0 credential must be ${VC_CONTEXT_V2}`);
+  const issuer = isObject(payload.issuer) ? payload.issuer.id : payload.issuer;
+  if (typeof issuer !== 'string' || !issuer.startsWith('did:')) throw fail('"issuer" must be the issuer\'s DID');
+  if (payload.iss !== undefined && payload.iss !== issuer) throw fail('"iss" differs from "issuer"');
+  if (payload.id !== undefined && payload.jti !== undefined && payload.id !== payload.jti) throw fail('"jti" differs from "id"');
+  return readCredentialBody(payload, payload, issuer, '2.0', fail);
+}
+
+/** What both data models share: types, subject, id and status entries of `credential`. */
+function readCredentialBody(
+  credential: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  issuer: string,
+  dataModel: VcDataModel,
+  fail: (message: string) => VerificationCheckError,
+): CredentialClaims {
+  const types = readTypes(credential.type, 'VerifiableCredential', fail);
+  const subjects = Array.isArray(credential.credentialSubject) ? credential.credentialSubject : [credential.credentialSubject];
+  if (subjects.length === 0 || !subjects.every(isObject)) throw fail('"credentialSubject" must be an object');
+  const { id: subjectId, ...subjectClaims } = subjects[0] as Record<string, unknown>;
   if (payload.sub !== undefined && typeof payload.sub !== 'string') throw fail('"sub" must be a string');
   if (subjectId !== undefined && typeof subjectId !== 'string') throw fail('"credentialSubject.id" must be a string');
   if (payload.sub !== undefined && subjectId !== undefined && payload.sub !== subjectId) {
     throw fail('"sub" and "credentialSubject.id" name different subjects');
   }
-  const vcIssuer = isObject(vc.issuer) ? vc.issuer.id : vc.issuer;
-  if (vcIssuer !== undefined && vcIssuer !== issuer) throw fail('"vc.issuer" differs from "iss"');
-  const id = payload.jti ?? vc.id;
+  const id = payload.jti ?? credential.id;
   if (id !== undefined && typeof id !== 'string') throw fail('"jti" must be a string');
-  const statuses = vc.credentialStatus === undefined ? [] : Array.isArray(vc.credentialStatus) ? vc.credentialStatus : [vc.credentialStatus];
+  const statuses = credential.credentialStatus === undefined ? [] : Array.isArray(credential.credentialStatus) ? credential.credentialStatus : [credential.credentialStatus];
   const statusEntries: StatusListEntry[] = [];
   const unsupportedStatusTypes: string[] = [];
   for (const status of statuses) {
@@ -72,10 +109,14 @@ export function readCredentialClaims(payload: Record<string, unknown>): Credenti
     }
     statusEntries.push(readStatusEntry(status, fail));
   }
+  const subject = payload.sub ?? subjectId;
   return {
+    dataModel,
+    credential,
+    subjectClaims,
     ...(id !== undefined ? { id: id as string } : {}),
     issuer,
-    ...(typeof (payload.sub ?? subjectId) === 'string' ? { subject: (payload.sub ?? subjectId) as string } : {}),
+    ...(typeof subject === 'string' ? { subject } : {}),
     types,
     statusEntries,
     unsupportedStatusTypes,
