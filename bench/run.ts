@@ -39,6 +39,7 @@ function expectedFigures(quick: boolean): Expected[] {
     { id: 'submit.single.rps', name: 'single-document submission over HTTP (embedded)', target: '≥ 2,000 req/s' },
     { id: 'submit.single.p99', name: 'single-document submission p99 latency', target: '≤ 25 ms' },
     { id: 'receipt.p99', name: `receipt fetch p99 at 1000/s, doc in a ${quick ? '10,000' : big}-doc anchored batch`, target: '≤ 10 ms' },
+    { id: 'export.receipts-per-second', name: `receipt export: receipts/s streamed from a ${quick ? '10,000' : big}-document batch`, target: '≥ 100,000 receipts/s' },
     ...(quick ? [1, 1_000, 10_000] : [1, 1_000, 100_000, 1_000_000]).map((size) => ({
       id: `gas.${size}`,
       name: `gas per anchor, batch of ${size.toLocaleString('en-US')}`,
@@ -115,7 +116,7 @@ async function main(): Promise<void> {
   });
   await section(
     'embedded service',
-    ['seal.pglite', ...ids('submit.'), ...ids('receipt.'), ...ids('gas.'), ...ids('latency.')],
+    ['seal.pglite', ...ids('submit.'), ...ids('receipt.'), ...ids('export.'), ...ids('gas.'), ...ids('latency.')],
     quick ? 120_000 : 900_000,
     async (scope) => benchEmbeddedService(scope, { quick, log, emit }),
   );

@@ -16,8 +16,11 @@ const LAYERS: Array<{ layer: number; name: string; match: (file: string) => bool
   { layer: 4, name: 'composition (service, schema, cli)', match: (f) => /^(cli\/|service\.ts|service-info\.ts|schema\.ts)/.test(f) },
 ];
 
-/** Names in comments that are not files of this repository: an API (express.json), a file the service writes at run time, the did:web document. */
-const NOT_REPOSITORY_FILES = new Set(['express.json', 'chain/deployment.json', 'did.json']);
+/**
+ * Names in comments that are not files of this repository: an API (express.json), a file the service
+ * writes at run time, the did:web document, the receipt files the CLI writes beside documents.
+ */
+const NOT_REPOSITORY_FILES = new Set(['express.json', 'chain/deployment.json', 'did.json', 'receipt.json']);
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

@@ -63,5 +63,14 @@ export const NOTARIZATION_MIGRATIONS: FeatureMigrations = {
       DROP INDEX IF EXISTS submissions_by_multihash;
     `,
     },
+    {
+      version: 3,
+      name: 'batches by seal time, for listing documents since a time',
+      sql: `
+      -- GET /v1/documents?since=T starts after the batches sealed before T (their documents were all
+      -- acknowledged before it). One entry per batch, none per document.
+      CREATE INDEX batches_by_sealed_at ON batches (sealed_at);
+    `,
+    },
   ],
 };
