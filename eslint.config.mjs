@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'artifacts/**', 'cache/**', 'typechain-types/**', 'dist/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  { ignores: ['node_modules/**', 'artifacts/**', 'cache/**', 'typechain-types/**', 'dist/**', 'src/library/generated/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
   {
     files: ['**/*.ts', '**/*.mts'],
     extends: [tseslint.configs.base],

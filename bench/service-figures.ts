@@ -1,8 +1,9 @@
-// Figures 3 (embedded), 4-8. Full run: one embedded data directory is prepared through the store API
+// Figures 3 (embedded), 4-8 and the receipt export. Full run: one embedded data directory is prepared through the store API
 // (batches of 1, 1,000, 100,000 and 1,000,000 documents, the last one's seal timed); quick run: the
 // service makes batches of 1, 1,000 and 10,000 from one request each. Then the real service
 // (`did-notary serve`, embedded PGlite and Anvil, RATE_LIMIT=0, BATCH_INTERVAL=1s) is measured over
-// loopback HTTP: gas per anchor, receipt fetch, submission-to-anchor latency, single and bulk submission.
+// loopback HTTP: gas per anchor, receipt fetch, the big batch's receipt export, submission-to-anchor
+// latency, single and bulk submission.
 import { randomBytes } from 'node:crypto';
 import { SqlNotaryStore } from '../src/notarization/sql/notary-store';
 import { openServiceDatabase } from '../src/schema';
@@ -12,7 +13,8 @@ import { figure, formatCount, formatRatio, formatSeconds, type Figure } from './
 import type { ResourceScope } from './resources';
 import { callService, startBareJsonServer, startBenchService, type BenchService } from './service-process';
 import { median, round, sleep } from './stats';
-import { insertDocuments, sealFigure, sealWithTree, timeRepeatedSeals } from './store-seal';
+import { receiptExportFigure } from './receipt-export';
+import { BENCH_TENANT, insertDocuments, sealFigure, sealWithTree, timeRepeatedSeals } from './store-seal';
 import { storeBytesFigure } from './store-size';
 
 const BATCH_INTERVAL_MS = 1000;
@@ -139,6 +141,14 @@ export async function benchEmbeddedService(
     log(`embedded: ${coldLabel} for a ${formatCount(bigSize)}-document batch took ${formatSeconds(coldMs)}`);
     emit(coldReceiptFigure(quick, bigSize, coldMs));
     emit(await receiptFigure(scope, service, sample, bigSize, quick ? runs : RECEIPT_RUNS_FULL, loadSeconds, { label: coldLabel, ms: coldMs, body: JSON.stringify(cold) }, log));
+
+    // The bulk export of the big batch: its documents are the bench tenant's (full) or the admin's (quick).
+    const bigBatch = batches.find((b) => b.treeSize === bigSize);
+    if (!bigBatch) throw new Error(`no anchored batch of ${bigSize} documents`);
+    const exportKey = quick
+      ? service.adminKey
+      : (await callService<{ secret: string }>(service, 'POST', '/v1/keys', { tenant: BENCH_TENANT, scopes: ['notarize'] })).secret;
+    emit(await receiptExportFigure(scope, { url: service.url, apiKey: exportKey, batchId: bigBatch.id, treeSize: bigSize, runs: quick ? 5 : 3, quick, log }));
 
     // Figure 8.
     emit(await latencyFigure(service, quick ? 3 : 5, log));

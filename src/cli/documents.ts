@@ -1,22 +1,16 @@
-// `did-notary hash`, `notarize` and `verify`: the document side of the CLI.
-// `verify` trusts only the chain: it never talks to a did-notary service.
+// `did-notary hash` and `notarize`: the document side of the CLI (`verify` is in verify.ts).
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { apiKeyOption, serverOption } from './service-options';
-import { JsonRpcProvider } from 'ethers';
 import { documentIdFromDigest, type DocumentId } from '../core/ids/document-id';
 import type { Receipt } from '../core/receipts/receipt';
-import type { ReceiptVerification } from '../core/receipts/verify';
-import { verifyReceiptOnChain } from '../platform/chain/receipt-verification';
 import { createProgress } from './progress';
 
-/** Exit codes of `verify`: 0 valid, 1 invalid (with the reason), 2 usage error. */
-const EXIT_VALID = 0;
+/** Exit codes: 1 a failed submission, 2 a usage error. */
 const EXIT_INVALID = 1;
 const EXIT_USAGE = 2;
 const SUBMIT_CHUNK = 1000;
-const VERIFY_CONCURRENCY = 8;
 
 export function registerDocumentCommands(program: Command): void {
   program
@@ -91,82 +85,6 @@ export function registerDocumentCommands(program: Command): void {
       const pending = [...receipts.values()].filter((r) => r.status === 'pending').length;
       console.log(`wrote ${files.length} receipt file(s): ${files.length - pending} anchored, ${pending} pending`);
     });
-
-  program
-    .command('verify')
-    .description('verify a file against its receipt using only the chain (exit 0 valid, 1 invalid, 2 usage error)')
-    .argument('<file>', 'the document')
-    .argument('[receipt]', 'its receipt JSON file (default: <file>.receipt.json)')
-    .addOption(new Option('--rpc <url>', 'JSON-RPC URL of the chain named in the receipt').env('DID_NOTARY_RPC_URL'))
-    .option('--contract <address>', 'only accept anchors by this contract')
-    .option('--also <files...>', 'more files to verify, each against its <file>.receipt.json')
-    .option('--json', 'print the verification results as JSON')
-    .addHelpText('after', '\nExample:\n  did-notary verify contract.pdf contract.pdf.receipt.json --rpc https://sepolia.example/rpc\n')
-    .action(async (file: string, receiptFile: string | undefined, options: { rpc?: string; contract?: string; also?: string[]; json?: boolean }) => {
-      if (!options.rpc) fail(EXIT_USAGE, '--rpc <url> (or DID_NOTARY_RPC_URL) is required: the receipt is checked against the chain, not a service');
-      const pairs: Array<[string, string]> = [[file, receiptFile ?? `${file}.receipt.json`], ...(options.also ?? []).map((f): [string, string] => [f, `${f}.receipt.json`])];
-      // No request batching: on a loopback or nearby node it only adds latency.
-      const provider = new JsonRpcProvider(options.rpc, undefined, { cacheTimeout: -1, batchMaxCount: 1 });
-      const progress = options.json ? undefined : createProgress('verifying', pairs.length);
-      let invalid = 0;
-      const results: Array<{ file: string } & ReceiptVerification> = new Array(pairs.length);
-      try {
-        let chainId: number;
-        try {
-          chainId = Number((await provider.getNetwork()).chainId);
-        } catch (error) {
-          fail(EXIT_USAGE, `cannot reach the chain at ${options.rpc}: ${(error as Error).message.slice(0, 200)}`);
-        }
-        let next = 0;
-        const worker = async () => {
-          while (next < pairs.length) {
-            const index = next++;
-            const [documentFile, receiptPath] = pairs[index]!;
-            const result = await verifyFile(provider, chainId, documentFile, receiptPath, options.contract);
-            results[index] = { file: documentFile, ...result };
-            if (!result.valid) invalid += 1;
-            if (!options.json && (pairs.length === 1 || !result.valid)) printResult(documentFile, result);
-            progress?.tick();
-          }
-        };
-        await Promise.all(Array.from({ length: Math.min(VERIFY_CONCURRENCY, pairs.length) }, worker));
-      } finally {
-        provider.destroy();
-      }
-      if (options.json) console.log(JSON.stringify(pairs.length === 1 ? results[0] : results, null, 2));
-      else if (pairs.length > 1) progress?.done(`${pairs.length - invalid} valid, ${invalid} invalid`);
-      process.exitCode = invalid === 0 ? EXIT_VALID : EXIT_INVALID;
-    });
-}
-
-async function verifyFile(provider: JsonRpcProvider, chainId: number, file: string, receiptFile: string, contract?: string): Promise<ReceiptVerification> {
-  let receiptJson: unknown;
-  let documentBytes: Buffer;
-  try {
-    receiptJson = JSON.parse(fs.readFileSync(receiptFile, 'utf8'));
-  } catch (error) {
-    fail(EXIT_USAGE, `cannot read receipt ${receiptFile}: ${(error as Error).message}`);
-  }
-  try {
-    documentBytes = fs.readFileSync(file);
-  } catch (error) {
-    fail(EXIT_USAGE, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  try {
-    return await verifyReceiptOnChain(receiptJson, { provider, chainId, documentBytes, expectedContract: contract });
-  } catch (error) {
-    fail(EXIT_USAGE, `cannot check the chain: ${(error as Error).message.slice(0, 300)}`);
-  }
-}
-
-function printResult(file: string, result: ReceiptVerification): void {
-  if (result.valid) {
-    console.log(`VALID: ${file} (${result.document.cid})`);
-    console.log(`  anchored ${new Date(result.anchoredAt * 1000).toISOString()} in block ${result.blockNumber} on ${result.chain}`);
-    console.log(`  transaction ${result.transactionHash}, contract ${result.contract}, submitter ${result.submitter}`);
-  } else {
-    console.log(`INVALID (${result.reason}): ${file}: ${result.message}`);
-  }
 }
 
 /** SHA-256 of a file, streamed: large files never sit in memory. */

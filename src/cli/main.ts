@@ -7,6 +7,7 @@ import { registerDocumentCommands } from './documents';
 import { registerKeysCommand } from './keys';
 import { registerReceiptCommands } from './receipts';
 import { registerServeCommand } from './serve';
+import { registerVerifyCommand } from './verify';
 import { SERVICE_VERSION } from '../version';
 
 /** Exit codes shared by every subcommand. */
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerKeysCommand(program);
   registerDocumentCommands(program);
+  registerVerifyCommand(program);
   registerReceiptCommands(program);
   registerDeployCommand(program);
   registerCredentialCommands(program);

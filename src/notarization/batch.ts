@@ -43,3 +43,19 @@ export interface SealableRange {
   /** When the range's first document was acknowledged (latency metrics). */
   oldestSubmittedAt: Date;
 }
+
+/** Where a batch sits in the sequence, and whether it is anchored: what a document listing needs of it. */
+export interface BatchSpan {
+  id: string;
+  firstSeq: number;
+  lastSeq: number;
+  anchored: boolean;
+}
+
+/** A tenant's submissions in a range, in sequence order: what a bulk export reads. */
+export interface TenantLeaves {
+  seqs: number[];
+  multihashes: Uint8Array[];
+  /** Acknowledgement times, epoch milliseconds. */
+  times: Float64Array;
+}

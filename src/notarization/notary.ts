@@ -1,6 +1,6 @@
 // The notarization use cases: submit documents, seal and anchor batches, hand out and verify receipts.
 import { ChainUnavailableError, DomainError } from '../core/errors';
-import { documentIdFromMultihash, parseDocumentId, type DocumentId } from '../core/ids/document-id';
+import { parseDocumentId, type DocumentId } from '../core/ids/document-id';
 import { bytesToHex } from '../core/hex';
 import { hashLeaf } from '../core/merkle/tree';
 import { buildAnchoredReceipt, buildPendingReceipt } from '../core/receipts/build';
@@ -11,9 +11,11 @@ import type { BatchRecord, RecordedAnchoring } from './batch';
 import type { SubmissionRecord, TenantSubmission } from './submission';
 import { anchorBatch } from './anchor-batch';
 import { subtreesOf, type LeafProof } from './batch-subtrees';
-import { BatchTreeCache, leafIndexOf, proofFromTree } from './batch-trees';
+import { batchReceiptLines } from './batch-export';
+import { BatchTreeCache, proofFromTree } from './batch-trees';
 import { NotaryEvents } from './events';
 import { groupCommit } from './group-commit';
+import { listTenantDocuments, type DocumentListQuery, type DocumentPage } from './document-listing';
 import type { AnchoringChain, NotaryStore } from './ports';
 
 /** How many of the newest anchored batches are re-checked against the chain at start. */
@@ -29,8 +31,6 @@ const MAX_RETRY_BACKOFF_MS = 30_000;
 const CHAIN_PROBE_INTERVAL_MS = 1_000;
 /** How often a replica that does not anchor tries to take the anchoring lock. */
 const LEADERSHIP_POLL_MS = 500;
-/** Submissions read per query while exporting a batch's receipts. */
-const EXPORT_CHUNK = 2_000;
 
 export interface NotaryOptions {
   batchIntervalMs: number;
@@ -186,26 +186,22 @@ export class Notary {
 
   /**
    * The receipts of a tenant's documents whose leaves are in an anchored batch, in leaf order, from
-   * the leaf after `afterLeafIndex` (-1: from the first): what an export streams. A resubmitted
-   * document whose leaf is in an earlier batch belongs to that batch's export, not this one.
+   * the leaf after `afterLeafIndex` (-1: from the first), as NDJSON bytes (whole lines): what an export
+   * streams (batch-export.ts). An unknown or unanchored batch throws before the first line. A
+   * resubmitted document whose leaf is in an earlier batch belongs to that batch's export.
    */
-  async *batchReceipts(tenantId: string, batchId: string, afterLeafIndex = -1): AsyncGenerator<Receipt> {
+  async batchReceiptLines(tenantId: string, batchId: string, afterLeafIndex = -1): Promise<AsyncGenerator<Buffer>> {
     const batch = await this.store.getBatch(batchId);
     if (!batch) throw new DomainError('BATCH_NOT_FOUND', `no batch ${batchId}`);
-    if (batch.status !== 'anchored' || !batch.anchor) throw new DomainError('BATCH_NOT_ANCHORED', `batch ${batchId} is not anchored yet`);
+    const anchor = batch.anchor;
+    if (batch.status !== 'anchored' || !anchor) throw new DomainError('BATCH_NOT_ANCHORED', `batch ${batchId} is not anchored yet`);
     const { tree, seqs } = await this.trees.get(batch);
-    let fromSeq = afterLeafIndex >= 0 ? (seqs[afterLeafIndex] ?? batch.lastSeq) + 1 : batch.firstSeq;
-    for (;;) {
-      const submissions = await this.store.listTenantSubmissionsInRange(tenantId, fromSeq, batch.lastSeq, EXPORT_CHUNK);
-      for (const submission of submissions) {
-        const leafIndex = leafIndexOf(seqs, submission.seq);
-        if (leafIndex < 0) continue;
-        const id = documentIdFromMultihash(submission.multihash);
-        yield anchoredReceipt(pendingReceipt(submission, id, this.options.issuerDid), batch, proofFromTree(tree, batch, leafIndex, hashLeaf(id.multihash)));
-      }
-      if (submissions.length < EXPORT_CHUNK) return;
-      fromSeq = submissions.at(-1)!.seq + 1;
-    }
+    return batchReceiptLines({ store: this.store, batch, tree, seqs, issuer: this.options.issuerDid, anchor: receiptAnchor(anchor) }, tenantId, afterLeafIndex);
+  }
+
+  /** A page of a tenant's documents in submission order (document-listing.ts). */
+  listDocuments(tenantId: string, query: DocumentListQuery): Promise<DocumentPage> {
+    return listTenantDocuments(this.store, tenantId, query);
   }
 
   /** A page of batches in id order (ids grow but may skip numbers). */

@@ -2,9 +2,9 @@
 // with ethers in platform/chain) and the store of its queue and batches (implemented in SQL in
 // sql/notary-store.ts). Tests and fault injection implement or wrap them; nobody patches a class.
 import type { Anchoring, ReceiptVerification } from '../core/receipts/verify';
-import type { BatchLeaves, BatchRecord, RecordedAnchoring, SealableRange } from './batch';
+import type { BatchLeaves, BatchRecord, BatchSpan, RecordedAnchoring, SealableRange, TenantLeaves } from './batch';
 import type { BatchSubtrees } from './batch-subtrees';
-import type { SubmissionRecord, SubmissionTimeRuns, TenantSubmission } from './submission';
+import type { ListedSubmission, SubmissionRecord, SubmissionTimeRuns, TenantSubmission, TenantSubmissionQuery } from './submission';
 
 /** A signed transaction not yet (or not necessarily) broadcast. */
 export interface PreparedTransaction {
@@ -78,8 +78,20 @@ export interface NotaryStore {
    * still commit below (sequence numbers commit out of order); null when none wait.
    */
   readSealableRange(maxSize: number): Promise<SealableRange | null>;
-  /** A tenant's submissions with fromSeq ≤ seq ≤ toSeq, in seq order, at most `limit`. */
-  listTenantSubmissionsInRange(tenantId: string, fromSeq: number, toSeq: number, limit: number): Promise<Array<Pick<SubmissionRecord, 'seq' | 'multihash' | 'submittedAt'>>>;
+  /** A tenant's submissions in a sequence range (and time window), in seq order, at most `limit`. */
+  listTenantSubmissions(query: TenantSubmissionQuery): Promise<ListedSubmission[]>;
+  /**
+   * The highest sequence number below which every submission is committed and none can still
+   * commit (sequence numbers commit out of order): a listing never passes it, or a late commit
+   * would fall behind a client's cursor. Briefly holds up submissions, as a seal does.
+   */
+  readListingHorizon(): Promise<number>;
+  /** The last sequence number of the last sealed batch (0 for none): everything up to it is committed. */
+  lastSealedSeq(): Promise<number>;
+  /** A sequence number up to which every submission was acknowledged before `since` (0 when none is known). */
+  lastSeqSubmittedBefore(since: Date): Promise<number>;
+  /** A tenant's submissions with fromSeq ≤ seq ≤ toSeq, in seq order, at most `limit`, packed for a bulk export. */
+  readTenantLeaves(tenantId: string, fromSeq: number, toSeq: number, limit: number): Promise<TenantLeaves>;
   /**
    * Records the batch sealed over `range` with `root`, only if the last sealed batch is still the one
    * the range was read after; null when another sealer recorded one meanwhile.
@@ -94,6 +106,8 @@ export interface NotaryStore {
   listUnanchoredBatches(): Promise<BatchRecord[]>;
   /** Anchored batches, newest first. */
   listRecentAnchoredBatches(limit: number): Promise<BatchRecord[]>;
+  /** The first `limit` batches overlapping (afterSeq, throughSeq], in order, as spans. */
+  listBatchSpans(afterSeq: number, throughSeq: number, limit: number): Promise<BatchSpan[]>;
   /** Every batch overlapping [minSeq, maxSeq], in order. */
   findBatchesCovering(minSeq: number, maxSeq: number): Promise<BatchRecord[]>;
   findBatchOfSeq(seq: number): Promise<BatchRecord | null>;

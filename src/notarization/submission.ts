@@ -28,3 +28,20 @@ export interface SubmissionTimeRuns {
   seqs: Float64Array;
   times: Float64Array;
 }
+
+/** A submission as a tenant's document listing shows it. */
+export type ListedSubmission = Pick<SubmissionRecord, 'seq' | 'multihash' | 'submittedAt' | 'label' | 'externalRef'>;
+
+/** Which of a tenant's submissions to read: a sequence range, and optionally an acknowledgement window. */
+export interface TenantSubmissionQuery {
+  tenantId: string;
+  /** Exclusive. */
+  afterSeq: number;
+  /** Inclusive. */
+  throughSeq: number;
+  /** Acknowledged at or after. */
+  since?: Date;
+  /** Acknowledged before. */
+  until?: Date;
+  limit: number;
+}

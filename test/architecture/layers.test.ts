@@ -12,12 +12,15 @@ const LAYERS: Array<{ layer: number; name: string; match: (file: string) => bool
   { layer: 0, name: 'core', match: (f) => f.startsWith('core/') || f === 'version.ts' },
   { layer: 1, name: 'platform and config', match: (f) => f.startsWith('platform/') || f.startsWith('config/') },
   { layer: 2, name: 'features (access, identity, notarization, deployment)', match: (f) => /^(access|identity|notarization|deployment)\//.test(f) },
-  { layer: 3, name: 'edges (http, web)', match: (f) => /^(http|web)\//.test(f) },
+  { layer: 3, name: 'edges (http, web, library)', match: (f) => /^(http|web|library)\//.test(f) },
   { layer: 4, name: 'composition (service, schema, cli)', match: (f) => /^(cli\/|service\.ts|service-info\.ts|schema\.ts)/.test(f) },
 ];
 
-/** Names in comments that are not files of this repository: an API (express.json), a file the service writes at run time, the did:web document. */
-const NOT_REPOSITORY_FILES = new Set(['express.json', 'chain/deployment.json', 'did.json']);
+/**
+ * Names in comments that are not files of this repository: an API (express.json), a file the service
+ * writes at run time, the did:web document, the receipt files the CLI writes beside documents.
+ */
+const NOT_REPOSITORY_FILES = new Set(['express.json', 'chain/deployment.json', 'did.json', 'receipt.json']);
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -64,6 +67,23 @@ describe('architecture', () => {
       .filter(({ file }) => file.startsWith('core/'))
       .flatMap(({ file, text }) => [...text.matchAll(/from\s+'(node:[^']+|fs|path|crypto|worker_threads)'/g)].map((m) => `${file}: ${m[1]}`));
     expect(nodeImports).toEqual([]);
+  });
+
+  it('keeps the library\'s main entry (the `did-notary` package) free of Node built-ins and ethers, as the core', () => {
+    const seen = new Set<string>();
+    const external: string[] = [];
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const { full, text } = files.find((f) => f.file === file)!;
+      for (const [, specifier] of text.matchAll(/from\s+'([^']+)'/g)) {
+        if (!specifier!.startsWith('.')) external.push(`${file}: ${specifier}`);
+      }
+      for (const target of importsOf(full, text)) visit(`${target}.ts`);
+    };
+    visit('library/index.ts');
+    expect(seen.size).toBeGreaterThan(10);
+    expect(external.filter((line) => !/: (multiformats\/|@noble\/hashes\/)/.test(line))).toEqual([]);
   });
 
   it('names only files that exist in its comments', () => {

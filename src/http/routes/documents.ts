@@ -5,6 +5,7 @@ import type { Express, Request, RequestHandler, Response } from 'express';
 import { documentIdFromDigest, type DocumentId } from '../../core/ids/document-id';
 import { DomainError } from '../../core/errors';
 import type { Config } from '../../config/config';
+import type { DocumentStatus } from '../../notarization/document-listing';
 import type { Notary } from '../../notarization/notary';
 import { callerKey } from '../guards';
 import { multipartFieldValidator } from '../openapi-document';
@@ -26,6 +27,29 @@ export function documentRoutes(app: Express, deps: { notary: Notary }, notarize:
     const receipts = await deps.notary.submit(callerKey(res).tenantId, ids, { label: body.label, externalRef: body.externalRef });
     res.status(202).json({ receipts });
   });
+  app.get('/v1/documents', notarize, async (req, res) => {
+    const query = req.query as { after?: string; since?: string; until?: string; status?: DocumentStatus; limit?: string | number };
+    const since = queryTime(query.since, 'since');
+    const until = queryTime(query.until, 'until');
+    if (since && until && since >= until) throw new HttpProblem('validation-failed', 'since must be earlier than until');
+    const limit = query.limit === undefined ? DEFAULT_PAGE_SIZE : Number(query.limit);
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+      throw new HttpProblem('validation-failed', `query parameter limit must be an integer from 1 to ${MAX_PAGE_SIZE}`);
+    }
+    res.json(await deps.notary.listDocuments(callerKey(res).tenantId, { after: query.after, since, until, status: query.status, limit }));
+  });
+}
+
+/** Page sizes of GET /v1/documents; openapi.yaml states the same. */
+const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 1000;
+
+/** An RFC 3339 query time (the validator checked its form) as a Date; a 400 for a date that does not exist. */
+function queryTime(value: string | undefined, name: string): Date | undefined {
+  if (value === undefined) return undefined;
+  const time = new Date(value);
+  if (Number.isNaN(time.getTime())) throw new HttpProblem('validation-failed', `query parameter ${name} must be an RFC 3339 date-time`);
+  return time;
 }
 
 /** Handles multipart submissions itself and passes every other content type on. */

@@ -34,15 +34,13 @@ export function notaryRoutes(app: Express, deps: { notary: Notary; identity: Ide
   });
   app.get('/v1/batches/:id/receipts', notarize, async (req, res) => {
     const after = queryInteger(req.query.after, 'after', -1, -1, Number.MAX_SAFE_INTEGER);
-    const receipts = deps.notary.batchReceipts(callerKey(res).tenantId, String(req.params.id), after);
-    // The first receipt is read before anything is sent: an unknown or unanchored batch is a problem.
-    let next = await receipts.next();
+    // An unknown or unanchored batch is a problem, answered before anything is sent.
+    const lines = await deps.notary.batchReceiptLines(callerKey(res).tenantId, String(req.params.id), after);
     res.status(200).setHeader('Content-Type', 'application/x-ndjson; charset=utf-8');
     try {
-      while (!next.done) {
-        if (!res.write(`${JSON.stringify(next.value)}\n`)) await once(res, 'drain');
-        if (res.destroyed) return receipts.return(undefined).then(() => undefined);
-        next = await receipts.next();
+      for await (const text of lines) {
+        if (!res.write(text)) await once(res, 'drain');
+        if (res.destroyed) return;
       }
       res.end();
     } catch (error) {

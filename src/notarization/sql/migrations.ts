@@ -65,6 +65,15 @@ export const NOTARIZATION_MIGRATIONS: FeatureMigrations = {
     },
     {
       version: 3,
+      name: 'batches by seal time, for listing documents since a time',
+      sql: `
+      -- GET /v1/documents?since=T starts after the batches sealed before T (their documents were all
+      -- acknowledged before it). One entry per batch, none per document.
+      CREATE INDEX batches_by_sealed_at ON batches (sealed_at);
+    `,
+    },
+    {
+      version: 4,
       name: 'the roots of each batch\'s subtrees',
       sql: `
       -- batch-subtrees.ts: the first receipt of a large batch not in memory comes from one subtree.
