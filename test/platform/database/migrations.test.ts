@@ -29,9 +29,9 @@ describe('feature migrations', () => {
 
   it('applies every feature\'s migrations once, in order', async () => {
     const db = await open();
-    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'access:1', 'notarization:1', 'notarization:2', 'notarization:3', 'identity:1', 'identity:2']);
+    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'access:1', 'notarization:1', 'notarization:2', 'notarization:3', 'notarization:4', 'identity:1', 'identity:2']);
     expect(await migrate(db, SERVICE_SCHEMA)).toEqual([]);
-    expect(await history(db)).toEqual(['access:1', 'deployment:1', 'identity:1', 'identity:2', 'notarization:1', 'notarization:2', 'notarization:3']);
+    expect(await history(db)).toEqual(['access:1', 'deployment:1', 'identity:1', 'identity:2', 'notarization:1', 'notarization:2', 'notarization:3', 'notarization:4']);
   });
 
   it('takes over the history of a database migrated by the former global list', async () => {
@@ -42,8 +42,8 @@ describe('feature migrations', () => {
       CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
       INSERT INTO schema_migrations (version, name) VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd');`);
     // Only what came after the split is new: the deployment binding, batches by seal time.
-    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'notarization:3']);
-    expect(await history(db)).toEqual(['access:1', 'deployment:1', 'identity:1', 'identity:2', 'notarization:1', 'notarization:2', 'notarization:3']);
+    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'notarization:3', 'notarization:4']);
+    expect(await history(db)).toEqual(['access:1', 'deployment:1', 'identity:1', 'identity:2', 'notarization:1', 'notarization:2', 'notarization:3', 'notarization:4']);
   });
 
   it('applies, after a takeover, only what the old history did not have', async () => {
@@ -52,6 +52,6 @@ describe('feature migrations', () => {
     await db.exec(`DROP TABLE schema_migrations;
       CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
       INSERT INTO schema_migrations (version, name) VALUES (1, 'a'), (2, 'b'), (3, 'c');`);
-    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'notarization:2', 'notarization:3']);
+    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'notarization:2', 'notarization:3', 'notarization:4']);
   });
 });
