@@ -7,6 +7,7 @@ import { registerDocumentCommands } from './documents';
 import { registerKeysCommand } from './keys';
 import { registerReceiptCommands } from './receipts';
 import { registerServeCommand } from './serve';
+import { registerVerifyTsrCommand } from './verify-tsr';
 import { SERVICE_VERSION } from '../version';
 
 /** Exit codes shared by every subcommand. */
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerKeysCommand(program);
   registerDocumentCommands(program);
   registerReceiptCommands(program);
+  registerVerifyTsrCommand(program);
   registerDeployCommand(program);
   registerCredentialCommands(program);
   registerDidCommands(program);
