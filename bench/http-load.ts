@@ -17,7 +17,7 @@ interface AutocannonResult {
 interface AutocannonRequest {
   method?: string;
   path?: string;
-  body?: string;
+  body?: string | Buffer;
   headers?: Record<string, string>;
   setupRequest?: (request: AutocannonRequest, context: Record<string, unknown>) => AutocannonRequest;
 }
@@ -48,8 +48,9 @@ export interface LoadOptions {
   headers?: Record<string, string>;
   /** Path of each request (default '/'). */
   path: () => string;
-  body?: () => string;
-  /** Counted as a mismatch when false. */
+  /** Text, or bytes for a binary body (time-stamp queries). */
+  body?: () => string | Buffer;
+  /** Counted as a mismatch when false (the body as text). */
   verifyBody?: (body: string) => boolean;
 }
 

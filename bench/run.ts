@@ -12,6 +12,7 @@ import { machineInfo, notMeasured, renderTable, writeReport, type Figure } from 
 import { installExitCleanup, withScope, type ResourceScope } from './resources';
 import { benchEmbeddedService } from './service-figures';
 import { benchPostgresSeal } from './store-seal';
+import { benchTimeStamps } from './time-stamps';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
 const RESULTS_DIR = path.join(PROJECT_ROOT, 'bench-results');
@@ -56,6 +57,8 @@ function expectedFigures(quick: boolean): Expected[] {
     { id: 'gas.flatness', name: 'gas per anchor: spread from 1 document up', target: 'flat (≤ 1 %)' },
     { id: 'latency.submit-to-anchored', name: 'submission → anchored receipt, embedded chain, BATCH_INTERVAL=1s', target: '≤ interval + 2 s = 3 s' },
     ...Object.values(CREDENTIAL_FIGURES).map(({ id, name }) => ({ id, name, target: '≥ 0.8x raw' })),
+    { id: 'tsa.tokens-per-second', name: 'RFC 3161 tokens over HTTP (openssl-format queries, embedded)', target: '≥ 1,000/s' },
+    { id: 'tsa.p99', name: 'RFC 3161 token p99 latency at 1,000/s', target: '≤ 20 ms' },
   ];
 }
 
@@ -145,6 +148,8 @@ async function main(): Promise<void> {
     }
     (await runCredentialsHook(scope, log)).forEach(emit);
   });
+
+  await section('time-stamp authority', ids('tsa.'), quick ? 120_000 : 300_000, async (scope) => benchTimeStamps(scope, { quick, log, emit }));
 
   // Issue 6's order, then anything extra a section reported.
   const order = expected.map((e) => e.id);

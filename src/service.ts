@@ -30,6 +30,8 @@ import type { Logger } from './platform/observability/logger';
 import { ServiceMetrics } from './platform/observability/metrics';
 import { openServiceDatabase } from './schema';
 import { serviceInfo } from './service-info';
+import { TSA_TENANT } from './timestamping/time-stamp-authority';
+import { setUpTimeStampAuthority } from './timestamping/tsa-setup';
 
 export interface RunningService {
   url: string;
@@ -93,6 +95,17 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       reporter: logger.child({ module: 'credentials' }),
     });
 
+    const tsa = await setUpTimeStampAuthority({
+      db,
+      dataDir: config.dataDir,
+      config: config.tsa,
+      sharedDatabase: config.databaseUrl !== undefined,
+      // Every token's SHA-256 becomes a document of the TSA's tenant, committed before the reply.
+      anchorToken: async (tokenSha256, serialNumber) =>
+        void (await notary.submit(TSA_TENANT, [documentIdFromDigest(tokenSha256)], { label: 'RFC 3161 time-stamp token', externalRef: `tsa-serial:${serialNumber}` })),
+      logger: logger.child({ module: 'tsa' }),
+    });
+
     const signerBalance = signerBalanceReader(chain.provider, chain.wallet.address);
     metrics.onScrape(async () => {
       metrics.pendingDocuments.set(notary.pendingEstimate());
@@ -118,6 +131,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       info: () => info,
       health: serviceHealth({ db, signerBalance, lowBalanceWei: config.lowBalanceWei, stopping: () => stopping }),
       validateResponses: config.validateResponses,
+      tsa: { answer: (query) => tsa.authority.answer(query), certificateChainDer: tsa.certificateChainDer },
       web: {
         chainRpcRelay: chain.relayUpstreamUrl && !config.publicRpcUrl ? { upstreamUrl: chain.relayUpstreamUrl, anchorContract: chain.anchorContract } : undefined,
         onBuilt: (bundle) => logger.info({ ms: bundle.buildMs }, 'verification page built'),

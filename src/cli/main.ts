@@ -8,6 +8,7 @@ import { registerKeysCommand } from './keys';
 import { registerReceiptCommands } from './receipts';
 import { registerServeCommand } from './serve';
 import { registerVerifyCommand } from './verify';
+import { registerVerifyTsrCommand } from './verify-tsr';
 import { SERVICE_VERSION } from '../version';
 
 /** Exit codes shared by every subcommand. */
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerDocumentCommands(program);
   registerVerifyCommand(program);
   registerReceiptCommands(program);
+  registerVerifyTsrCommand(program);
   registerDeployCommand(program);
   registerCredentialCommands(program);
   registerDidCommands(program);

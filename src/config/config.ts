@@ -41,7 +41,30 @@ export interface Config {
   lowBalanceWei: bigint;
   /** Check every response against openapi.yaml too (development and tests; costs time). */
   validateResponses: boolean;
+  /** The RFC 3161 time-stamp authority at POST /tsa. */
+  tsa: TsaConfig;
 }
+
+/** Settings of the time-stamp authority (README.md, "RFC 3161 time stamps"). */
+export interface TsaConfig {
+  /** Policy OID stated in every token; requests naming another policy are rejected. */
+  policy: string;
+  /** Accuracy of genTime stated in tokens, milliseconds (0: none stated). */
+  accuracyMs: number;
+  /** The operator's TSA key and certificate chain (both or neither); absent: generated into dataDir. */
+  keyFile?: string;
+  certificateFile?: string;
+  /** `api-key`: POST /tsa needs a key with the `timestamp` scope; `none`: open to anyone. */
+  auth: 'none' | 'api-key';
+  /** Queries per second per client address on each replica (0: no limit). */
+  rateLimitPerSecond: number;
+}
+
+/**
+ * The default TSA policy OID: a UUID-based OID under the 2.25 arc (ITU-T X.667), which anyone may use
+ * without registering it. A placeholder: an operator states the TSA's own policy in TSA_POLICY.
+ */
+export const DEFAULT_TSA_POLICY = '2.25.75792755104331145319500195820232060075';
 
 /** One setting that failed validation; rendered as `NAME: message`. */
 export interface ConfigProblem {
@@ -85,6 +108,12 @@ export const SETTINGS = [
   { env: 'TRUST_PROXY', flag: 'trust-proxy', help: 'proxies whose X-Forwarded-For names the client: false, true, a hop count, or addresses/subnets (e.g. loopback,10.0.0.0/8)', default: 'false' },
   { env: 'LOW_BALANCE_ETH', flag: 'low-balance-eth', help: 'signer balance below which /health reports degraded', default: '0.01' },
   { env: 'VALIDATE_RESPONSES', flag: 'validate-responses', help: 'also check responses against openapi.yaml (true/false; for development)', default: 'false' },
+  { env: 'TSA_POLICY', flag: 'tsa-policy', help: 'policy OID stated in time-stamp tokens (default: a placeholder under 2.25; state your own)', default: DEFAULT_TSA_POLICY },
+  { env: 'TSA_ACCURACY', flag: 'tsa-accuracy', help: 'accuracy of the time in time-stamp tokens (e.g. 1s, 500ms; 0: not stated)', default: '1s' },
+  { env: 'TSA_KEY_FILE', flag: 'tsa-key-file', help: 'PEM private key of the time-stamp authority (with TSA_CERTIFICATE_FILE; default: generated into DATA_DIR/tsa)' },
+  { env: 'TSA_CERTIFICATE_FILE', flag: 'tsa-certificate-file', help: 'PEM certificate chain of the TSA key, TSA certificate first (with TSA_KEY_FILE)' },
+  { env: 'TSA_AUTH', flag: 'tsa-auth', help: 'none (POST /tsa open to anyone) or api-key (a key with the timestamp scope, as Bearer or Basic password)', default: 'none' },
+  { env: 'TSA_RATE_LIMIT', flag: 'tsa-rate-limit', help: 'time-stamp queries per second per client address, on each replica (0: no limit)', default: '100' },
 ] as const;
 
 export type SettingName = (typeof SETTINGS)[number]['env'];
@@ -212,6 +241,21 @@ export function parseConfig(raw: RawSettings, cwd: string = process.cwd()): Conf
   const validateResponses = get('VALIDATE_RESPONSES') ?? 'false';
   if (!['true', 'false', '1', '0'].includes(validateResponses)) fail('VALIDATE_RESPONSES', 'must be true or false');
 
+  const tsaPolicy = get('TSA_POLICY') ?? DEFAULT_TSA_POLICY;
+  // An OBJECT IDENTIFIER: at least two arcs, the first 0, 1 or 2.
+  if (!/^[012](\.(0|[1-9]\d*))+$/.test(tsaPolicy)) fail('TSA_POLICY', `not an object identifier like 1.3.6.1.4.1.99999.1: ${JSON.stringify(tsaPolicy)}`);
+  const tsaAccuracyText = get('TSA_ACCURACY') ?? '1s';
+  const tsaAccuracyMs = tsaAccuracyText === '0' ? 0 : parseDuration(tsaAccuracyText);
+  if (tsaAccuracyMs === undefined || tsaAccuracyMs > 3_600_000) fail('TSA_ACCURACY', 'must be a duration up to 1h, like 1s or 500ms, or 0');
+  const tsaKeyFile = get('TSA_KEY_FILE');
+  const tsaCertificateFile = get('TSA_CERTIFICATE_FILE');
+  if ((tsaKeyFile === undefined) !== (tsaCertificateFile === undefined)) {
+    fail(tsaKeyFile === undefined ? 'TSA_KEY_FILE' : 'TSA_CERTIFICATE_FILE', 'TSA_KEY_FILE and TSA_CERTIFICATE_FILE go together: the key and its certificate chain');
+  }
+  const tsaAuth = get('TSA_AUTH') ?? 'none';
+  if (tsaAuth !== 'none' && tsaAuth !== 'api-key') fail('TSA_AUTH', 'must be none or api-key');
+  const tsaRateLimitPerSecond = integer('TSA_RATE_LIMIT', 0, 1_000_000);
+
   if (rpcUrls.length > 0) {
     if (anchorContract === undefined && !problems.some((p) => p.setting === 'ANCHOR_CONTRACT')) {
       fail('ANCHOR_CONTRACT', 'required with RPC_URL (deploy contracts/DocumentAnchor.sol, see README)');
@@ -252,6 +296,14 @@ export function parseConfig(raw: RawSettings, cwd: string = process.cwd()): Conf
     trustProxy: trustProxy ?? false,
     lowBalanceWei,
     validateResponses: validateResponses === 'true' || validateResponses === '1',
+    tsa: {
+      policy: tsaPolicy,
+      accuracyMs: tsaAccuracyMs ?? 0,
+      keyFile: tsaKeyFile === undefined ? undefined : path.resolve(cwd, tsaKeyFile),
+      certificateFile: tsaCertificateFile === undefined ? undefined : path.resolve(cwd, tsaCertificateFile),
+      auth: tsaAuth as TsaConfig['auth'],
+      rateLimitPerSecond: tsaRateLimitPerSecond,
+    },
   };
 }
 

@@ -26,6 +26,8 @@ import { keyRoutes } from './routes/keys';
 import { notaryRoutes } from './routes/notary';
 import type { HealthReport } from '../platform/observability/health';
 import { serviceRoutes, type ServiceInfo } from './routes/service';
+import { TIME_STAMP_QUERY_TYPE, timestampRoutes, type TimestampRouteDependencies } from './routes/timestamps';
+import { MAX_QUERY_BYTES } from '../timestamping/time-stamp-request';
 
 export interface AppDependencies {
   config: Config;
@@ -44,6 +46,8 @@ export interface AppDependencies {
   validateResponses?: boolean;
   /** The API-key guard, shared with the fast lane in front of the app (server.ts). */
   guard: RequestGuard;
+  /** The RFC 3161 time-stamp authority (POST /tsa) and its certificate chain. */
+  tsa: TimestampRouteDependencies['tsa'];
 }
 
 /** Public requests one client may have open at once (each may wait seconds on a DID host or the chain). */
@@ -68,7 +72,13 @@ export function createApp(deps: AppDependencies): Express {
     notarize: requireScope(deps.guard, 'notarize'),
     issue: requireScope(deps.guard, 'issue'),
     admin: requireScope(deps.guard, 'admin'),
+    // RFC 3161 clients send a user and password: the key is also taken as the Basic password.
+    timestamp: requireScope(deps.guard, 'timestamp', { basicPassword: true }),
   };
+  const tsaGuards = [
+    limitPerClient({ perSecond: deps.config.tsa.rateLimitPerSecond, maxInFlight: MAX_PUBLIC_REQUESTS_IN_FLIGHT_PER_CLIENT }),
+    ...(deps.config.tsa.auth === 'api-key' ? [auth.timestamp] : []),
+  ];
 
   // Multipart uploads are streamed and hashed before any body parser or validator buffers them.
   app.post('/v1/documents', auth.notarize, multipartDocumentRoute(deps));
@@ -77,10 +87,14 @@ export function createApp(deps: AppDependencies): Express {
     ['/v1/receipts/verify', '/v1/credentials/verify', '/v1/dids', '/metrics', CHAIN_RPC_RELAY_PATH],
     limitPerClient({ perSecond: deps.config.publicRateLimitPerSecond, maxInFlight: MAX_PUBLIC_REQUESTS_IN_FLIGHT_PER_CLIENT }),
   );
+  // The TSA's limit per client address and, with TSA_AUTH=api-key, its key: before its body is read.
+  app.post('/tsa', ...tsaGuards);
   // Before the JSON parser (the relay keeps its own small body limit) and the validator (not API operations).
   webRoutes(app, deps.web);
 
   app.use(express.json({ limit: '4mb', strict: true, type: ['application/json', 'application/*+json'] }));
+  // Time-stamp queries are DER: kept as bytes, for the validator (binary body) and POST /tsa.
+  app.use('/tsa', express.raw({ type: TIME_STAMP_QUERY_TYPE, limit: MAX_QUERY_BYTES }));
   app.use(jsonDepthLimit());
   serviceRoutes(app, deps);
   docsRoutes(app);
@@ -113,6 +127,7 @@ export function createApp(deps: AppDependencies): Express {
   didRoutes(app, deps);
   notaryRoutes(app, deps, auth.admin, auth.notarize);
   keyRoutes(app, deps, auth.admin, deps.guard.authenticator);
+  timestampRoutes(app, deps);
 
   app.use((req, _res, next) => next(new HttpProblem('not-found', `no route for ${req.method} ${req.path}`)));
   app.use(problemErrorHandler(deps.logger));

@@ -70,8 +70,27 @@ export function callerKey(res: Response): ApiKeyRecord {
   return key;
 }
 
+/**
+ * An `Authorization: Basic` header turned into the Bearer key its password carries (any user name);
+ * any other header as it is. RFC 3161 clients (PDF signers, code signers) send a user and a password,
+ * never a bearer token.
+ */
+export function basicPasswordAsBearer(header: string | undefined): string | undefined {
+  const match = header === undefined ? null : /^Basic\s+([A-Za-z0-9+/]+=*)\s*$/i.exec(header);
+  if (!match) return header;
+  const credentials = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = credentials.indexOf(':');
+  return colon < 0 ? header : `Bearer ${credentials.slice(colon + 1)}`;
+}
+
+/** Options of requireScope. */
+export interface ScopeOptions {
+  /** Also take the key as the password of HTTP Basic, and name Basic in a 401's challenge. */
+  basicPassword?: boolean;
+}
+
 /** Express middleware: the guard's answer for `scope`, the key kept for callerKey. */
-export function requireScope(guard: Pick<RequestGuard, 'authorize'>, scope: Scope): RequestHandler {
+export function requireScope(guard: Pick<RequestGuard, 'authorize'>, scope: Scope, options: ScopeOptions = {}): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     // A request can pass two guards of one route (POST /v1/documents: the multipart handler's, then
     // the JSON one's): authorize and count it against the rate limit once.
@@ -81,9 +100,10 @@ export function requireScope(guard: Pick<RequestGuard, 'authorize'>, scope: Scop
       return;
     }
     try {
-      const result = await guard.authorize(req.get('authorization'), scope);
+      const authorization = req.get('authorization');
+      const result = await guard.authorize(options.basicPassword ? basicPasswordAsBearer(authorization) : authorization, scope);
       if (result instanceof HttpProblem) {
-        next(result);
+        next(options.basicPassword && result.kind === 'unauthorized' ? withBasicChallenge(result) : result);
         return;
       }
       res.locals.apiKey = result;
@@ -92,4 +112,10 @@ export function requireScope(guard: Pick<RequestGuard, 'authorize'>, scope: Scop
       next(error);
     }
   };
+}
+
+/** A 401 that also names HTTP Basic among the schemes a client may answer with. */
+function withBasicChallenge(problem: HttpProblem): HttpProblem {
+  const challenges = [problem.headers['WWW-Authenticate'] ?? 'Bearer', 'Basic realm="did-notary", charset="UTF-8"'].join(', ');
+  return new HttpProblem(problem.kind, problem.message, problem.extensions, { ...problem.headers, 'WWW-Authenticate': challenges });
 }

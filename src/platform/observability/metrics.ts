@@ -46,6 +46,12 @@ export class ServiceMetrics {
     labelNames: ['kind', 'outcome'] as const,
     registers: [this.registry],
   });
+  readonly timeStamps = new Counter({
+    name: 'did_notary_time_stamps_total',
+    help: 'Time-stamp queries answered (POST /tsa), by status (granted, rejection) and failure info',
+    labelNames: ['status', 'failure'] as const,
+    registers: [this.registry],
+  });
   readonly httpDuration = new Histogram({
     name: 'did_notary_http_request_duration_seconds',
     help: 'HTTP request latency by route pattern and status',
