@@ -4,7 +4,7 @@ import type { DIDDocument } from 'did-resolver';
 import { DidResolver, type EthrNetworkConfig } from './did/did-resolution';
 import { didWebForUrl } from './did/did-web';
 import { serviceDidWebDocument } from './did/did-web-document';
-import { OutboundFetcher, type OutboundFetchPolicy } from './did/outbound-fetch';
+import { OutboundFetcher, type OutboundFetchPolicy } from '../platform/outbound/outbound-fetch';
 import { createServiceIdentity, type ServiceIdentity } from './did/service-identity';
 import type { SqlClient } from '../platform/database/sql-client';
 import { CredentialIssuer, type ErrorReporter } from './credentials/issuance/credential-issuer';

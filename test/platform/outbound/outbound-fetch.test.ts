@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { OutboundFetcher, type OutboundFetchPolicy, type OutboundRequest } from '../../../src/identity/did/outbound-fetch';
+import { OutboundFetcher, type OutboundFetchPolicy, type OutboundRequest } from '../../../src/platform/outbound/outbound-fetch';
 
 const JSON_TYPES = ['application/json'];
 
