@@ -16,6 +16,7 @@ import type { Receipt } from '../core/receipts/receipt';
 import { signReceiptCredential } from './credentials/issuance/receipt-credential';
 import { BitstringStatusChecker } from './credentials/status-lists/status-checker';
 import { StatusLists, type PublishedStatusListVersion } from './credentials/status-lists/status-lists';
+import type { CredentialStatusEvents } from './credentials/status-changes';
 
 /** Submits a SHA-256 digest to the notary (the service passes one that notarizes for tenant `system`). */
 export type Notarize = (sha256Digest: Uint8Array) => Promise<void>;
@@ -43,6 +44,8 @@ export interface IdentityServicesOptions {
   now?: () => number;
   skewSeconds?: number;
   statusListLength?: number;
+  /** Told of every credential status change inside its transaction (webhooks subscribe here). */
+  statusEvents?: CredentialStatusEvents;
 }
 
 export interface IdentityServices {
@@ -96,7 +99,15 @@ export function createIdentityServices(options: IdentityServicesOptions): Identi
     didWeb,
     didWebDocument: () => serviceDidWebDocument(identity, didWeb()),
     resolver,
-    issuer: new CredentialIssuer({ store, statusLists, identity, publish, ...(options.reporter ? { reporter: options.reporter } : {}), ...clock }),
+    issuer: new CredentialIssuer({
+      store,
+      statusLists,
+      identity,
+      publish,
+      ...(options.reporter ? { reporter: options.reporter } : {}),
+      ...(options.statusEvents ? { statusEvents: options.statusEvents } : {}),
+      ...clock,
+    }),
     verifier,
     challenges,
     presentations: new PresentationVerifier({

@@ -2,6 +2,7 @@
 // with ethers in platform/chain) and the store of its queue and batches (implemented in SQL in
 // sql/notary-store.ts). Tests and fault injection implement or wrap them; nobody patches a class.
 import type { Anchoring, ReceiptVerification } from '../core/receipts/verify';
+import type { SqlExecutor } from '../platform/database/sql-client';
 import type { BatchLeaves, BatchRecord, RecordedAnchoring, SealableRange } from './batch';
 import type { SubmissionRecord, SubmissionTimeRuns, TenantSubmission } from './submission';
 
@@ -75,6 +76,8 @@ export interface NotaryStore {
    * still commit below (sequence numbers commit out of order); null when none wait.
    */
   readSealableRange(maxSize: number): Promise<SealableRange | null>;
+  /** How many submissions of a tenant have fromSeq ≤ seq ≤ toSeq. */
+  countTenantSubmissionsInRange(tenantId: string, fromSeq: number, toSeq: number): Promise<number>;
   /** A tenant's submissions with fromSeq ≤ seq ≤ toSeq, in seq order, at most `limit`. */
   listTenantSubmissionsInRange(tenantId: string, fromSeq: number, toSeq: number, limit: number): Promise<Array<Pick<SubmissionRecord, 'seq' | 'multihash' | 'submittedAt'>>>;
   /**
@@ -95,7 +98,11 @@ export interface NotaryStore {
 
   /** Records the signed transaction before it is broadcast. */
   recordIntendedTransaction(batchId: string, transaction: PreparedTransaction): Promise<void>;
-  markAnchored(batchId: string, anchoring: RecordedAnchoring): Promise<BatchRecord>;
+  /**
+   * Records the anchoring. `alsoInTransaction` runs in the same transaction with the updated batch
+   * (durable reactions, events.ts), so both commit or neither does.
+   */
+  markAnchored(batchId: string, anchoring: RecordedAnchoring, alsoInTransaction?: (tx: SqlExecutor, batch: BatchRecord) => Promise<void>): Promise<BatchRecord>;
   /** Puts an anchored batch back in the anchoring queue: the chain no longer holds its anchoring. */
   reopenBatch(batchId: string, reason: string): Promise<void>;
 }

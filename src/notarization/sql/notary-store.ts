@@ -246,26 +246,39 @@ export class SqlNotaryStore implements NotaryStore {
     );
   }
 
-  async markAnchored(batchId: string, anchor: RecordedAnchoring): Promise<BatchRecord> {
-    const rows = await this.db.query(
-      `UPDATE batches SET status = 'anchored', anchor_chain = $2, anchor_contract = $3, anchor_tx_hash = $4,
-         anchor_block_number = $5, anchor_block_hash = $6, anchor_timestamp = $7, gas_used = $8, fee_wei = $9,
-         anchored_at = now(), last_error = NULL
-       WHERE id = $1 RETURNING ${BATCH_COLUMNS}`,
-      [
-        batchId,
-        anchor.chain,
-        anchor.contract,
-        anchor.transactionHash,
-        anchor.blockNumber,
-        anchor.blockHash,
-        anchor.timestamp,
-        anchor.gasUsed,
-        anchor.feeWei,
-      ],
-    );
-    if (!rows[0]) throw new Error(`batch ${batchId} does not exist`);
-    return toBatch(rows[0]);
+  async markAnchored(
+    batchId: string,
+    anchor: RecordedAnchoring,
+    alsoInTransaction?: (tx: SqlExecutor, batch: BatchRecord) => Promise<void>,
+  ): Promise<BatchRecord> {
+    const record = async (db: SqlExecutor) => {
+      const rows = await db.query(
+        `UPDATE batches SET status = 'anchored', anchor_chain = $2, anchor_contract = $3, anchor_tx_hash = $4,
+           anchor_block_number = $5, anchor_block_hash = $6, anchor_timestamp = $7, gas_used = $8, fee_wei = $9,
+           anchored_at = now(), last_error = NULL
+         WHERE id = $1 RETURNING ${BATCH_COLUMNS}`,
+        [
+          batchId,
+          anchor.chain,
+          anchor.contract,
+          anchor.transactionHash,
+          anchor.blockNumber,
+          anchor.blockHash,
+          anchor.timestamp,
+          anchor.gasUsed,
+          anchor.feeWei,
+        ],
+      );
+      if (!rows[0]) throw new Error(`batch ${batchId} does not exist`);
+      return toBatch(rows[0]);
+    };
+    // Without durable reactions one statement is the whole transaction.
+    if (!alsoInTransaction) return record(this.db);
+    return this.db.transaction(async (tx) => {
+      const batch = await record(tx);
+      await alsoInTransaction(tx, batch);
+      return batch;
+    });
   }
 
   /**
@@ -310,6 +323,11 @@ export class SqlNotaryStore implements NotaryStore {
     const seqs = Float64Array.from(unpackInt8s(rows[0]?.seqs ?? ''));
     const packedTimes = Buffer.from(rows[0]?.times ?? '', 'base64');
     return { seqs, times: Float64Array.from(seqs, (_, i) => packedTimes.readDoubleBE(8 * i)) };
+  }
+
+  async countTenantSubmissionsInRange(tenantId: string, fromSeq: number, toSeq: number): Promise<number> {
+    const rows = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM submissions WHERE seq >= $1 AND seq <= $2 AND tenant_id = $3', [fromSeq, toSeq, tenantId]);
+    return Number(rows[0]!.n);
   }
 
   /** The tenants that submitted in (afterSeq, throughSeq]: a range of the primary key, not the table. */
