@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LRUCache } from 'lru-cache';
 
-/** What a key may do; an `admin` key may do everything. */
-export type Scope = 'notarize' | 'issue' | 'admin';
-export const SCOPES: readonly Scope[] = ['notarize', 'issue', 'admin'];
+/** What a key may do (`webhooks`: manage its tenant's webhook endpoints); an `admin` key may do everything. */
+export type Scope = 'notarize' | 'issue' | 'webhooks' | 'admin';
+export const SCOPES: readonly Scope[] = ['notarize', 'issue', 'webhooks', 'admin'];
 
 /** A key as stored and shown: never its secret or hash. */
 export interface ApiKeyRecord {

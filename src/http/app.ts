@@ -7,6 +7,7 @@ import type { Notary } from '../notarization/notary';
 import type { Logger } from '../platform/observability/logger';
 import type { ServiceMetrics } from '../platform/observability/metrics';
 import type { ApiKeyStore } from '../access/api-keys';
+import type { WebhookEndpoints } from '../webhooks/endpoints';
 import { CHAIN_RPC_RELAY_PATH, webRoutes, type WebRouteOptions } from '../web/routes';
 import { limitPerClient } from './client-limits';
 import { requireScope, type RequestGuard } from './guards';
@@ -26,6 +27,7 @@ import { keyRoutes } from './routes/keys';
 import { notaryRoutes } from './routes/notary';
 import type { HealthReport } from '../platform/observability/health';
 import { serviceRoutes, type ServiceInfo } from './routes/service';
+import { webhookRoutes } from './routes/webhooks';
 
 export interface AppDependencies {
   config: Config;
@@ -36,6 +38,8 @@ export interface AppDependencies {
   notary: Notary;
   metrics: ServiceMetrics;
   identity: IdentityServices;
+  /** Tenants' webhook endpoints and their delivery logs. */
+  webhooks: WebhookEndpoints;
   info: () => ServiceInfo;
   health: () => Promise<HealthReport>;
   /** The verification page (GET /) and, for the embedded chain, its read-only chain relay. */
@@ -68,6 +72,7 @@ export function createApp(deps: AppDependencies): Express {
     notarize: requireScope(deps.guard, 'notarize'),
     issue: requireScope(deps.guard, 'issue'),
     admin: requireScope(deps.guard, 'admin'),
+    webhooks: requireScope(deps.guard, 'webhooks'),
   };
 
   // Multipart uploads are streamed and hashed before any body parser or validator buffers them.
@@ -113,6 +118,7 @@ export function createApp(deps: AppDependencies): Express {
   didRoutes(app, deps);
   notaryRoutes(app, deps, auth.admin, auth.notarize);
   keyRoutes(app, deps, auth.admin, deps.guard.authenticator);
+  webhookRoutes(app, deps, auth.webhooks);
 
   app.use((req, _res, next) => next(new HttpProblem('not-found', `no route for ${req.method} ${req.path}`)));
   app.use(problemErrorHandler(deps.logger));
