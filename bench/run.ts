@@ -11,6 +11,7 @@ import { machineInfo, notMeasured, renderTable, writeReport, type Figure } from 
 import { installExitCleanup, withScope, type ResourceScope } from './resources';
 import { benchEmbeddedService } from './service-figures';
 import { benchPostgresSeal } from './store-seal';
+import { benchWebhookLag } from './webhook-lag';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
 const RESULTS_DIR = path.join(PROJECT_ROOT, 'bench-results');
@@ -47,6 +48,8 @@ function expectedFigures(quick: boolean): Expected[] {
     { id: 'gas.flatness', name: 'gas per anchor: spread from 1 document up', target: 'flat (≤ 1 %)' },
     { id: 'latency.submit-to-anchored', name: 'submission → anchored receipt, embedded chain, BATCH_INTERVAL=1s', target: '≤ interval + 2 s = 3 s' },
     ...Object.values(CREDENTIAL_FIGURES).map(({ id, name }) => ({ id, name, target: '≥ 0.8x raw' })),
+    { id: 'webhook.lag.median', name: 'webhook delivery lag, anchoring → first attempt (median)', target: '≤ 1 s' },
+    { id: 'webhook.lag.p99', name: 'webhook delivery lag, anchoring → first attempt (p99)', target: '—' },
   ];
 }
 
@@ -128,6 +131,10 @@ async function main(): Promise<void> {
       return;
     }
     (await runCredentialsHook(scope, log)).forEach(emit);
+  });
+
+  await section('webhooks', ids('webhook.'), quick ? 90_000 : 180_000, async (scope) => {
+    (await benchWebhookLag(scope, { quick, log })).forEach(emit);
   });
 
   // Issue 6's order, then anything extra a section reported.
