@@ -13,6 +13,7 @@ import { installExitCleanup, withScope, type ResourceScope } from './resources';
 import { benchEmbeddedService } from './service-figures';
 import { benchPostgresSeal } from './store-seal';
 import { benchTimeStamps } from './time-stamps';
+import { benchWebhookLag } from './webhook-lag';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
 const RESULTS_DIR = path.join(PROJECT_ROOT, 'bench-results');
@@ -59,6 +60,8 @@ function expectedFigures(quick: boolean): Expected[] {
     ...Object.values(CREDENTIAL_FIGURES).map(({ id, name }) => ({ id, name, target: '≥ 0.8x raw' })),
     { id: 'tsa.tokens-per-second', name: 'RFC 3161 tokens over HTTP (openssl-format queries, embedded)', target: '≥ 1,000/s' },
     { id: 'tsa.p99', name: 'RFC 3161 token p99 latency at 1,000/s', target: '≤ 20 ms' },
+    { id: 'webhook.lag.median', name: 'webhook delivery lag, anchoring → first attempt (median)', target: '≤ 1 s' },
+    { id: 'webhook.lag.p99', name: 'webhook delivery lag, anchoring → first attempt (p99)', target: '—' },
   ];
 }
 
@@ -150,6 +153,9 @@ async function main(): Promise<void> {
   });
 
   await section('time-stamp authority', ids('tsa.'), quick ? 120_000 : 300_000, async (scope) => benchTimeStamps(scope, { quick, log, emit }));
+  await section('webhooks', ids('webhook.'), quick ? 90_000 : 180_000, async (scope) => {
+    (await benchWebhookLag(scope, { quick, log })).forEach(emit);
+  });
 
   // Issue 6's order, then anything extra a section reported.
   const order = expected.map((e) => e.id);

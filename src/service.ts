@@ -14,12 +14,15 @@ import { createHttpServer, listen } from './http/server';
 import type { ServiceInfo } from './http/routes/service';
 import { ethrDid } from './identity/did/service-identity';
 import { loadSignerKey } from './identity/did/signer-key';
+import { CredentialStatusEvents } from './identity/credentials/status-changes';
 import { createIdentityServices } from './identity/identity-services';
+import { credentialStatusWebhookSubscriber } from './identity/subscribers/webhooks';
 import { NotaryEvents } from './notarization/events';
 import { Notary } from './notarization/notary';
 import { startMerkleHelper } from './notarization/parallel-merkle';
 import { SqlNotaryStore } from './notarization/sql/notary-store';
 import { notaryMetricsSubscriber } from './notarization/subscribers/notary-metrics';
+import { anchoredBatchDocuments, batchAnchoredWebhookSubscriber } from './notarization/subscribers/webhooks';
 import { AnchorClient } from './platform/chain/anchor-client';
 import { connectChain } from './platform/chain/connect-chain';
 import { signerBalanceReader, watchLowBalance } from './platform/chain/signer-balance';
@@ -32,6 +35,7 @@ import { openServiceDatabase } from './schema';
 import { serviceInfo } from './service-info';
 import { TSA_TENANT } from './timestamping/time-stamp-authority';
 import { setUpTimeStampAuthority } from './timestamping/tsa-setup';
+import { createWebhookServices } from './webhooks/webhook-services';
 
 export interface RunningService {
   url: string;
@@ -81,15 +85,29 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const { batchIntervalMs, batchMaxSize, confirmations, maxHashesPerRequest: maxDocumentsPerRequest } = config;
     const anchoring = new AnchorClient(chain.provider, chain.wallet, chain.chainId, chain.anchorContract);
     const notaryOptions = { batchIntervalMs, batchMaxSize, confirmations, maxDocumentsPerRequest, issuerDid: did };
-    const notary = new Notary(new SqlNotaryStore(db), anchoring, notaryOptions, logger.child({ module: 'notary' }), events);
+    const notaryStore = new SqlNotaryStore(db);
+    const notary = new Notary(notaryStore, anchoring, notaryOptions, logger.child({ module: 'notary' }), events);
 
     let listeningUrl = '';
+    const baseUrl = () => config.publicUrl ?? listeningUrl;
+    const webhooks = createWebhookServices({
+      db,
+      settings: config.webhooks,
+      documents: anchoredBatchDocuments(notaryStore),
+      baseUrl,
+      logger,
+      onAttempt: (outcome, ms) => metrics.observeWebhookAttempt(outcome, ms),
+    });
+    events.subscribeDurably(batchAnchoredWebhookSubscriber(webhooks.outbox));
+    const statusEvents = new CredentialStatusEvents();
+    statusEvents.subscribe(credentialStatusWebhookSubscriber(webhooks.outbox));
     const identity = createIdentityServices({
       db,
       signerPrivateKey: signerKey.privateKey,
       chainId: chain.chainId,
       ethrNetworks: [{ chainId: chain.chainId, registry: chain.didRegistry, provider: chain.provider }],
-      baseUrl: () => config.publicUrl ?? listeningUrl,
+      baseUrl,
+      statusEvents,
       didWebAllowedHosts: config.didWebAllowedHosts,
       notarize: async (digest) => void (await notary.submit('system', [documentIdFromDigest(digest)], { label: 'status list version' })),
       reporter: logger.child({ module: 'credentials' }),
@@ -128,6 +146,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       notary,
       metrics,
       identity,
+      webhooks: webhooks.endpoints,
       info: () => info,
       health: serviceHealth({ db, signerBalance, lowBalanceWei: config.lowBalanceWei, stopping: () => stopping }),
       validateResponses: config.validateResponses,
@@ -148,6 +167,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     notary.start();
     onChainRestart = () => notary.recheckAnchorings();
     onStop(() => notary.stop());
+    onStop(await webhooks.start());
 
     const { port } = listening;
     listeningUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;

@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LRUCache } from 'lru-cache';
 
-/** What a key may do; an `admin` key may do everything. `timestamp`: POST /tsa when TSA_AUTH=api-key. */
-export type Scope = 'notarize' | 'issue' | 'timestamp' | 'admin';
-export const SCOPES: readonly Scope[] = ['notarize', 'issue', 'timestamp', 'admin'];
+/** What a key may do; an `admin` key may do everything. `timestamp`: POST /tsa when TSA_AUTH=api-key; `webhooks`: manage its tenant's webhook endpoints. */
+export type Scope = 'notarize' | 'issue' | 'timestamp' | 'webhooks' | 'admin';
+export const SCOPES: readonly Scope[] = ['notarize', 'issue', 'timestamp', 'webhooks', 'admin'];
 
 /** A key as stored and shown: never its secret or hash. */
 export interface ApiKeyRecord {

@@ -2,7 +2,7 @@
 // did:web over guarded HTTPS, did:ethr through --rpc-url.
 import { Command, Option } from 'commander';
 import { DidResolver, resolutionProblem } from '../identity/did/did-resolution';
-import { OutboundFetcher } from '../identity/did/outbound-fetch';
+import { OutboundFetcher } from '../platform/outbound/outbound-fetch';
 import { serviceRequest } from './credential';
 import { serverOption } from './service-options';
 

@@ -43,6 +43,24 @@ export interface Config {
   validateResponses: boolean;
   /** The RFC 3161 time-stamp authority at POST /tsa. */
   tsa: TsaConfig;
+  /** Delivery of tenants' webhooks (README, "Webhooks"). */
+  webhooks: {
+    /** Hosts webhook URLs may reach although private or loopback (tests, intranets). */
+    allowedHosts: string[];
+    /** Allow-listed hosts may also be reached over plain http (tests, intranets). */
+    allowHttp: boolean;
+    /** Deadline of one delivery attempt. */
+    timeoutMs: number;
+    /** Longest wait before a replica looks for due deliveries (events committed elsewhere, retries). */
+    pollIntervalMs: number;
+    /** Delay before the first retry; doubled for each next one, up to retryMaxDelayMs, with jitter. */
+    retryDelayMs: number;
+    retryMaxDelayMs: number;
+    /** A delivery is retried for this long after its first attempt, then given up. */
+    retryForMs: number;
+    /** An endpoint whose attempts all failed for this long (5 at least) is turned off. */
+    disableAfterMs: number;
+  };
 }
 
 /** Settings of the time-stamp authority (README.md, "RFC 3161 time stamps"). */
@@ -114,6 +132,14 @@ export const SETTINGS = [
   { env: 'TSA_CERTIFICATE_FILE', flag: 'tsa-certificate-file', help: 'PEM certificate chain of the TSA key, TSA certificate first (with TSA_KEY_FILE)' },
   { env: 'TSA_AUTH', flag: 'tsa-auth', help: 'none (POST /tsa open to anyone) or api-key (a key with the timestamp scope, as Bearer or Basic password)', default: 'none' },
   { env: 'TSA_RATE_LIMIT', flag: 'tsa-rate-limit', help: 'time-stamp queries per second per client address, on each replica (0: no limit)', default: '100' },
+  { env: 'WEBHOOK_ALLOWED_HOSTS', flag: 'webhook-allowed-hosts', help: 'comma-separated hosts webhook URLs may reach although private/loopback' },
+  { env: 'WEBHOOK_ALLOW_HTTP', flag: 'webhook-allow-http', help: 'let webhook URLs of WEBHOOK_ALLOWED_HOSTS use plain http (true/false; tests, intranets)', default: 'false' },
+  { env: 'WEBHOOK_TIMEOUT', flag: 'webhook-timeout', help: 'deadline of one webhook delivery attempt', default: '10s' },
+  { env: 'WEBHOOK_POLL_INTERVAL', flag: 'webhook-poll-interval', help: 'longest wait before a replica looks for due webhook deliveries', default: '1s' },
+  { env: 'WEBHOOK_RETRY_DELAY', flag: 'webhook-retry-delay', help: 'delay before the first webhook retry, doubled for each next one (with jitter)', default: '5s' },
+  { env: 'WEBHOOK_RETRY_MAX_DELAY', flag: 'webhook-retry-max-delay', help: 'longest delay between two webhook attempts', default: '1h' },
+  { env: 'WEBHOOK_RETRY_FOR', flag: 'webhook-retry-for', help: 'retry a webhook delivery for this long after its first attempt, then give it up', default: '24h' },
+  { env: 'WEBHOOK_DISABLE_AFTER', flag: 'webhook-disable-after', help: 'turn off a webhook endpoint whose attempts all failed for this long (5 at least)', default: '24h' },
 ] as const;
 
 export type SettingName = (typeof SETTINGS)[number]['env'];
@@ -255,6 +281,32 @@ export function parseConfig(raw: RawSettings, cwd: string = process.cwd()): Conf
   const tsaAuth = get('TSA_AUTH') ?? 'none';
   if (tsaAuth !== 'none' && tsaAuth !== 'api-key') fail('TSA_AUTH', 'must be none or api-key');
   const tsaRateLimitPerSecond = integer('TSA_RATE_LIMIT', 0, 1_000_000);
+  const duration = (name: SettingName, min: number, max: number, range: string): number => {
+    const value = parseDuration(get(name) ?? '');
+    if (value === undefined || value < min || value > max) {
+      fail(name, `must be a duration between ${range}, like 500ms, 10s, 5m or 24h`);
+      return min;
+    }
+    return value;
+  };
+  const webhookAllowedHosts = (get('WEBHOOK_ALLOWED_HOSTS') ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter((h) => h !== '');
+  const webhookAllowHttp = get('WEBHOOK_ALLOW_HTTP') ?? 'false';
+  if (!['true', 'false', '1', '0'].includes(webhookAllowHttp)) fail('WEBHOOK_ALLOW_HTTP', 'must be true or false');
+  const webhooks = {
+    allowedHosts: webhookAllowedHosts,
+    allowHttp: webhookAllowHttp === 'true' || webhookAllowHttp === '1',
+    timeoutMs: duration('WEBHOOK_TIMEOUT', 100, 120_000, '100ms and 2m'),
+    pollIntervalMs: duration('WEBHOOK_POLL_INTERVAL', 10, 600_000, '10ms and 10m'),
+    retryDelayMs: duration('WEBHOOK_RETRY_DELAY', 10, 86_400_000, '10ms and 24h'),
+    retryMaxDelayMs: duration('WEBHOOK_RETRY_MAX_DELAY', 10, 86_400_000, '10ms and 24h'),
+    retryForMs: duration('WEBHOOK_RETRY_FOR', 0, 30 * 86_400_000, '0 and 720h'),
+    disableAfterMs: duration('WEBHOOK_DISABLE_AFTER', 0, 365 * 86_400_000, '0 and 8760h'),
+  };
+  if (webhooks.allowHttp && webhookAllowedHosts.length === 0) fail('WEBHOOK_ALLOW_HTTP', 'only meaningful with WEBHOOK_ALLOWED_HOSTS (plain http is never allowed to other hosts)');
+  if (webhooks.retryMaxDelayMs < webhooks.retryDelayMs) fail('WEBHOOK_RETRY_MAX_DELAY', 'must not be shorter than WEBHOOK_RETRY_DELAY');
 
   if (rpcUrls.length > 0) {
     if (anchorContract === undefined && !problems.some((p) => p.setting === 'ANCHOR_CONTRACT')) {
@@ -304,6 +356,7 @@ export function parseConfig(raw: RawSettings, cwd: string = process.cwd()): Conf
       auth: tsaAuth as TsaConfig['auth'],
       rateLimitPerSecond: tsaRateLimitPerSecond,
     },
+    webhooks,
   };
 }
 

@@ -7,6 +7,7 @@ import type { Notary } from '../notarization/notary';
 import type { Logger } from '../platform/observability/logger';
 import type { ServiceMetrics } from '../platform/observability/metrics';
 import type { ApiKeyStore } from '../access/api-keys';
+import type { WebhookEndpoints } from '../webhooks/endpoints';
 import { CHAIN_RPC_RELAY_PATH, webRoutes, type WebRouteOptions } from '../web/routes';
 import { limitPerClient } from './client-limits';
 import { requireScope, type RequestGuard } from './guards';
@@ -28,6 +29,7 @@ import type { HealthReport } from '../platform/observability/health';
 import { serviceRoutes, type ServiceInfo } from './routes/service';
 import { TIME_STAMP_QUERY_TYPE, timestampRoutes, type TimestampRouteDependencies } from './routes/timestamps';
 import { MAX_QUERY_BYTES } from '../timestamping/time-stamp-request';
+import { webhookRoutes } from './routes/webhooks';
 
 export interface AppDependencies {
   config: Config;
@@ -38,6 +40,8 @@ export interface AppDependencies {
   notary: Notary;
   metrics: ServiceMetrics;
   identity: IdentityServices;
+  /** Tenants' webhook endpoints and their delivery logs. */
+  webhooks: WebhookEndpoints;
   info: () => ServiceInfo;
   health: () => Promise<HealthReport>;
   /** The verification page (GET /) and, for the embedded chain, its read-only chain relay. */
@@ -74,6 +78,7 @@ export function createApp(deps: AppDependencies): Express {
     admin: requireScope(deps.guard, 'admin'),
     // RFC 3161 clients send a user and password: the key is also taken as the Basic password.
     timestamp: requireScope(deps.guard, 'timestamp', { basicPassword: true }),
+    webhooks: requireScope(deps.guard, 'webhooks'),
   };
   const tsaGuards = [
     limitPerClient({ perSecond: deps.config.tsa.rateLimitPerSecond, maxInFlight: MAX_PUBLIC_REQUESTS_IN_FLIGHT_PER_CLIENT }),
@@ -128,6 +133,7 @@ export function createApp(deps: AppDependencies): Express {
   notaryRoutes(app, deps, auth.admin, auth.notarize);
   keyRoutes(app, deps, auth.admin, deps.guard.authenticator);
   timestampRoutes(app, deps);
+  webhookRoutes(app, deps, auth.webhooks);
 
   app.use((req, _res, next) => next(new HttpProblem('not-found', `no route for ${req.method} ${req.path}`)));
   app.use(problemErrorHandler(deps.logger));

@@ -43,6 +43,12 @@ export const PROBLEM_KINDS = {
   'invalid-presentation-request': { status: 400, title: 'Invalid presentation request' },
   'receipt-not-anchored': { status: 409, title: 'The receipt is not anchored yet' },
   'invalid-cursor': { status: 400, title: 'The paging cursor is not valid' },
+  'webhook-not-found': { status: 404, title: 'Unknown webhook endpoint' },
+  'webhook-url-refused': { status: 400, title: 'The webhook URL may not be reached' },
+  'invalid-webhook-request': { status: 400, title: 'Invalid webhook request' },
+  'too-many-webhooks': { status: 409, title: 'The tenant has as many webhook endpoints as allowed' },
+  'webhook-disabled': { status: 409, title: 'The webhook endpoint is turned off' },
+  'webhook-delivery-not-found': { status: 404, title: 'Unknown webhook delivery' },
 } as const;
 
 export type ProblemKind = keyof typeof PROBLEM_KINDS;
@@ -88,6 +94,12 @@ const DOMAIN_CODE_TO_KIND: Record<string, ProblemKind> = {
   INVALID_PRESENTATION_REQUEST: 'invalid-presentation-request',
   RECEIPT_NOT_ANCHORED: 'receipt-not-anchored',
   INVALID_CURSOR: 'invalid-cursor',
+  WEBHOOK_NOT_FOUND: 'webhook-not-found',
+  WEBHOOK_URL_REFUSED: 'webhook-url-refused',
+  INVALID_WEBHOOK_REQUEST: 'invalid-webhook-request',
+  TOO_MANY_WEBHOOKS: 'too-many-webhooks',
+  WEBHOOK_DISABLED: 'webhook-disabled',
+  WEBHOOK_DELIVERY_NOT_FOUND: 'webhook-delivery-not-found',
 };
 
 /** The problem kind for a 4xx status of an http-errors error (Express's router, serve-static). */

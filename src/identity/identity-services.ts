@@ -4,7 +4,7 @@ import type { DIDDocument } from 'did-resolver';
 import { DidResolver, type EthrNetworkConfig } from './did/did-resolution';
 import { didWebForUrl } from './did/did-web';
 import { serviceDidWebDocument } from './did/did-web-document';
-import { OutboundFetcher, type OutboundFetchPolicy } from './did/outbound-fetch';
+import { OutboundFetcher, type OutboundFetchPolicy } from '../platform/outbound/outbound-fetch';
 import { createServiceIdentity, type ServiceIdentity } from './did/service-identity';
 import type { SqlClient } from '../platform/database/sql-client';
 import { CredentialIssuer, type ErrorReporter } from './credentials/issuance/credential-issuer';
@@ -17,6 +17,7 @@ import { signReceiptCredential } from './credentials/issuance/receipt-credential
 import type { VcDataModel } from './credentials/verification/vc-payload';
 import { BitstringStatusChecker } from './credentials/status-lists/status-checker';
 import { StatusLists, type PublishedStatusListVersion } from './credentials/status-lists/status-lists';
+import type { CredentialStatusEvents } from './credentials/status-changes';
 
 /** Submits a SHA-256 digest to the notary (the service passes one that notarizes for tenant `system`). */
 export type Notarize = (sha256Digest: Uint8Array) => Promise<void>;
@@ -44,6 +45,8 @@ export interface IdentityServicesOptions {
   now?: () => number;
   skewSeconds?: number;
   statusListLength?: number;
+  /** Told of every credential status change inside its transaction (webhooks subscribe here). */
+  statusEvents?: CredentialStatusEvents;
 }
 
 export interface IdentityServices {
@@ -97,7 +100,15 @@ export function createIdentityServices(options: IdentityServicesOptions): Identi
     didWeb,
     didWebDocument: () => serviceDidWebDocument(identity, didWeb()),
     resolver,
-    issuer: new CredentialIssuer({ store, statusLists, identity, publish, ...(options.reporter ? { reporter: options.reporter } : {}), ...clock }),
+    issuer: new CredentialIssuer({
+      store,
+      statusLists,
+      identity,
+      publish,
+      ...(options.reporter ? { reporter: options.reporter } : {}),
+      ...(options.statusEvents ? { statusEvents: options.statusEvents } : {}),
+      ...clock,
+    }),
     verifier,
     challenges,
     presentations: new PresentationVerifier({

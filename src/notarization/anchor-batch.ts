@@ -1,6 +1,7 @@
 // Anchors one sealed batch, idempotently: the chain is asked about the root before anything is sent,
 // the signed transaction is recorded before it is broadcast, and a restart resumes where it stopped.
 import { bytesToHex } from '../core/hex';
+import type { SqlExecutor } from '../platform/database/sql-client';
 import type { Logger } from '../platform/observability/logger';
 import type { BatchRecord } from './batch';
 import type { AnchoringChain, NotaryStore } from './ports';
@@ -14,6 +15,8 @@ export interface AnchorBatchOptions {
   pollIntervalMs: number;
   /** Stop waiting early (service shutdown). */
   signal?: AbortSignal;
+  /** Runs in the transaction that records the anchoring (durable reactions, events.ts). */
+  recordAlso?: (tx: SqlExecutor, batch: BatchRecord) => Promise<void>;
 }
 
 /**
@@ -116,7 +119,7 @@ async function recordAnchoring(
     timestamp: anchoring.timestamp,
     gasUsed: mined?.gasUsed ?? null,
     feeWei: mined?.feeWei ?? null,
-  });
+  }, options.recordAlso);
   log.info(
     { tx: event.transactionHash, block: anchoring.blockNumber, treeSize: batch.treeSize, gasUsed: mined?.gasUsed },
     'batch anchored',

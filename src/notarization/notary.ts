@@ -6,6 +6,7 @@ import { hashLeaf } from '../core/merkle/tree';
 import { buildAnchoredReceipt, buildPendingReceipt } from '../core/receipts/build';
 import { parseReceipt, type Receipt, type ReceiptAnchor } from '../core/receipts/receipt';
 import { type ReceiptVerification } from '../core/receipts/verify';
+import type { SqlExecutor } from '../platform/database/sql-client';
 import type { Logger } from '../platform/observability/logger';
 import type { BatchRecord, RecordedAnchoring } from './batch';
 import type { SubmissionRecord, TenantSubmission } from './submission';
@@ -404,6 +405,9 @@ export class Notary {
             replaceAfterMs: this.options.replaceAfterMs ?? 90_000,
             pollIntervalMs: this.options.pollIntervalMs ?? 250,
             signal: this.abort.signal,
+            ...(this.events.hasDurableSubscribers
+              ? { recordAlso: (tx: SqlExecutor, recorded: BatchRecord) => this.events.recordDurably({ type: 'batch-anchored', batch: recorded }, tx) }
+              : {}),
           },
           this.logger,
         );

@@ -2,6 +2,7 @@
 // with ethers in platform/chain) and the store of its queue and batches (implemented in SQL in
 // sql/notary-store.ts). Tests and fault injection implement or wrap them; nobody patches a class.
 import type { Anchoring, ReceiptVerification } from '../core/receipts/verify';
+import type { SqlExecutor } from '../platform/database/sql-client';
 import type { BatchLeaves, BatchRecord, BatchSpan, RecordedAnchoring, SealableRange, TenantLeaves } from './batch';
 import type { BatchSubtrees } from './batch-subtrees';
 import type { ListedSubmission, SubmissionRecord, SubmissionTimeRuns, TenantSubmission, TenantSubmissionQuery } from './submission';
@@ -92,6 +93,10 @@ export interface NotaryStore {
   lastSeqSubmittedBefore(since: Date): Promise<number>;
   /** A tenant's submissions with fromSeq ≤ seq ≤ toSeq, in seq order, at most `limit`, packed for a bulk export. */
   readTenantLeaves(tenantId: string, fromSeq: number, toSeq: number, limit: number): Promise<TenantLeaves>;
+  /** How many submissions of a tenant have fromSeq ≤ seq ≤ toSeq. */
+  countTenantSubmissionsInRange(tenantId: string, fromSeq: number, toSeq: number): Promise<number>;
+  /** A tenant's submissions with fromSeq ≤ seq ≤ toSeq, in seq order, at most `limit`. */
+  listTenantSubmissionsInRange(tenantId: string, fromSeq: number, toSeq: number, limit: number): Promise<Array<Pick<SubmissionRecord, 'seq' | 'multihash' | 'submittedAt'>>>;
   /**
    * Records the batch sealed over `range` with `root`, only if the last sealed batch is still the one
    * the range was read after; null when another sealer recorded one meanwhile.
@@ -114,7 +119,11 @@ export interface NotaryStore {
 
   /** Records the signed transaction before it is broadcast. */
   recordIntendedTransaction(batchId: string, transaction: PreparedTransaction): Promise<void>;
-  markAnchored(batchId: string, anchoring: RecordedAnchoring): Promise<BatchRecord>;
+  /**
+   * Records the anchoring. `alsoInTransaction` runs in the same transaction with the updated batch
+   * (durable reactions, events.ts), so both commit or neither does.
+   */
+  markAnchored(batchId: string, anchoring: RecordedAnchoring, alsoInTransaction?: (tx: SqlExecutor, batch: BatchRecord) => Promise<void>): Promise<BatchRecord>;
   /** Puts an anchored batch back in the anchoring queue: the chain no longer holds its anchoring. */
   reopenBatch(batchId: string, reason: string): Promise<void>;
 }

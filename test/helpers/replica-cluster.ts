@@ -24,8 +24,8 @@ export interface ReplicaCluster {
   close(): Promise<void>;
 }
 
-/** Starts the chain, the database and `count` replicas with BATCH_INTERVAL `batchInterval`. */
-export async function startReplicaCluster(options: { count: number; batchInterval: string; prefix: string }): Promise<ReplicaCluster> {
+/** Starts the chain, the database and `count` replicas with BATCH_INTERVAL `batchInterval` (and `env` besides). */
+export async function startReplicaCluster(options: { count: number; batchInterval: string; prefix: string; env?: Record<string, string> }): Promise<ReplicaCluster> {
   const chain = await startEmbeddedAnvil({ dataDir: makeTempDir(`${options.prefix}-chain-`) });
   const database = await createTestDatabase();
   const replicas: ServiceProcess[] = [];
@@ -51,6 +51,7 @@ export async function startReplicaCluster(options: { count: number; batchInterva
       SIGNER_PRIVATE_KEY: REPLICA_SIGNER_KEY,
       BATCH_INTERVAL: options.batchInterval,
       RATE_LIMIT: '0',
+      ...options.env,
     };
     const startReplica = async () => {
       const replica = await startServiceProcess({ dataDir, env });

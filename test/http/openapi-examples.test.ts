@@ -41,6 +41,12 @@ for (const [path, item] of Object.entries(OPENAPI.paths as Record<string, Json>)
     }
   }
 }
+// The events sent to webhook endpoints (OpenAPI 3.1 `webhooks`): their payload examples too.
+for (const [name, item] of Object.entries((OPENAPI.webhooks ?? {}) as Record<string, Json>)) {
+  for (const [type, media] of Object.entries((item.post?.requestBody?.content ?? {}) as Record<string, Json>)) {
+    cases.push(...examplesOf(`#/webhooks/${escape(name)}/post/requestBody/content/${escape(type)}`, media, `webhook ${name} ${type}`));
+  }
+}
 for (const [name, response] of Object.entries((OPENAPI.components?.responses ?? {}) as Record<string, Json>)) {
   for (const [type, media] of Object.entries((response.content ?? {}) as Record<string, Json>)) {
     cases.push(...examplesOf(`#/components/responses/${name}/content/${escape(type)}`, media, `response ${name} ${type}`));

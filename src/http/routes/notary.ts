@@ -4,7 +4,7 @@ import type { Express, RequestHandler } from 'express';
 import type { IdentityServices } from '../../identity/identity-services';
 import type { Notary } from '../../notarization/notary';
 import { callerKey } from '../guards';
-import { HttpProblem } from '../problems';
+import { queryInteger } from '../query-parameters';
 
 export function notaryRoutes(app: Express, deps: { notary: Notary; identity: IdentityServices }, admin: RequestHandler, notarize: RequestHandler): void {
   app.get('/v1/receipts/:id', async (req, res) => {
@@ -49,18 +49,4 @@ export function notaryRoutes(app: Express, deps: { notary: Notary; identity: Ide
       res.destroy(error as Error);
     }
   });
-}
-
-/**
- * A query parameter as a safe integer in [min, max]. openapi.yaml states the same bounds, and the
- * validator checks them; this keeps a number the database cannot hold (1e400, 2^70) from reaching
- * it if the two ever disagree.
- */
-function queryInteger(value: unknown, name: string, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  const number = typeof value === 'number' ? value : typeof value === 'string' && /^[0-9]{1,16}$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(number) || number < min || number > max) {
-    throw new HttpProblem('validation-failed', `query parameter ${name} must be an integer from ${min} to ${max}`);
-  }
-  return number;
 }

@@ -6,7 +6,7 @@ import { parse, Resolver, type DIDResolutionOptions, type DIDResolutionResult, t
 import { getResolver as getEthrResolver } from 'ethr-did-resolver';
 import type { Provider } from 'ethers';
 import { didWebResolver } from './did-web';
-import type { OutboundFetcher } from './outbound-fetch';
+import type { OutboundFetcher } from '../../platform/outbound/outbound-fetch';
 import { LRUCache } from 'lru-cache';
 
 /** DID methods this service resolves. */

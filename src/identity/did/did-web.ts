@@ -1,7 +1,7 @@
 // did:web resolution (W3C CCG did:web method): the DID names an HTTPS URL, fetched through the
 // guarded OutboundFetcher because the URL is chosen by whoever wrote the DID.
 import type { DIDResolutionResult, DIDResolver } from 'did-resolver';
-import { OutboundFetchError, type OutboundFetcher } from './outbound-fetch';
+import { OutboundFetchError, type OutboundFetcher } from '../../platform/outbound/outbound-fetch';
 
 const DID_DOCUMENT_TYPES = ['application/did+json', 'application/did+ld+json', 'application/json', 'application/ld+json'];
 

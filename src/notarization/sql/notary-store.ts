@@ -323,26 +323,39 @@ export class SqlNotaryStore implements NotaryStore {
     );
   }
 
-  async markAnchored(batchId: string, anchor: RecordedAnchoring): Promise<BatchRecord> {
-    const rows = await this.db.query(
-      `UPDATE batches SET status = 'anchored', anchor_chain = $2, anchor_contract = $3, anchor_tx_hash = $4,
-         anchor_block_number = $5, anchor_block_hash = $6, anchor_timestamp = $7, gas_used = $8, fee_wei = $9,
-         anchored_at = now(), last_error = NULL
-       WHERE id = $1 RETURNING ${BATCH_COLUMNS}`,
-      [
-        batchId,
-        anchor.chain,
-        anchor.contract,
-        anchor.transactionHash,
-        anchor.blockNumber,
-        anchor.blockHash,
-        anchor.timestamp,
-        anchor.gasUsed,
-        anchor.feeWei,
-      ],
-    );
-    if (!rows[0]) throw new Error(`batch ${batchId} does not exist`);
-    return toBatch(rows[0]);
+  async markAnchored(
+    batchId: string,
+    anchor: RecordedAnchoring,
+    alsoInTransaction?: (tx: SqlExecutor, batch: BatchRecord) => Promise<void>,
+  ): Promise<BatchRecord> {
+    const record = async (db: SqlExecutor) => {
+      const rows = await db.query(
+        `UPDATE batches SET status = 'anchored', anchor_chain = $2, anchor_contract = $3, anchor_tx_hash = $4,
+           anchor_block_number = $5, anchor_block_hash = $6, anchor_timestamp = $7, gas_used = $8, fee_wei = $9,
+           anchored_at = now(), last_error = NULL
+         WHERE id = $1 RETURNING ${BATCH_COLUMNS}`,
+        [
+          batchId,
+          anchor.chain,
+          anchor.contract,
+          anchor.transactionHash,
+          anchor.blockNumber,
+          anchor.blockHash,
+          anchor.timestamp,
+          anchor.gasUsed,
+          anchor.feeWei,
+        ],
+      );
+      if (!rows[0]) throw new Error(`batch ${batchId} does not exist`);
+      return toBatch(rows[0]);
+    };
+    // Without durable reactions one statement is the whole transaction.
+    if (!alsoInTransaction) return record(this.db);
+    return this.db.transaction(async (tx) => {
+      const batch = await record(tx);
+      await alsoInTransaction(tx, batch);
+      return batch;
+    });
   }
 
   /**
@@ -415,6 +428,20 @@ export class SqlNotaryStore implements NotaryStore {
     // Truncated to milliseconds, as a Date read from the row would be.
     const times = Float64Array.from(unpackInt8s(rows[0]!.times!), (micros) => Math.floor(micros / 1000) + POSTGRES_EPOCH_MS);
     return { seqs, multihashes: splitMultihashes(Buffer.from(rows[0]!.leaves!, 'base64'), count), times };
+  }
+
+  async countTenantSubmissionsInRange(tenantId: string, fromSeq: number, toSeq: number): Promise<number> {
+    const rows = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM submissions WHERE seq >= $1 AND seq <= $2 AND tenant_id = $3', [fromSeq, toSeq, tenantId]);
+    return Number(rows[0]!.n);
+  }
+
+  /** A tenant's submissions with fromSeq ≤ seq ≤ toSeq, in seq order, at most `limit` (the webhooks' fan-out of a batch). */
+  async listTenantSubmissionsInRange(tenantId: string, fromSeq: number, toSeq: number, limit: number): Promise<Array<Pick<SubmissionRecord, 'seq' | 'multihash' | 'submittedAt'>>> {
+    const rows = await this.db.query<{ seq: number; multihash: Uint8Array; submitted_at: Date }>(
+      'SELECT seq, multihash, submitted_at FROM submissions WHERE seq >= $1 AND seq <= $2 AND tenant_id = $3 ORDER BY seq LIMIT $4',
+      [fromSeq, toSeq, tenantId, limit],
+    );
+    return rows.map((row) => ({ seq: Number(row.seq), multihash: row.multihash, submittedAt: row.submitted_at }));
   }
 
   async findSubmittingTenants(afterSeq: number, throughSeq: number): Promise<string[]> {

@@ -60,9 +60,28 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  readonly webhookAttempts = new Counter({
+    name: 'did_notary_webhook_attempts_total',
+    help: 'Webhook delivery attempts by outcome (delivered, retry, gave-up)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly webhookAttemptDuration = new Histogram({
+    name: 'did_notary_webhook_attempt_duration_seconds',
+    help: 'Time from sending a webhook to its answer (or failure)',
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
     // Unprefixed, under the names stock Node.js dashboards and alerts expect (process_cpu_seconds_total, …).
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Counts one webhook delivery attempt and its duration. */
+  observeWebhookAttempt(outcome: string, durationMs: number): void {
+    this.webhookAttempts.inc({ outcome });
+    this.webhookAttemptDuration.observe(durationMs / 1000);
   }
 
   /** Sets gauges whose value is read at scrape time (e.g. the balance is fetched from the chain). */

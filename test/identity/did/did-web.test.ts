@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DidResolver, resolutionProblem } from '../../../src/identity/did/did-resolution';
 import { didWebForUrl, parseDidWeb } from '../../../src/identity/did/did-web';
-import { OutboundFetcher } from '../../../src/identity/did/outbound-fetch';
+import { OutboundFetcher } from '../../../src/platform/outbound/outbound-fetch';
 
 describe('parseDidWeb', () => {
   it.each([

@@ -8,8 +8,7 @@ import { SERVICE_SCHEMA } from '../../../src/schema';
 import { makeTempDir } from '../../helpers/service-process';
 
 /** Features added after the split: a database migrated by the former global list has none of them. */
-const ADDED_SINCE = ['deployment', 'timestamping'];
-/** The features a database migrated by the former global list has: all but those added since. */
+const ADDED_SINCE = ['deployment', 'timestamping', 'webhooks'];
 /** The features and migrations there were when one global list held them all (those with a legacy number). */
 const BEFORE_THE_SPLIT = SERVICE_SCHEMA.filter((feature) => !ADDED_SINCE.includes(feature.feature)).map((feature) => ({
   ...feature,
@@ -31,9 +30,9 @@ describe('feature migrations', () => {
 
   it('applies every feature\'s migrations once, in order', async () => {
     const db = await open();
-    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'access:1', 'notarization:1', 'notarization:2', 'notarization:3', 'notarization:4', 'identity:1', 'identity:2', 'timestamping:1']);
+    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'access:1', 'notarization:1', 'notarization:2', 'notarization:3', 'notarization:4', 'identity:1', 'identity:2', 'timestamping:1', 'webhooks:1']);
     expect(await migrate(db, SERVICE_SCHEMA)).toEqual([]);
-    expect(await history(db)).toEqual(['access:1', 'deployment:1', 'identity:1', 'identity:2', 'notarization:1', 'notarization:2', 'notarization:3', 'notarization:4', 'timestamping:1']);
+    expect(await history(db)).toEqual(['access:1', 'deployment:1', 'identity:1', 'identity:2', 'notarization:1', 'notarization:2', 'notarization:3', 'notarization:4', 'timestamping:1', 'webhooks:1']);
   });
 
   it('takes over the history of a database migrated by the former global list', async () => {
@@ -43,9 +42,9 @@ describe('feature migrations', () => {
     await db.exec(`DROP TABLE schema_migrations;
       CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
       INSERT INTO schema_migrations (version, name) VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd');`);
-    // Only what came after the split is new: the deployment binding, batches by seal time, batch subtrees, time stamps.
-    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'notarization:3', 'notarization:4', 'timestamping:1']);
-    expect(await history(db)).toEqual(['access:1', 'deployment:1', 'identity:1', 'identity:2', 'notarization:1', 'notarization:2', 'notarization:3', 'notarization:4', 'timestamping:1']);
+    // Only what came after the split is new: the deployment binding, batches by seal time, batch subtrees, time stamps, webhooks.
+    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'notarization:3', 'notarization:4', 'timestamping:1', 'webhooks:1']);
+    expect(await history(db)).toEqual(['access:1', 'deployment:1', 'identity:1', 'identity:2', 'notarization:1', 'notarization:2', 'notarization:3', 'notarization:4', 'timestamping:1', 'webhooks:1']);
   });
 
   it('applies, after a takeover, only what the old history did not have', async () => {
@@ -54,6 +53,6 @@ describe('feature migrations', () => {
     await db.exec(`DROP TABLE schema_migrations;
       CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
       INSERT INTO schema_migrations (version, name) VALUES (1, 'a'), (2, 'b'), (3, 'c');`);
-    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'notarization:2', 'notarization:3', 'notarization:4', 'timestamping:1']);
+    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'notarization:2', 'notarization:3', 'notarization:4', 'timestamping:1', 'webhooks:1']);
   });
 });

@@ -12,6 +12,7 @@ import { sha256Of, type AllocatedStatusEntry, type ClaimedStatusIndex, type Publ
 import { STATUS_LIST_CONTEXT, VC_CONTEXT_V1, type VcDataModel } from '../verification/vc-payload';
 import type { CredentialFormat } from '../credential-formats';
 import { signVcJoseCredential, vcJoseCredentialBody } from './vc-jose-credential';
+import type { CredentialStatusEvents, CredentialStatusView } from '../status-changes';
 
 /** Where failures that must not fail a request (notarizing a list version, clean-ups) are reported. */
 export interface ErrorReporter {
@@ -35,18 +36,7 @@ export interface IssuedCredential {
   status: AllocatedStatusEntry[];
 }
 
-export type CredentialState = 'active' | 'suspended' | 'revoked';
 export type StatusAction = 'revoke' | 'suspend' | 'reinstate';
-
-/** A credential's status after a change. */
-export interface CredentialStatusView {
-  id: string;
-  state: CredentialState;
-  revokedAt: string | null;
-  suspendedAt: string | null;
-  /** The status list version that now reflects this state. */
-  statusList: { id: string; purpose: 'revocation' | 'suspension'; version: number };
-}
 
 /** Who asks for a status change: the owning tenant, or an admin acting for any tenant. */
 export interface StatusCaller {
@@ -64,6 +54,8 @@ export interface CredentialIssuerOptions {
   now?: () => number;
   /** How long idempotency keys (and the responses they replay) are kept (default 24 h). */
   idempotencyRetentionMs?: number;
+  /** Told of every status change inside its transaction (webhooks subscribe here). */
+  statusEvents?: CredentialStatusEvents;
 }
 
 /**
@@ -234,7 +226,12 @@ export class CredentialIssuer {
         published.push(next);
         version = next.version;
       }
-      return statusView(credential, { id: list.id, purpose, version });
+      const view = statusView(credential, { id: list.id, purpose, version });
+      if (changed) {
+        const change = action === 'revoke' ? 'revoked' : action === 'suspend' ? 'suspended' : 'reinstated';
+        await this.options.statusEvents?.record({ change, tenantId: found.tenantId, at, status: view }, tx);
+      }
+      return view;
     });
     for (const version of published) await this.options.publish(version);
     return view;

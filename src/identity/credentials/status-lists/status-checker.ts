@@ -1,7 +1,7 @@
 // Reads a credential's bit in a Bitstring Status List: ours straight from the store, anyone else's
 // fetched through the guarded fetcher and accepted only when signed by the credential's own issuer.
 import type { Resolvable } from 'did-resolver';
-import type { OutboundFetcher } from '../../did/outbound-fetch';
+import type { OutboundFetcher } from '../../../platform/outbound/outbound-fetch';
 import { LRUCache } from 'lru-cache';
 import { MIN_STATUS_LIST_BITS, readBit } from './bitstring';
 import { CREDENTIAL_JWT_LIMITS, decodeCompactJwt } from '../verification/compact-jwt';

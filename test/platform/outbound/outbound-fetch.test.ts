@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { OutboundFetcher, type OutboundFetchPolicy, type OutboundRequest } from '../../../src/identity/did/outbound-fetch';
+import { OutboundFetcher, type OutboundFetchPolicy, type OutboundRequest } from '../../../src/platform/outbound/outbound-fetch';
 
 const JSON_TYPES = ['application/json'];
 
@@ -117,6 +117,16 @@ describe('limits on allow-listed loopback servers', () => {
           return; // never ends
         case '/slow-headers':
           return; // never answers
+        case '/echo': {
+          // POST: answers with the status the client asks for, and what it received
+          const chunks: Buffer[] = [];
+          req.on('data', (chunk: Buffer) => chunks.push(chunk));
+          req.on('end', () => {
+            res.statusCode = Number(req.headers['x-answer'] ?? 200);
+            res.end(JSON.stringify({ method: req.method, body: Buffer.concat(chunks).toString(), signature: req.headers['webhook-signature'], length: req.headers['content-length'] }));
+          });
+          return;
+        }
         case '/html':
           res.setHeader('content-type', 'text/html');
           res.end('<html></html>');
@@ -141,6 +151,17 @@ describe('limits on allow-listed loopback servers', () => {
 
   const fetcher = (policy: OutboundFetchPolicy = {}) =>
     new OutboundFetcher({ allowedHosts: ['127.0.0.1'], allowHttpForAllowedHosts: true, timeoutMs: 500, maxBytes: 100 * 1024, ...policy });
+
+  it('POSTs a body with its headers and hands back any status, not following redirects', async () => {
+    const answer = await fetcher().post(`${base}/echo`, '{"type":"webhook.test"}', { 'content-type': 'application/json', 'webhook-signature': 'v1,abc' });
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.bodyStart)).toEqual({ method: 'POST', body: '{"type":"webhook.test"}', signature: 'v1,abc', length: '23' });
+    expect((await fetcher().post(`${base}/echo`, '{}', { 'x-answer': '503' })).status).toBe(503);
+    expect((await fetcher().post(`${base}/redirect`, '{}', {})).status).toBe(302);
+    // Only the start of a long answer is kept (for the delivery log).
+    expect((await fetcher().post(`${base}/big`, '{}', {})).bodyStart).toHaveLength(1024);
+    await expect(fetcher().post(`${base}/slow-headers`, '{}', {})).rejects.toMatchObject({ code: 'FETCH_TIMEOUT' });
+  });
 
   it('fetches from an allow-listed host', async () => {
     const result = await fetcher().get(`${base}/ok`, JSON_TYPES);
@@ -226,6 +247,21 @@ describe.skipIf(!hasOpenssl)('HTTPS with the connection pinned to the checked ad
     const lookup = async () => [{ address: '127.0.0.1', family: 4 }];
     const fetcher = new OutboundFetcher({ allowedHosts: ['pinned.test'], lookup, timeoutMs: 2_000 });
     await expect(fetcher.get(`https://pinned.test:${port}/`, ['application/did+json'])).rejects.toMatchObject({ code: 'FETCH_FAILED' });
+  });
+});
+
+describe('POST and URL checks share the destination rules', () => {
+  it('refuses a private destination before any connection, and says which URLs may never be reached', async () => {
+    const request = spyTransport();
+    const fetcher = new OutboundFetcher({ request, lookup: async () => [{ address: '10.0.0.7', family: 4 }] });
+    await expect(fetcher.post('https://hooks.example.com/in', '{}', {})).rejects.toMatchObject({ code: 'FETCH_REFUSED', message: expect.stringMatching(/10\.0\.0\.7 \(hooks\.example\.com resolves to it\): private/) });
+    await expect(fetcher.assertAllowed('https://hooks.example.com/in')).rejects.toMatchObject({ code: 'FETCH_REFUSED' });
+    await expect(fetcher.assertAllowed('http://93.184.216.34/in')).rejects.toMatchObject({ code: 'FETCH_REFUSED' });
+    expect(request).not.toHaveBeenCalled();
+    // A public address, or a name that does not resolve yet, may be stored: each use checks again.
+    await expect(new OutboundFetcher({ request, lookup: async () => [{ address: '93.184.216.34', family: 4 }] }).assertAllowed('https://hooks.example.com/in')).resolves.toBeUndefined();
+    await expect(new OutboundFetcher({ request, lookup: async () => Promise.reject(Object.assign(new Error('ENOTFOUND'), { code: 'ENOTFOUND' })) }).assertAllowed('https://not-yet.example/in')).resolves.toBeUndefined();
+    expect(request).not.toHaveBeenCalled();
   });
 });
 

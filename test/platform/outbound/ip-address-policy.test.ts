@@ -1,6 +1,6 @@
 // Which addresses outbound fetches may reach: public unicast only.
 import { describe, expect, it } from 'vitest';
-import { classifyAddress, parseIpAddress } from '../../../src/identity/did/ip-address-policy';
+import { classifyAddress, parseIpAddress } from '../../../src/platform/outbound/ip-address-policy';
 
 describe('classifyAddress', () => {
   it.each([

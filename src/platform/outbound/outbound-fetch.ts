@@ -1,6 +1,7 @@
-// The one way this service fetches a URL it did not choose (did:web documents, foreign status lists):
-// HTTPS only, public addresses only (checked on every resolved IP, then the connection is pinned to the
-// checked IP so DNS rebinding cannot swap it), no redirects, a total deadline and a body size limit.
+// The one way this service sends a request to a URL it did not choose (did:web documents, foreign
+// status lists, tenants' webhook endpoints): HTTPS only, public addresses only (checked on every
+// resolved IP, then the connection is pinned to the checked IP so DNS rebinding cannot swap it), no
+// redirects, a total deadline and a body size limit.
 import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
@@ -51,6 +52,19 @@ export type OutboundFetchErrorCode =
 /** Why an outbound fetch was refused or failed; the message is safe to show to the caller. */
 export class OutboundFetchError extends DomainError<OutboundFetchErrorCode> {}
 
+/** What a receiver answered a POST: any status (redirects are not followed), and the start of its body. */
+export interface PostAnswer {
+  status: number;
+  /** The first bytes of the answer (at most `maxBytes`), as text: for a delivery log. */
+  bodyStart: string;
+}
+
+/** A destination that passed the policy: the parsed URL and the one address the connection will use. */
+interface CheckedDestination {
+  url: URL;
+  target: { address: string; family: number };
+}
+
 export interface FetchedResource {
   url: string;
   /** Media type without parameters, lower case. */
@@ -89,18 +103,53 @@ export class OutboundFetcher {
 
   /** GETs `url` under the policy; resolves with the body or rejects with an OutboundFetchError. */
   async get(url: string, acceptedTypes: readonly string[], options: { maxBytes?: number } = {}): Promise<FetchedResource> {
+    return this.limited(async () => {
+      const deadline = Date.now() + this.timeoutMs;
+      const destination = await this.checkDestination(url, deadline);
+      return this.send(destination, acceptedTypes, options.maxBytes ?? this.maxBytes, deadline);
+    });
+  }
+
+  /**
+   * POSTs `body` to `url` under the same policy (scheme, addresses, deadline, cap). Any HTTP answer
+   * resolves, whatever its status; what never reached an answer (refused, unreachable, too slow)
+   * rejects with an OutboundFetchError.
+   */
+  async post(url: string, body: string, headers: Record<string, string>, options: { maxBytes?: number } = {}): Promise<PostAnswer> {
+    return this.limited(async () => {
+      const deadline = Date.now() + this.timeoutMs;
+      const destination = await this.checkDestination(url, deadline);
+      return this.sendPost(destination, body, headers, options.maxBytes ?? 1024, deadline);
+    });
+  }
+
+  /**
+   * Rejects with FETCH_REFUSED when `url` may never be reached under the policy: a scheme other than
+   * https, credentials in the URL, or an address (literal, or what the name resolves to now) that is
+   * not public unicast. A name that does not resolve (yet) passes: it is checked again on every use.
+   */
+  async assertAllowed(url: string): Promise<void> {
+    try {
+      await this.checkDestination(url, Date.now() + this.timeoutMs);
+    } catch (error) {
+      if (error instanceof OutboundFetchError && error.code !== 'FETCH_REFUSED') return;
+      throw error;
+    }
+  }
+
+  private async limited<T>(work: () => Promise<T>): Promise<T> {
     const limit = this.policy.maxConcurrent ?? DEFAULT_FETCH_MAX_CONCURRENT;
     if (this.inFlight >= limit) throw new OutboundFetchError('FETCH_BUSY', `${limit} outbound fetches are already open; try again shortly`);
     this.inFlight += 1;
     try {
-      return await this.getUnlimited(url, acceptedTypes, options);
+      return await work();
     } finally {
       this.inFlight -= 1;
     }
   }
 
-  private async getUnlimited(url: string, acceptedTypes: readonly string[], options: { maxBytes?: number }): Promise<FetchedResource> {
-    const deadline = Date.now() + this.timeoutMs;
+  /** The scheme, credentials and every resolved address checked; the address to connect to. */
+  private async checkDestination(url: string, deadline: number): Promise<CheckedDestination> {
     let parsed: URL;
     try {
       parsed = new URL(url);
@@ -124,7 +173,7 @@ export class OutboundFetcher {
         }
       }
     }
-    return this.send(parsed, addresses[0]!, acceptedTypes, options.maxBytes ?? this.maxBytes, deadline);
+    return { url: parsed, target: addresses[0]! };
   }
 
   private isAllowListed(host: string): boolean {
@@ -151,13 +200,7 @@ export class OutboundFetcher {
     }
   }
 
-  private send(
-    url: URL,
-    target: { address: string; family: number },
-    acceptedTypes: readonly string[],
-    maxBytes: number,
-    deadline: number,
-  ): Promise<FetchedResource> {
+  private send({ url, target }: CheckedDestination, acceptedTypes: readonly string[], maxBytes: number, deadline: number): Promise<FetchedResource> {
     return new Promise((resolve, reject) => {
       let settled = false;
       let request: http.ClientRequest | undefined;
@@ -174,19 +217,8 @@ export class OutboundFetcher {
         () => finish(new OutboundFetchError('FETCH_TIMEOUT', `${url.origin} did not answer within ${this.timeoutMs} ms`)),
         Math.max(0, deadline - Date.now()),
       );
-      const hostname = stripBrackets(url.hostname);
       try {
-        request = this.request(url, {
-          method: 'GET',
-          hostname,
-          port: url.port === '' ? undefined : Number(url.port),
-          path: `${url.pathname}${url.search}`,
-          headers: { accept: acceptedTypes.join(', '), 'accept-encoding': 'identity', 'user-agent': 'did-notary' },
-          agent: false,
-          lookup: pinnedLookup(target.address, target.family),
-          ...(url.protocol === 'https:' && !isIP(hostname) ? { servername: hostname } : {}),
-          ...(this.policy.ca ? { ca: this.policy.ca } : {}),
-        });
+        request = this.request(url, this.requestOptions(url, target, 'GET', { accept: acceptedTypes.join(', '), 'accept-encoding': 'identity' }));
       } catch (error) {
         finish(new OutboundFetchError('FETCH_FAILED', `fetching ${url.origin} failed: ${(error as Error).message}`));
         return;
@@ -227,6 +259,65 @@ export class OutboundFetcher {
         });
       });
       request.end();
+    });
+  }
+
+  /** Request options that connect to the checked address only, verifying TLS for the URL's name. */
+  private requestOptions(url: URL, target: CheckedDestination['target'], method: string, headers: Record<string, string>): https.RequestOptions {
+    const hostname = stripBrackets(url.hostname);
+    return {
+      method,
+      hostname,
+      port: url.port === '' ? undefined : Number(url.port),
+      path: `${url.pathname}${url.search}`,
+      headers: { 'user-agent': 'did-notary', ...headers },
+      agent: false,
+      lookup: pinnedLookup(target.address, target.family),
+      ...(url.protocol === 'https:' && !isIP(hostname) ? { servername: hostname } : {}),
+      ...(this.policy.ca ? { ca: this.policy.ca } : {}),
+    };
+  }
+
+  private sendPost({ url, target }: CheckedDestination, body: string, headers: Record<string, string>, maxBytes: number, deadline: number): Promise<PostAnswer> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      let request: http.ClientRequest | undefined;
+      const finish = (error: OutboundFetchError | undefined, value?: PostAnswer) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        request?.destroy();
+        if (error) reject(error);
+        else resolve(value!);
+      };
+      const timer = setTimeout(
+        () => finish(new OutboundFetchError('FETCH_TIMEOUT', `${url.origin} did not answer within ${this.timeoutMs} ms`)),
+        Math.max(0, deadline - Date.now()),
+      );
+      const payload = Buffer.from(body, 'utf8');
+      try {
+        request = this.request(url, this.requestOptions(url, target, 'POST', { ...headers, 'content-length': String(payload.length) }));
+      } catch (error) {
+        finish(new OutboundFetchError('FETCH_FAILED', `sending to ${url.origin} failed: ${(error as Error).message}`));
+        return;
+      }
+      request.on('error', (error: NodeJS.ErrnoException) => finish(new OutboundFetchError('FETCH_FAILED', `sending to ${url.origin} failed: ${error.code ?? error.message}`)));
+      request.on('response', (response) => {
+        const status = response.statusCode ?? 0;
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const answer = () => ({ status, bodyStart: Buffer.concat(chunks).toString('utf8').slice(0, maxBytes) });
+        // The status is the answer; the body is kept only for the log, and only its start.
+        response.on('data', (chunk: Buffer) => {
+          if (size < maxBytes) chunks.push(chunk.subarray(0, maxBytes - size));
+          size += chunk.length;
+          if (size >= maxBytes) finish(undefined, answer());
+        });
+        response.on('end', () => finish(undefined, answer()));
+        response.on('error', () => finish(undefined, answer()));
+        response.on('close', () => finish(undefined, answer()));
+      });
+      request.end(payload);
     });
   }
 }
