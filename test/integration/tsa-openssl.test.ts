@@ -141,11 +141,14 @@ describe('RFC 3161 time stamps, checked by openssl', () => {
     }
   });
 
-  it('answers a body of another media type with a 415 problem', async () => {
+  it('answers what is no time-stamp query with a problem: another media type (415), a body over 16 kB (413)', async () => {
     const response = await fetch(`${service.url}/tsa`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: fs.readFileSync(file('sha256.tsq')) });
     expect(response.status).toBe(415);
     expect(response.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
     expect((await response.json()).type).toBe('urn:did-notary:problem:unsupported-media-type');
+    const large = await fetch(`${service.url}/tsa`, { method: 'POST', headers: { 'content-type': QUERY_TYPE }, body: Buffer.alloc(16 * 1024 + 1, 0x30) });
+    expect(large.status).toBe(413);
+    expect((await large.json()).type).toBe('urn:did-notary:problem:payload-too-large');
   });
 
   it('serves the certificate as DER on request, the same one as the PEM', async () => {
