@@ -2,6 +2,7 @@
 // carries inside the Standard Webhooks envelope `{type, timestamp, data}`. The list grows (presentation
 // results next): a new type is added here, in openapi.yaml's WebhookEventType, and by the feature that
 // produces it through the outbox (outbox.ts).
+import type { ReceiptAnchor } from '../core/receipts/receipt';
 
 /** Types an endpoint can subscribe to. */
 export const WEBHOOK_EVENT_TYPES = ['batch.anchored', 'credential.revoked', 'credential.suspended', 'credential.reinstated'] as const;
@@ -13,23 +14,13 @@ export const TEST_EVENT_TYPE = 'webhook.test';
 /** At most this many document ids per `batch.anchored` event; a tenant with more gets several pages. */
 export const BATCH_DOCUMENTS_PAGE_SIZE = 1000;
 
-/** The anchoring as the receipt shows it. */
-export interface AnchorData {
-  chain: string;
-  contract: string;
-  transactionHash: string;
-  blockNumber: number;
-  blockHash: string;
-  timestamp: number;
-}
-
 /**
  * `batch.anchored`: one page of the tenant's documents (CIDs, in leaf order) in a newly anchored
  * batch. `page` counts from 1 to `pageCount`; `total` is how many documents the tenant has in the
  * batch. `receipts` streams all their receipts (GET /v1/batches/{id}/receipts).
  */
 export interface BatchAnchoredData {
-  batch: { id: string; root: string; treeSize: number; anchor: AnchorData };
+  batch: { id: string; root: string; treeSize: number; anchor: ReceiptAnchor };
   documents: { ids: string[]; page: number; pageCount: number; total: number };
   receipts: string;
 }

@@ -3,7 +3,8 @@
 // Delivery happens afterwards (delivery/dispatcher.ts), on any replica, at least once.
 import type { SqlExecutor } from '../platform/database/sql-client';
 import { newMessageId } from './delivery/standard-webhooks';
-import type { AnchorData, WebhookPayload } from './event-types';
+import type { ReceiptAnchor } from '../core/receipts/receipt';
+import type { WebhookPayload } from './event-types';
 import type { WebhookStore } from './sql/webhook-store';
 
 /** The notification channel that wakes every replica's dispatcher when an event commits. */
@@ -25,7 +26,7 @@ export interface AnchoredBatchFact {
   id: string;
   root: string;
   treeSize: number;
-  anchor: AnchorData;
+  anchor: ReceiptAnchor;
 }
 
 export class WebhookOutbox {
