@@ -21,7 +21,7 @@ export interface OutboundFetchPolicy {
    * Everything else must resolve to public unicast addresses only.
    */
   allowedHosts?: readonly string[];
-  /** Tests only: allow-listed hosts may be fetched over plain http. Never enable it in production. */
+  /** Allow-listed hosts may also be reached over plain http: tests, and WEBHOOK_ALLOW_HTTP for intranets. Never for other hosts. */
   allowHttpForAllowedHosts?: boolean;
   /** Deadline for the whole fetch: lookup, connect, TLS, headers and body (default 5 s). */
   timeoutMs?: number;
