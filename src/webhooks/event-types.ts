@@ -6,7 +6,6 @@ import type { ReceiptAnchor } from '../core/receipts/receipt';
 
 /** Types an endpoint can subscribe to. */
 export const WEBHOOK_EVENT_TYPES = ['batch.anchored', 'credential.revoked', 'credential.suspended', 'credential.reinstated'] as const;
-export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** Sent on request (POST /v1/webhooks/{id}/test) to one endpoint, whatever it subscribed to. */
 export const TEST_EVENT_TYPE = 'webhook.test';

@@ -110,6 +110,27 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ PUBLIC_RATE_LIMIT: '-1' })).toThrow(/PUBLIC_RATE_LIMIT/);
   });
 
+  it('delivers webhooks with a day of retries by default, to public HTTPS URLs only unless hosts are allowed', () => {
+    expect(parseConfig({}, '/srv').webhooks).toEqual({
+      allowedHosts: [],
+      allowHttp: false,
+      timeoutMs: 10_000,
+      pollIntervalMs: 1_000,
+      retryDelayMs: 5_000,
+      retryMaxDelayMs: 3_600_000,
+      retryForMs: 86_400_000,
+      disableAfterMs: 86_400_000,
+    });
+    const tests = parseConfig({ WEBHOOK_ALLOWED_HOSTS: '127.0.0.1, Hooks.Intranet', WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_RETRY_DELAY: '100ms', WEBHOOK_RETRY_FOR: '72h', WEBHOOK_DISABLE_AFTER: '0' }, '/srv').webhooks;
+    expect(tests).toMatchObject({ allowedHosts: ['127.0.0.1', 'hooks.intranet'], allowHttp: true, retryDelayMs: 100, retryForMs: 259_200_000, disableAfterMs: 0 });
+    expect(problemsOf({ WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_TIMEOUT: '5m', WEBHOOK_RETRY_DELAY: '2h', WEBHOOK_RETRY_MAX_DELAY: '1h', WEBHOOK_POLL_INTERVAL: 'often' })).toEqual([
+      'WEBHOOK_TIMEOUT: must be a duration between 100ms and 2m, like 500ms, 10s, 5m or 24h',
+      'WEBHOOK_POLL_INTERVAL: must be a duration between 10ms and 10m, like 500ms, 10s, 5m or 24h',
+      'WEBHOOK_ALLOW_HTTP: only meaningful with WEBHOOK_ALLOWED_HOSTS (plain http is never allowed to other hosts)',
+      'WEBHOOK_RETRY_MAX_DELAY: must not be shorter than WEBHOOK_RETRY_DELAY',
+    ]);
+  });
+
   it('parses durations and sizes', () => {
     expect(parseDuration('10s')).toBe(10_000);
     expect(parseDuration('2m')).toBe(120_000);

@@ -3,6 +3,21 @@
 // overlap (there must never be two at once).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { documentIdFromDigest } from '../../src/core/ids/document-id';
+
+/** Service settings that let webhooks reach this receiver (loopback, plain http) and retry fast. */
+export const LOOPBACK_WEBHOOK_ENV = {
+  WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+  WEBHOOK_ALLOW_HTTP: 'true',
+  WEBHOOK_RETRY_DELAY: '100ms',
+  WEBHOOK_RETRY_MAX_DELAY: '300ms',
+  WEBHOOK_POLL_INTERVAL: '100ms',
+};
+
+/** The CID a batch.anchored event names a document by, from its hex SHA-256. */
+export function cidOf(sha256Hex: string): string {
+  return documentIdFromDigest(Buffer.from(sha256Hex, 'hex')).cid;
+}
 
 export interface ReceivedWebhook {
   /** The request's path: tests register endpoints under different paths of one receiver. */

@@ -5,22 +5,13 @@
 // and its delivery: the event is delivered after the restart.
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { documentIdFromDigest } from '../../src/core/ids/document-id';
 import { auditAnchoring } from '../helpers/anchoring-audit';
 import { api, makeTempDir, startServiceProcess, type ServiceProcess } from '../helpers/service-process';
 import { startSubmissionLoad } from '../helpers/submission-load';
-import { announcedDocuments, factsWrittenTwice, startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
+import { announcedDocuments, cidOf, factsWrittenTwice, LOOPBACK_WEBHOOK_ENV, startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
 
 const ROUNDS = 4;
-const ENV = {
-  BATCH_INTERVAL: '200ms',
-  WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
-  WEBHOOK_ALLOW_HTTP: 'true',
-  WEBHOOK_RETRY_DELAY: '100ms',
-  WEBHOOK_RETRY_MAX_DELAY: '300ms',
-  WEBHOOK_POLL_INTERVAL: '100ms',
-};
-const cidOf = (hex: string) => documentIdFromDigest(Buffer.from(hex, 'hex')).cid;
+const ENV = { BATCH_INTERVAL: '200ms', ...LOOPBACK_WEBHOOK_ENV };
 
 describe('kill -9 during submission and anchoring', () => {
   const dataDir = makeTempDir('did-notary-crash-');

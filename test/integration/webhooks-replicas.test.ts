@@ -3,21 +3,12 @@
 // and delivered once, and no two attempts of one event ever overlap, whichever replica makes them.
 // (kill -9 of the service between an anchoring and its delivery: test/integration/durability.test.ts.)
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
-import { documentIdFromDigest } from '../../src/core/ids/document-id';
 import { TEST_DATABASE_URL } from '../helpers/postgres';
 import { startReplicaCluster, type ReplicaCluster } from '../helpers/replica-cluster';
 import { api, type ServiceProcess } from '../helpers/service-process';
 import { startSubmissionLoad } from '../helpers/submission-load';
-import { announcedDocuments, factsWrittenTwice, startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
+import { announcedDocuments, cidOf, factsWrittenTwice, LOOPBACK_WEBHOOK_ENV, startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
 
-const WEBHOOK_ENV = {
-  WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
-  WEBHOOK_ALLOW_HTTP: 'true',
-  WEBHOOK_RETRY_DELAY: '100ms',
-  WEBHOOK_RETRY_MAX_DELAY: '300ms',
-  WEBHOOK_POLL_INTERVAL: '100ms',
-};
-const cidOf = (hex: string) => documentIdFromDigest(Buffer.from(hex, 'hex')).cid;
 
 describe.skipIf(!TEST_DATABASE_URL)('webhooks with two replicas on PostgreSQL', () => {
   let cluster: ReplicaCluster | undefined;
@@ -31,7 +22,7 @@ describe.skipIf(!TEST_DATABASE_URL)('webhooks with two replicas on PostgreSQL', 
     receiver = await startWebhookReceiver();
     // Every event's first attempt fails: its retry may be claimed by either replica.
     receiver.answer = ({ attempt }) => (attempt === 1 ? 503 : 200);
-    cluster = await startReplicaCluster({ count: 2, batchInterval: '300ms', prefix: 'did-notary-webhook-replicas', env: WEBHOOK_ENV });
+    cluster = await startReplicaCluster({ count: 2, batchInterval: '300ms', prefix: 'did-notary-webhook-replicas', env: LOOPBACK_WEBHOOK_ENV });
     const [first, second] = cluster.replicas as [ServiceProcess, ServiceProcess];
     expect((await api(first, 'POST', '/v1/webhooks', { url: receiver.url })).status).toBe(201);
 

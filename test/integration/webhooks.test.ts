@@ -6,10 +6,9 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { documentIdFromDigest } from '../../src/core/ids/document-id';
 import { expectMatchesOpenApi, expectMatchesOpenApiSchema } from '../helpers/openapi-contract';
 import { api, startServiceProcess, type ServiceProcess } from '../helpers/service-process';
-import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '../helpers/webhook-receiver';
+import { cidOf, LOOPBACK_WEBHOOK_ENV, startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '../helpers/webhook-receiver';
 
 const PROBLEM = 'urn:did-notary:problem:';
 
@@ -25,15 +24,7 @@ describe('webhooks', () => {
   beforeAll(async () => {
     receiver = await startWebhookReceiver();
     service = await startServiceProcess({
-      env: {
-        WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
-        WEBHOOK_ALLOW_HTTP: 'true',
-        WEBHOOK_RETRY_DELAY: '100ms',
-        WEBHOOK_RETRY_MAX_DELAY: '400ms',
-        WEBHOOK_POLL_INTERVAL: '100ms',
-        WEBHOOK_DISABLE_AFTER: '2s',
-        VALIDATE_RESPONSES: 'true',
-      },
+      env: { ...LOOPBACK_WEBHOOK_ENV, WEBHOOK_DISABLE_AFTER: '2s', VALIDATE_RESPONSES: 'true' },
     });
   });
   afterAll(async () => {
@@ -138,7 +129,7 @@ describe('webhooks', () => {
     expect(success.json.type).toBe('batch.anchored');
     expect(success.json.data).toMatchObject({
       batch: { id: batchId, root: anchored.json.batch.root, treeSize: 2, anchor: { transactionHash: anchored.json.batch.anchor.transactionHash } },
-      documents: { ids: hashes.map((hash) => documentIdFromDigest(Buffer.from(hash, 'hex')).cid), page: 1, pageCount: 1, total: 2 },
+      documents: { ids: hashes.map(cidOf), page: 1, pageCount: 1, total: 2 },
       receipts: `${service.url}/v1/batches/${batchId}/receipts`,
     });
 
@@ -176,7 +167,7 @@ describe('webhooks', () => {
     ]);
     expect(new Set(pages.map((page) => page.id)).size).toBe(3);
     // In leaf order (the order they were submitted in), the tenant's documents and nobody else's.
-    expect(pages.flatMap((page) => page.json.data.documents.ids)).toEqual(mine.map((hash) => documentIdFromDigest(Buffer.from(hash, 'hex')).cid));
+    expect(pages.flatMap((page) => page.json.data.documents.ids)).toEqual(mine.map(cidOf));
     for (const page of pages) expectMatchesOpenApiSchema('#/components/schemas/BatchAnchoredEvent', page.json, `page ${page.json.data.documents.page}`);
   });
 

@@ -21,7 +21,7 @@ export interface OutboundFetchPolicy {
    * Everything else must resolve to public unicast addresses only.
    */
   allowedHosts?: readonly string[];
-  /** Tests only: allow-listed hosts may be fetched over plain http. Never enable it in production. */
+  /** Allow-listed hosts may also be reached over plain http: tests, and WEBHOOK_ALLOW_HTTP for intranets. Never for other hosts. */
   allowHttpForAllowedHosts?: boolean;
   /** Deadline for the whole fetch: lookup, connect, TLS, headers and body (default 5 s). */
   timeoutMs?: number;
@@ -201,88 +201,76 @@ export class OutboundFetcher {
   }
 
   private send({ url, target }: CheckedDestination, acceptedTypes: readonly string[], maxBytes: number, deadline: number): Promise<FetchedResource> {
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      let request: http.ClientRequest | undefined;
-      const finish = (error: OutboundFetchError | undefined, value?: FetchedResource) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        if (error) {
-          request?.destroy();
-          reject(error);
-        } else resolve(value!);
+    const headers = { accept: acceptedTypes.join(', '), 'accept-encoding': 'identity' };
+    return this.exchange<FetchedResource>(url, target, 'GET', headers, undefined, deadline, (response, finish) => {
+      const status = response.statusCode ?? 0;
+      const refuse = (code: OutboundFetchErrorCode, message: string) => {
+        response.resume();
+        finish(new OutboundFetchError(code, message));
       };
-      const timer = setTimeout(
-        () => finish(new OutboundFetchError('FETCH_TIMEOUT', `${url.origin} did not answer within ${this.timeoutMs} ms`)),
-        Math.max(0, deadline - Date.now()),
-      );
-      try {
-        request = this.request(url, this.requestOptions(url, target, 'GET', { accept: acceptedTypes.join(', '), 'accept-encoding': 'identity' }));
-      } catch (error) {
-        finish(new OutboundFetchError('FETCH_FAILED', `fetching ${url.origin} failed: ${(error as Error).message}`));
-        return;
+      if (status >= 300 && status < 400) {
+        return refuse('FETCH_REDIRECT_REFUSED', `${url.origin} answered with a redirect (${status}); redirects are not followed`);
       }
-      request.on('error', (error: NodeJS.ErrnoException) =>
-        finish(new OutboundFetchError('FETCH_FAILED', `fetching ${url.origin} failed: ${error.code ?? error.message}`)),
-      );
-      request.on('response', (response) => {
-        const status = response.statusCode ?? 0;
-        const refuse = (code: OutboundFetchErrorCode, message: string) => {
-          response.resume();
-          finish(new OutboundFetchError(code, message));
-        };
-        if (status >= 300 && status < 400) {
-          return refuse('FETCH_REDIRECT_REFUSED', `${url.origin} answered with a redirect (${status}); redirects are not followed`);
-        }
-        if (status === 404 || status === 410) return refuse('FETCH_NOT_FOUND', `${url.href} does not exist (${status})`);
-        if (status !== 200) return refuse('FETCH_HTTP_ERROR', `${url.origin} answered ${status}`);
-        const encoding = (response.headers['content-encoding'] ?? 'identity').toLowerCase();
-        if (encoding !== 'identity') return refuse('FETCH_FAILED', `refused a ${encoding}-encoded body`);
-        const contentType = (response.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-        if (!acceptedTypes.includes(contentType)) {
-          return refuse('FETCH_BAD_CONTENT_TYPE', `expected ${acceptedTypes.join(' or ')}, got ${contentType || 'no content type'}`);
-        }
-        const declared = Number(response.headers['content-length']);
-        if (Number.isFinite(declared) && declared > maxBytes) return refuse('FETCH_TOO_LARGE', `the body is larger than ${maxBytes} bytes`);
-        const chunks: Buffer[] = [];
-        let size = 0;
-        response.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > maxBytes) finish(new OutboundFetchError('FETCH_TOO_LARGE', `the body is larger than ${maxBytes} bytes`));
-          else chunks.push(chunk);
-        });
-        response.on('end', () => finish(undefined, { url: url.href, contentType, body: Buffer.concat(chunks) }));
-        response.on('error', (error) => finish(new OutboundFetchError('FETCH_FAILED', `reading from ${url.origin} failed: ${error.message}`)));
-        response.on('close', () => {
-          if (!response.complete) finish(new OutboundFetchError('FETCH_FAILED', `${url.origin} closed the connection mid-body`));
-        });
+      if (status === 404 || status === 410) return refuse('FETCH_NOT_FOUND', `${url.href} does not exist (${status})`);
+      if (status !== 200) return refuse('FETCH_HTTP_ERROR', `${url.origin} answered ${status}`);
+      const encoding = (response.headers['content-encoding'] ?? 'identity').toLowerCase();
+      if (encoding !== 'identity') return refuse('FETCH_FAILED', `refused a ${encoding}-encoded body`);
+      const contentType = (response.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      if (!acceptedTypes.includes(contentType)) {
+        return refuse('FETCH_BAD_CONTENT_TYPE', `expected ${acceptedTypes.join(' or ')}, got ${contentType || 'no content type'}`);
+      }
+      const declared = Number(response.headers['content-length']);
+      if (Number.isFinite(declared) && declared > maxBytes) return refuse('FETCH_TOO_LARGE', `the body is larger than ${maxBytes} bytes`);
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxBytes) finish(new OutboundFetchError('FETCH_TOO_LARGE', `the body is larger than ${maxBytes} bytes`));
+        else chunks.push(chunk);
       });
-      request.end();
+      response.on('end', () => finish(undefined, { url: url.href, contentType, body: Buffer.concat(chunks) }));
+      response.on('error', (error) => finish(new OutboundFetchError('FETCH_FAILED', `reading from ${url.origin} failed: ${error.message}`)));
+      response.on('close', () => {
+        if (!response.complete) finish(new OutboundFetchError('FETCH_FAILED', `${url.origin} closed the connection mid-body`));
+      });
     });
   }
 
-  /** Request options that connect to the checked address only, verifying TLS for the URL's name. */
-  private requestOptions(url: URL, target: CheckedDestination['target'], method: string, headers: Record<string, string>): https.RequestOptions {
-    const hostname = stripBrackets(url.hostname);
-    return {
-      method,
-      hostname,
-      port: url.port === '' ? undefined : Number(url.port),
-      path: `${url.pathname}${url.search}`,
-      headers: { 'user-agent': 'did-notary', ...headers },
-      agent: false,
-      lookup: pinnedLookup(target.address, target.family),
-      ...(url.protocol === 'https:' && !isIP(hostname) ? { servername: hostname } : {}),
-      ...(this.policy.ca ? { ca: this.policy.ca } : {}),
-    };
+  private sendPost({ url, target }: CheckedDestination, body: string, headers: Record<string, string>, maxBytes: number, deadline: number): Promise<PostAnswer> {
+    const payload = Buffer.from(body, 'utf8');
+    return this.exchange<PostAnswer>(url, target, 'POST', { ...headers, 'content-length': String(payload.length) }, payload, deadline, (response, finish) => {
+      const status = response.statusCode ?? 0;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const answer = () => ({ status, bodyStart: Buffer.concat(chunks).toString('utf8').slice(0, maxBytes) });
+      // The status is the answer; the body is kept only for the log, and only its start.
+      response.on('data', (chunk: Buffer) => {
+        if (size < maxBytes) chunks.push(chunk.subarray(0, maxBytes - size));
+        size += chunk.length;
+        if (size >= maxBytes) finish(undefined, answer());
+      });
+      for (const settled of ['end', 'error', 'close'] as const) response.on(settled, () => finish(undefined, answer()));
+    });
   }
 
-  private sendPost({ url, target }: CheckedDestination, body: string, headers: Record<string, string>, maxBytes: number, deadline: number): Promise<PostAnswer> {
+  /**
+   * One request to the checked address, settled once: by `onResponse` through `finish`, by a
+   * transport error, or by the deadline. Whatever settles it closes the connection.
+   */
+  private exchange<T>(
+    url: URL,
+    target: CheckedDestination['target'],
+    method: 'GET' | 'POST',
+    headers: Record<string, string>,
+    body: Buffer | undefined,
+    deadline: number,
+    onResponse: (response: http.IncomingMessage, finish: (error: OutboundFetchError | undefined, value?: T) => void) => void,
+  ): Promise<T> {
+    const verb = method === 'GET' ? 'fetching' : 'sending to';
     return new Promise((resolve, reject) => {
       let settled = false;
       let request: http.ClientRequest | undefined;
-      const finish = (error: OutboundFetchError | undefined, value?: PostAnswer) => {
+      const finish = (error: OutboundFetchError | undefined, value?: T) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
@@ -294,30 +282,26 @@ export class OutboundFetcher {
         () => finish(new OutboundFetchError('FETCH_TIMEOUT', `${url.origin} did not answer within ${this.timeoutMs} ms`)),
         Math.max(0, deadline - Date.now()),
       );
-      const payload = Buffer.from(body, 'utf8');
+      const hostname = stripBrackets(url.hostname);
       try {
-        request = this.request(url, this.requestOptions(url, target, 'POST', { ...headers, 'content-length': String(payload.length) }));
+        request = this.request(url, {
+          method,
+          hostname,
+          port: url.port === '' ? undefined : Number(url.port),
+          path: `${url.pathname}${url.search}`,
+          headers: { 'user-agent': 'did-notary', ...headers },
+          agent: false,
+          lookup: pinnedLookup(target.address, target.family),
+          ...(url.protocol === 'https:' && !isIP(hostname) ? { servername: hostname } : {}),
+          ...(this.policy.ca ? { ca: this.policy.ca } : {}),
+        });
       } catch (error) {
-        finish(new OutboundFetchError('FETCH_FAILED', `sending to ${url.origin} failed: ${(error as Error).message}`));
+        finish(new OutboundFetchError('FETCH_FAILED', `${verb} ${url.origin} failed: ${(error as Error).message}`));
         return;
       }
-      request.on('error', (error: NodeJS.ErrnoException) => finish(new OutboundFetchError('FETCH_FAILED', `sending to ${url.origin} failed: ${error.code ?? error.message}`)));
-      request.on('response', (response) => {
-        const status = response.statusCode ?? 0;
-        const chunks: Buffer[] = [];
-        let size = 0;
-        const answer = () => ({ status, bodyStart: Buffer.concat(chunks).toString('utf8').slice(0, maxBytes) });
-        // The status is the answer; the body is kept only for the log, and only its start.
-        response.on('data', (chunk: Buffer) => {
-          if (size < maxBytes) chunks.push(chunk.subarray(0, maxBytes - size));
-          size += chunk.length;
-          if (size >= maxBytes) finish(undefined, answer());
-        });
-        response.on('end', () => finish(undefined, answer()));
-        response.on('error', () => finish(undefined, answer()));
-        response.on('close', () => finish(undefined, answer()));
-      });
-      request.end(payload);
+      request.on('error', (error: NodeJS.ErrnoException) => finish(new OutboundFetchError('FETCH_FAILED', `${verb} ${url.origin} failed: ${error.code ?? error.message}`)));
+      request.on('response', (response) => onResponse(response, finish));
+      request.end(body);
     });
   }
 }

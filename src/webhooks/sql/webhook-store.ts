@@ -274,8 +274,10 @@ export class WebhookStore {
     disableReason: (failingSince: Date, consecutiveFailures: number) => string | null,
   ): Promise<{ disabled: string | null }> {
     return this.db.transaction(async (tx) => {
+      // Nothing to log when the endpoint (and its deliveries) was deleted during the attempt.
       await tx.query(
-        `INSERT INTO webhook_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error) VALUES ($1, $2, $3, $4, $5, $6)
+        `INSERT INTO webhook_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error)
+         SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM webhook_deliveries WHERE id = $1)
          ON CONFLICT (delivery_id, attempt) DO NOTHING`,
         [claim.deliveryId, claim.attempt, attempt.startedAt, attempt.durationMs, attempt.statusCode, attempt.error],
       );
