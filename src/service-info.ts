@@ -6,7 +6,7 @@ import type { ConnectedChain } from './platform/chain/connect-chain';
 import { SERVICE_VERSION } from './version';
 
 /** What GET /v1/info publishes: enough for anyone to verify receipts and credentials without this service. */
-export function serviceInfo(config: Config, chain: ConnectedChain, did: string): ServiceInfo {
+export function serviceInfo(config: Config, chain: ConnectedChain, did: string, log: ServiceInfo['log']): ServiceInfo {
   return {
     name: 'did-notary',
     version: SERVICE_VERSION,
@@ -18,5 +18,6 @@ export function serviceInfo(config: Config, chain: ConnectedChain, did: string):
     contracts: { anchor: chain.anchorContract, didRegistry: chain.didRegistry },
     signer: chain.wallet.address.toLowerCase(),
     batch: { intervalMs: config.batchIntervalMs, maxSize: config.batchMaxSize, confirmations: config.confirmations },
+    log,
   };
 }

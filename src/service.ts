@@ -7,7 +7,10 @@ import { bootstrapAdminKey } from './access/api-keys';
 import { followKeyRevocations, revokeAndAnnounce } from './access/key-revocations';
 import { SqlApiKeyStore } from './access/sql/api-key-store';
 import { redactUrl, type Config } from './config/config';
-import { bindDeployment } from './deployment/deployment-binding';
+import { bindDeployment, bindTransparencyLog } from './deployment/deployment-binding';
+import { bytesToBase64 } from './core/base64';
+import { loadLogKey } from './notarization/log/log-key';
+import { SignedCheckpoints } from './notarization/log/signed-checkpoints';
 import { documentIdFromDigest } from './core/ids/document-id';
 import { createRequestGuard } from './http/guards';
 import { createHttpServer, listen } from './http/server';
@@ -70,6 +73,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     logger.info({ store: config.databaseUrl ? redactUrl(config.databaseUrl) : `${config.dataDir}/db (embedded)` }, 'store ready');
     const binding = { chainId: chain.chainId, chainInstance: chain.instance, anchorContract: chain.anchorContract, didRegistry: chain.didRegistry, serviceDid: did };
     logger.info({ ...binding, binding: await bindDeployment(db, binding) }, 'deployment binding checked');
+    const logKey = loadLogKey({ dataDir: config.dataDir, keyFile: config.logKeyFile });
+    const fallbackLogOrigin = config.publicUrl ? `${new URL(config.publicUrl).host}/log` : `did-notary/${signer}/log`;
+    const logOrigin = await bindTransparencyLog(db, { configuredOrigin: config.logOrigin, fallbackOrigin: fallbackLogOrigin, publicKey: bytesToBase64(logKey.key.publicKey) });
+    logger.info({ origin: logOrigin, key: logKey.source }, 'transparency log ready');
     const keys = new SqlApiKeyStore(db);
     const created = await bootstrapAdminKey(keys, config.dataDir);
 
@@ -78,8 +85,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     events.subscribe(notaryMetricsSubscriber(metrics));
     const { batchIntervalMs, batchMaxSize, confirmations, maxHashesPerRequest: maxDocumentsPerRequest } = config;
     const anchoring = new AnchorClient(chain.provider, chain.wallet, chain.chainId, chain.anchorContract);
-    const notaryOptions = { batchIntervalMs, batchMaxSize, confirmations, maxDocumentsPerRequest, issuerDid: did };
+    const notaryOptions = { batchIntervalMs, batchMaxSize, confirmations, maxDocumentsPerRequest, issuerDid: did, logOrigin };
     const notary = new Notary(new SqlNotaryStore(db), anchoring, notaryOptions, logger.child({ module: 'notary' }), events);
+    const checkpoints = new SignedCheckpoints(notary.log, logKey.key);
+    await notary.log.catchUp();
 
     let listeningUrl = '';
     const identity = createIdentityServices({
@@ -91,6 +100,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       didWebAllowedHosts: config.didWebAllowedHosts,
       notarize: async (digest) => void (await notary.submit('system', [documentIdFromDigest(digest)], { label: 'status list version' })),
       reporter: logger.child({ module: 'credentials' }),
+      logKey: logKey.key,
     });
 
     const signerBalance = signerBalanceReader(chain.provider, chain.wallet.address);
@@ -102,7 +112,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     onStop(async () => balanceWatch.stop());
     await balanceWatch.first;
 
-    const info = serviceInfo(config, chain, did);
+    const info = serviceInfo(config, chain, did, { origin: logOrigin, verifierKey: checkpoints.verifierKey, checkpoint: '/v1/log/checkpoint' });
     let stopping = false;
     const guard = createRequestGuard(keys, config.rateLimitPerSecond);
     onStop(await followKeyRevocations(db, guard.authenticator));
@@ -113,6 +123,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       logger,
       keys,
       notary,
+      checkpoints,
       metrics,
       identity,
       info: () => info,

@@ -5,6 +5,7 @@ import { registerDeployCommand } from './deploy';
 import { registerDidCommands } from './did';
 import { registerDocumentCommands } from './documents';
 import { registerKeysCommand } from './keys';
+import { registerMonitorCommand } from './monitor';
 import { registerReceiptCommands } from './receipts';
 import { registerServeCommand } from './serve';
 import { SERVICE_VERSION } from '../version';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerKeysCommand(program);
   registerDocumentCommands(program);
   registerReceiptCommands(program);
+  registerMonitorCommand(program);
   registerDeployCommand(program);
   registerCredentialCommands(program);
   registerDidCommands(program);

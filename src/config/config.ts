@@ -41,6 +41,10 @@ export interface Config {
   lowBalanceWei: bigint;
   /** Check every response against openapi.yaml too (development and tests; costs time). */
   validateResponses: boolean;
+  /** The transparency log's origin for a new database (a database keeps the one it first recorded). */
+  logOrigin?: string;
+  /** File holding the log's Ed25519 seed (base64); default `<dataDir>/log-key`, generated when absent. */
+  logKeyFile?: string;
 }
 
 /** One setting that failed validation; rendered as `NAME: message`. */
@@ -85,6 +89,8 @@ export const SETTINGS = [
   { env: 'TRUST_PROXY', flag: 'trust-proxy', help: 'proxies whose X-Forwarded-For names the client: false, true, a hop count, or addresses/subnets (e.g. loopback,10.0.0.0/8)', default: 'false' },
   { env: 'LOW_BALANCE_ETH', flag: 'low-balance-eth', help: 'signer balance below which /health reports degraded', default: '0.01' },
   { env: 'VALIDATE_RESPONSES', flag: 'validate-responses', help: 'also check responses against openapi.yaml (true/false; for development)', default: 'false' },
+  { env: 'LOG_ORIGIN', flag: 'log-origin', help: 'name of the transparency log (first line of its checkpoints), fixed at the first start on a database (default: <PUBLIC_URL host>/log, else did-notary/<signer address>/log)' },
+  { env: 'LOG_KEY_FILE', flag: 'log-key-file', help: 'file holding the Ed25519 key that signs log checkpoints, base64 seed (default: generated into DATA_DIR; replicas must share it)' },
 ] as const;
 
 export type SettingName = (typeof SETTINGS)[number]['env'];
@@ -225,6 +231,10 @@ export function parseConfig(raw: RawSettings, cwd: string = process.cwd()): Conf
     }
   }
 
+  const logOrigin = get('LOG_ORIGIN');
+  if (logOrigin !== undefined && !/^[^\s+]+$/u.test(logOrigin)) fail('LOG_ORIGIN', 'must be one word without spaces or "+", like notary.example.com/log');
+  const logKeyFile = get('LOG_KEY_FILE');
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
@@ -252,6 +262,8 @@ export function parseConfig(raw: RawSettings, cwd: string = process.cwd()): Conf
     trustProxy: trustProxy ?? false,
     lowBalanceWei,
     validateResponses: validateResponses === 'true' || validateResponses === '1',
+    logOrigin,
+    logKeyFile: logKeyFile === undefined ? undefined : path.resolve(cwd, logKeyFile),
   };
 }
 

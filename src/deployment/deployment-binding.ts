@@ -70,3 +70,28 @@ export async function bindDeployment(db: Pick<SqlClient, 'query'>, current: Depl
   if (differences.length > 0) throw new DeploymentMismatchError(differences);
   return 'matched';
 }
+
+/**
+ * The transparency log's origin for this database: the one recorded at its first start with a log,
+ * else `configured ?? fallback`, recorded now with the log key. A configured origin or a log key
+ * other than the recorded ones is a DeploymentMismatchError: checkpoints already signed, and the
+ * commitments inside anchored batches, name the recorded origin and key.
+ */
+export async function bindTransparencyLog(
+  db: Pick<SqlClient, 'query'>,
+  log: { configuredOrigin?: string; fallbackOrigin: string; publicKey: string },
+): Promise<string> {
+  const origin = log.configuredOrigin ?? log.fallbackOrigin;
+  await db.query('UPDATE deployment_binding SET log_origin = $1, log_public_key = $2 WHERE log_origin IS NULL', [origin, log.publicKey]);
+  const rows = await db.query('SELECT log_origin, log_public_key FROM deployment_binding');
+  const recorded = { origin: String(rows[0]!.log_origin), publicKey: String(rows[0]!.log_public_key) };
+  const differences: string[] = [];
+  if (log.configuredOrigin !== undefined && log.configuredOrigin !== recorded.origin) {
+    differences.push(`log origin is ${recorded.origin} in the database, ${log.configuredOrigin} here (LOG_ORIGIN)`);
+  }
+  if (log.publicKey !== recorded.publicKey) {
+    differences.push(`log key is ${recorded.publicKey} in the database, ${log.publicKey} here (LOG_KEY_FILE: replicas must share one log key)`);
+  }
+  if (differences.length > 0) throw new DeploymentMismatchError(differences);
+  return recorded.origin;
+}

@@ -42,6 +42,7 @@ export const PROBLEM_KINDS = {
   'did-unresolvable': { status: 502, title: 'The DID could not be resolved' },
   'invalid-presentation-request': { status: 400, title: 'Invalid presentation request' },
   'receipt-not-anchored': { status: 409, title: 'The receipt is not anchored yet' },
+  'invalid-log-range': { status: 400, title: 'The log holds no such size or entry (yet)' },
 } as const;
 
 export type ProblemKind = keyof typeof PROBLEM_KINDS;
@@ -86,6 +87,7 @@ const DOMAIN_CODE_TO_KIND: Record<string, ProblemKind> = {
   DID_UNRESOLVABLE: 'did-unresolvable',
   INVALID_PRESENTATION_REQUEST: 'invalid-presentation-request',
   RECEIPT_NOT_ANCHORED: 'receipt-not-anchored',
+  INVALID_LOG_RANGE: 'invalid-log-range',
 };
 
 /** The problem kind for a 4xx status of an http-errors error (Express's router, serve-static). */

@@ -4,10 +4,12 @@ import { documentIdFromMultihash, parseDocumentId, type DocumentId } from '../co
 import { bytesToHex } from '../core/hex';
 import { hashLeaf, type MerkleTree } from '../core/merkle/tree';
 import { buildAnchoredReceipt, buildPendingReceipt } from '../core/receipts/build';
-import { parseReceipt, type Receipt, type ReceiptAnchor } from '../core/receipts/receipt';
+import { parseReceipt, type Receipt, type ReceiptAnchor, type ReceiptLog } from '../core/receipts/receipt';
+import { parseCheckpoint } from '../core/log/checkpoint';
 import { type ReceiptVerification } from '../core/receipts/verify';
 import type { Logger } from '../platform/observability/logger';
-import type { BatchRecord, RecordedAnchoring } from './batch';
+import type { BatchRecord, LogCommitment, RecordedAnchoring } from './batch';
+import { InvalidLogRangeError, TransparencyLog } from './log/transparency-log';
 import type { SubmissionRecord, TenantSubmission } from './submission';
 import { anchorBatch } from './anchor-batch';
 import { BatchTreeCache, leafIndexOf } from './batch-trees';
@@ -30,6 +32,8 @@ const CHAIN_PROBE_INTERVAL_MS = 1_000;
 const LEADERSHIP_POLL_MS = 500;
 /** Submissions read per query while exporting a batch's receipts. */
 const EXPORT_CHUNK = 2_000;
+/** The log origin when none is configured (tests; the service always names one). */
+const DEFAULT_LOG_ORIGIN = 'did-notary.invalid/log';
 
 export interface NotaryOptions {
   batchIntervalMs: number;
@@ -56,6 +60,21 @@ export interface NotaryOptions {
   reconcileIntervalMs?: number;
   /** How often a chain that could not be reached is probed for its return (default 1 s). */
   chainProbeIntervalMs?: number;
+  /**
+   * The transparency log's origin, named in every batch's log commitment (service.ts passes the one
+   * the deployment binding recorded; it must never change for a database).
+   */
+  logOrigin?: string;
+}
+
+/** One entry of the transparency log, as GET /v1/log/entries shows it. */
+export interface LogEntryView {
+  index: number;
+  batchId: string;
+  root: string;
+  treeSize: number;
+  commitment: ReceiptLog['commitment'] | null;
+  anchor: ReceiptAnchor | null;
 }
 
 export interface SubmissionMetadata {
@@ -70,11 +89,17 @@ export interface BatchView {
   treeSize: number;
   status: 'sealed' | 'anchored';
   sealedAt: string;
+  /** Documents in the batch: `treeSize` less the log commitment leaf, when the batch has one. */
+  documentCount: number;
+  /** The batch's place in the transparency log. */
+  logIndex: number;
   anchor: (ReceiptAnchor & { gasUsed: number | null }) | null;
 }
 
 
 export class Notary {
+  /** The log of sealed batches: its tree heads and proofs (GET /v1/log/…), and each seal's commitment. */
+  readonly log: TransparencyLog;
   private readonly trees: BatchTreeCache;
   private readonly commitSubmissions: (documents: TenantSubmission[]) => Promise<SubmissionRecord[]>;
   private timer: NodeJS.Timeout | undefined;
@@ -97,6 +122,7 @@ export class Notary {
     private readonly events: NotaryEvents = new NotaryEvents(),
   ) {
     this.trees = new BatchTreeCache(store);
+    this.log = new TransparencyLog(store, options.logOrigin ?? DEFAULT_LOG_ORIGIN);
     this.commitSubmissions = groupCommit((documents) => store.insertTenantSubmissions(documents));
   }
 
@@ -204,6 +230,26 @@ export class Notary {
       if (submissions.length < EXPORT_CHUNK) return;
       fromSeq = submissions.at(-1)!.seq + 1;
     }
+  }
+
+  /**
+   * The log's entries [start, end): each batch's root, its tree size, the log it commits to (null
+   * for batches sealed before the log) and its first anchoring, for monitors.
+   */
+  async logEntries(start: number, end: number): Promise<LogEntryView[]> {
+    const size = await this.log.catchUp();
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || start > end || end > size) {
+      throw new InvalidLogRangeError(`entries [${start}, ${end}) are not within the log of ${size} batches`, { start, end, logSize: size });
+    }
+    const batches = await this.store.listBatchesByLogIndex(start, end);
+    return batches.map((batch) => ({
+      index: batch.logIndex,
+      batchId: batch.id,
+      root: bytesToHex(batch.root),
+      treeSize: batch.treeSize,
+      commitment: batch.logCommitment ? receiptLog(batch.logIndex, batch.logCommitment).commitment : null,
+      anchor: batch.anchor ? receiptAnchor(batch.anchor) : null,
+    }));
   }
 
   /** A page of batches in id order (ids grow but may skip numbers). */
@@ -429,13 +475,20 @@ export class Notary {
   private async seal(): Promise<{ batch: BatchRecord; oldestSubmittedAt: Date } | null> {
     const range = await this.store.readSealableRange(this.options.batchMaxSize);
     if (!range) return null;
-    const built = BatchTreeCache.build(range.leaves);
-    const batch = await this.store.recordSealedBatch(range, built.tree.root);
+    // The batch takes the next place in the log and commits to the log before it: its tree's last
+    // leaf is that log's checkpoint text. A batch another replica sealed meanwhile makes the record
+    // below fail (the range and the log place are checked under the seal lock), and the next round retries.
+    const logIndex = await this.log.catchUp();
+    const commitmentLeaf = this.log.commitmentLeaf(logIndex);
+    const built = BatchTreeCache.build(range.leaves, commitmentLeaf);
+    const commitment = { leaf: commitmentLeaf, auditPath: built.tree.inclusionProof(built.tree.size - 1) };
+    const batch = await this.store.recordSealedBatch(range, built.tree.root, { index: logIndex, commitment });
     if (!batch) return null;
-    this.unsealedEstimate = Math.max(0, this.unsealedEstimate - batch.treeSize);
+    this.log.appendSealed(batch.logIndex, batch.root);
+    this.unsealedEstimate = Math.max(0, this.unsealedEstimate - range.leaves.seqs.length);
     // The tree built for the root serves the batch's proofs: build once per seal.
     this.trees.remember(batch.id, built);
-    this.logger.info({ batch: batch.id, treeSize: batch.treeSize }, 'batch sealed');
+    this.logger.info({ batch: batch.id, documents: range.leaves.seqs.length, logIndex: batch.logIndex }, 'batch sealed');
     return { batch, oldestSubmittedAt: range.oldestSubmittedAt };
   }
 
@@ -463,7 +516,31 @@ function anchoredReceipt(receipt: Receipt, batch: BatchRecord, tree: MerkleTree,
   const pathBytes = Buffer.allocUnsafe(tree.auditPathLength(leafIndex) * 32);
   const auditPath: string[] = [];
   for (let i = 0, count = tree.writeAuditPath(leafIndex, pathBytes, 0); i < count; i++) auditPath.push(pathBytes.toString('hex', 32 * i, 32 * i + 32));
-  return buildAnchoredReceipt(receipt, { id: batch.id, root: bytesToHex(batch.root), treeSize: batch.treeSize }, { leafIndex, auditPath }, receiptAnchor(batch.anchor));
+  return buildAnchoredReceipt(
+    receipt,
+    { id: batch.id, root: bytesToHex(batch.root), treeSize: batch.treeSize },
+    { leafIndex, auditPath },
+    receiptAnchor(batch.anchor),
+    batch.logCommitment ? receiptLog(batch.logIndex, batch.logCommitment) : undefined,
+  );
+}
+
+/** Receipts of one batch share its log field: made once per commitment read from the store. */
+const receiptLogs = new WeakMap<LogCommitment, ReceiptLog>();
+
+/** The receipt's `log` field: the batch's log place and the checkpoint its tree commits to. */
+function receiptLog(logIndex: number, commitment: LogCommitment): ReceiptLog {
+  let log = receiptLogs.get(commitment);
+  if (!log) {
+    const checkpoint = parseCheckpoint(new TextDecoder().decode(commitment.leaf));
+    log = {
+      origin: checkpoint.origin,
+      index: logIndex,
+      commitment: { size: checkpoint.size, root: bytesToHex(checkpoint.root), auditPath: commitment.auditPath.map(bytesToHex) },
+    };
+    receiptLogs.set(commitment, log);
+  }
+  return log;
 }
 
 function pendingReceipt(submission: Pick<SubmissionRecord, 'submittedAt'>, id: DocumentId, issuer: string): Receipt {
@@ -489,6 +566,8 @@ function batchView(batch: BatchRecord): BatchView {
     treeSize: batch.treeSize,
     status: batch.status,
     sealedAt: batch.sealedAt.toISOString(),
+    documentCount: batch.treeSize - (batch.logCommitment ? 1 : 0),
+    logIndex: batch.logIndex,
     anchor: batch.anchor ? { ...receiptAnchor(batch.anchor), gasUsed: batch.anchor.gasUsed } : null,
   };
 }

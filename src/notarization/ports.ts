@@ -2,7 +2,7 @@
 // with ethers in platform/chain) and the store of its queue and batches (implemented in SQL in
 // sql/notary-store.ts). Tests and fault injection implement or wrap them; nobody patches a class.
 import type { Anchoring, ReceiptVerification } from '../core/receipts/verify';
-import type { BatchLeaves, BatchRecord, RecordedAnchoring, SealableRange } from './batch';
+import type { BatchLeaves, BatchRecord, LogCommitment, RecordedAnchoring, SealableRange } from './batch';
 import type { SubmissionRecord, SubmissionTimeRuns, TenantSubmission } from './submission';
 
 /** A signed transaction not yet (or not necessarily) broadcast. */
@@ -79,9 +79,14 @@ export interface NotaryStore {
   listTenantSubmissionsInRange(tenantId: string, fromSeq: number, toSeq: number, limit: number): Promise<Array<Pick<SubmissionRecord, 'seq' | 'multihash' | 'submittedAt'>>>;
   /**
    * Records the batch sealed over `range` with `root`, only if the last sealed batch is still the one
-   * the range was read after; null when another sealer recorded one meanwhile.
+   * the range was read after (and, with `log`, the batch takes log place `log.index`); null when
+   * another sealer recorded one meanwhile. Without `log` the batch has no commitment leaf.
    */
-  recordSealedBatch(range: SealableRange, root: Uint8Array): Promise<BatchRecord | null>;
+  recordSealedBatch(range: SealableRange, root: Uint8Array, log?: { index: number; commitment: LogCommitment }): Promise<BatchRecord | null>;
+  /** Batch roots at log places [fromIndex, fromIndex + limit), in log order (the transparency log's leaves). */
+  readLogRoots(fromIndex: number, limit: number): Promise<Uint8Array[]>;
+  /** The batches at log places [fromIndex, toIndex), in log order. */
+  listBatchesByLogIndex(fromIndex: number, toIndex: number): Promise<BatchRecord[]>;
   loadBatchLeaves(batch: Pick<BatchRecord, 'firstSeq' | 'lastSeq'>): Promise<BatchLeaves>;
   getBatch(id: string): Promise<BatchRecord | null>;
   /** Batches in id order after `afterId`. */

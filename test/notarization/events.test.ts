@@ -7,7 +7,7 @@ import { notaryMetricsSubscriber } from '../../src/notarization/subscribers/nota
 import { ServiceMetrics } from '../../src/platform/observability/metrics';
 
 const batch: BatchRecord = {
-  id: '7', firstSeq: 1, lastSeq: 3, treeSize: 3, root: new Uint8Array(32), sealedAt: new Date(), status: 'anchored',
+  id: '7', firstSeq: 1, lastSeq: 3, treeSize: 3, logIndex: 0, logCommitment: null, root: new Uint8Array(32), sealedAt: new Date(), status: 'anchored',
   intendedTransaction: null, attempts: 1, lastError: null,
   anchor: { chain: 'eip155:31337', contract: '0x1', transactionHash: '0x2', blockNumber: 4, blockHash: '0x3', timestamp: 5, gasUsed: 46_900, feeWei: '1000' },
 };

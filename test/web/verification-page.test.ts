@@ -249,6 +249,8 @@ describe('the verification page in Chromium', () => {
       document: { cid: document.cid, multihash: document.multihashHex },
       batch: { id: 'forged', root: bytesToHex(hashLeaf(document.multihash)), treeSize: 1 },
       proof: { type: 'rfc9162-sha256-inclusion', leafIndex: 0, treeSize: 1, auditPath: [] },
+      // The real receipt's log position belongs to its real batch, not to this one.
+      log: undefined,
     };
     const file = writeDocument('forged.bin', bytes);
     fs.writeFileSync(`${file}.receipt.json`, JSON.stringify(forged));

@@ -1,6 +1,6 @@
 // Building receipts, version 1: the one place the receipt's literals (version, proof type) and the
 // order of its fields are written, beside the parser and the verifier that read them back.
-import { INCLUSION_PROOF_TYPE, RECEIPT_VERSION, type AnchoredReceipt, type PendingReceipt, type ReceiptAnchor, type ReceiptBatch, type ReceiptDocument } from './receipt';
+import { INCLUSION_PROOF_TYPE, RECEIPT_VERSION, type AnchoredReceipt, type PendingReceipt, type ReceiptAnchor, type ReceiptBatch, type ReceiptDocument, type ReceiptLog } from './receipt';
 
 /** The receipt of an accepted document that is not anchored yet. */
 export function buildPendingReceipt(document: ReceiptDocument, submittedAt: string, issuer: string): PendingReceipt {
@@ -9,15 +9,17 @@ export function buildPendingReceipt(document: ReceiptDocument, submittedAt: stri
 
 /**
  * The receipt of an anchored document: its pending receipt with the batch, the inclusion proof of its
- * leaf (`auditPath` as RFC 9162 gives it, 64 lower-case hex each) and the anchoring the chain recorded.
+ * leaf (`auditPath` as RFC 9162 gives it, 64 lower-case hex each), the anchoring the chain recorded, and
+ * the batch's place in the transparency log when it has one.
  */
 export function buildAnchoredReceipt(
   pending: Pick<PendingReceipt, 'document' | 'submittedAt' | 'issuer'>,
   batch: ReceiptBatch,
   proof: { leafIndex: number; auditPath: string[] },
   anchor: ReceiptAnchor,
+  log?: ReceiptLog,
 ): AnchoredReceipt {
-  return {
+  const receipt: AnchoredReceipt = {
     version: RECEIPT_VERSION,
     status: 'anchored',
     document: pending.document,
@@ -27,4 +29,6 @@ export function buildAnchoredReceipt(
     proof: { type: INCLUSION_PROOF_TYPE, leafIndex: proof.leafIndex, treeSize: batch.treeSize, auditPath: proof.auditPath },
     anchor,
   };
+  if (log) receipt.log = log;
+  return receipt;
 }

@@ -43,6 +43,27 @@ export interface ReceiptAnchor {
   timestamp: number;
 }
 
+/**
+ * Where the receipt's batch sits in the service's transparency log, and the log the batch extends
+ * (an extension of version 1: verifiers that do not know it ignore it). The batch tree's last leaf
+ * is the checkpoint text `origin\n<commitment.size>\n<base64 commitment.root>\n`, and
+ * `commitment.auditPath` is that leaf's path to `batch.root`: whoever checks the batch's anchoring
+ * also checks that the log held exactly this history when the batch was sealed.
+ */
+export interface ReceiptLog {
+  /** The log's origin line (its name in checkpoints). */
+  origin: string;
+  /** The batch's place in the log; also the size of the log it extends. */
+  index: number;
+  commitment: {
+    size: number;
+    /** 64 lower-case hex: the log's tree head at `size`. */
+    root: string;
+    /** RFC 9162 audit path of the commitment leaf (leaf index batch.treeSize - 1), 64 hex each. */
+    auditPath: string[];
+  };
+}
+
 interface ReceiptCommon {
   version: typeof RECEIPT_VERSION;
   document: ReceiptDocument;
@@ -65,6 +86,8 @@ export interface AnchoredReceipt extends ReceiptCommon {
   batch: ReceiptBatch;
   proof: ReceiptProof;
   anchor: ReceiptAnchor;
+  /** Absent for batches sealed before the log existed. */
+  log?: ReceiptLog;
 }
 
 export type Receipt = PendingReceipt | AnchoredReceipt;
@@ -95,13 +118,15 @@ export function parseReceipt(json: unknown): Receipt {
     }
     return { ...common, status };
   }
-  return {
+  const anchored: AnchoredReceipt = {
     ...common,
     status,
     batch: parseBatch(receipt.batch),
     proof: parseProof(receipt.proof),
     anchor: parseAnchor(receipt.anchor),
   };
+  if (receipt.log !== undefined) anchored.log = parseLog(receipt.log);
+  return anchored;
 }
 
 // --- field parsers: each names the offending field by its path -----------------------------------
@@ -185,6 +210,23 @@ function parseProof(value: unknown): ReceiptProof {
     leafIndex: integerField(proof.leafIndex, 'proof.leafIndex', 0),
     treeSize: integerField(proof.treeSize, 'proof.treeSize', 1),
     auditPath: proof.auditPath.map((node: unknown, index) => hexField(node, `proof.auditPath[${index}]`, 64)),
+  };
+}
+
+function parseLog(value: unknown): ReceiptLog {
+  const log = objectField(value, 'log');
+  const origin = stringField(log.origin, 'log.origin');
+  if (origin.includes('\n')) throw new InvalidReceiptError('log.origin', 'must be one line');
+  const commitment = objectField(log.commitment, 'log.commitment');
+  if (!Array.isArray(commitment.auditPath)) throw new InvalidReceiptError('log.commitment.auditPath', 'must be an array');
+  return {
+    origin,
+    index: integerField(log.index, 'log.index', 0),
+    commitment: {
+      size: integerField(commitment.size, 'log.commitment.size', 0),
+      root: hexField(commitment.root, 'log.commitment.root', 64),
+      auditPath: commitment.auditPath.map((node: unknown, index) => hexField(node, `log.commitment.auditPath[${index}]`, 64)),
+    },
   };
 }
 

@@ -3,6 +3,7 @@
 import { hashDocument, parseDocumentId } from '../ids/document-id';
 import { InvalidReceiptError } from '../errors';
 import { bytesToHex, hexToBytes } from '../hex';
+import { formatCheckpoint } from '../log/checkpoint';
 import { rootFromInclusionProof } from '../merkle/proof';
 import { hashLeaf } from '../merkle/tree';
 import type { MerkleHasher } from '../merkle/hasher';
@@ -60,7 +61,8 @@ export type ReceiptFailureReason =
   | 'root-mismatch'
   | 'bad-proof'
   | 'not-anchored'
-  | 'anchor-mismatch';
+  | 'anchor-mismatch'
+  | 'bad-log-commitment';
 
 /** A receipt that holds: the document was in a batch whose root the chain recorded at `anchoredAt`. */
 export interface ReceiptVerified {
@@ -77,6 +79,8 @@ export interface ReceiptVerified {
   leafIndex: number;
   /** Account that anchored the root, as the chain reports it. */
   submitter: string;
+  /** The batch's place in the transparency log, when the receipt names one (its commitment checked). */
+  log?: { origin: string; index: number; commitmentRoot: string };
 }
 
 export interface ReceiptRejected {
@@ -133,6 +137,9 @@ export async function verifyReceipt(receipt: unknown, options: VerifyReceiptOpti
     return rejected('bad-proof', `the audit path leads to ${computedRoot}, not to the batch root ${batch.root}`);
   }
 
+  const logProblem = parsed.log ? checkLogCommitment(parsed, options.hasher) : undefined;
+  if (logProblem !== undefined) return rejected('bad-log-commitment', logProblem);
+
   const record = await options.lookupAnchor({ chain: anchor.chain, contract: anchor.contract, root: batch.root });
   // The contract answers zeros for an unknown root; block 0 (genesis) can hold no anchoring.
   if (record === null || record.blockNumber === 0) {
@@ -154,7 +161,33 @@ export async function verifyReceipt(receipt: unknown, options: VerifyReceiptOpti
     treeSize: batch.treeSize,
     leafIndex: proof.leafIndex,
     submitter: record.submitter,
+    ...(parsed.log ? { log: { origin: parsed.log.origin, index: parsed.log.index, commitmentRoot: parsed.log.commitment.root } } : {}),
   };
+}
+
+/**
+ * Why the receipt's log commitment does not hold, or undefined when it does: the batch tree's last
+ * leaf must be the checkpoint text of the log the receipt names, the place `index` the size of that
+ * log, and the document another leaf.
+ */
+function checkLogCommitment(receipt: AnchoredReceipt, hasher?: MerkleHasher): string | undefined {
+  const { log, batch, proof } = receipt;
+  if (!log) return undefined;
+  if (log.commitment.size !== log.index) return `log.index ${log.index} differs from the size ${log.commitment.size} of the log it extends`;
+  if (proof.leafIndex === batch.treeSize - 1) return 'the document cannot be the batch tree\'s last leaf: that leaf is the log commitment';
+  let text: string;
+  try {
+    text = formatCheckpoint({ origin: log.origin, size: log.commitment.size, root: hexToBytes(log.commitment.root) });
+  } catch (error) {
+    return (error as Error).message;
+  }
+  const computed = rootFromInclusionProof(
+    { leafHash: hashLeaf(new TextEncoder().encode(text), hasher), leafIndex: batch.treeSize - 1, treeSize: batch.treeSize, auditPath: log.commitment.auditPath.map(hexToBytes) },
+    hasher,
+  );
+  if (!computed.ok) return `the log commitment's path: ${computed.reason}`;
+  if (bytesToHex(computed.root) !== batch.root) return `the batch root does not commit to log ${log.origin} at size ${log.commitment.size}`;
+  return undefined;
 }
 
 /** Why the given document is not the receipt's, or undefined when it is (or none was given). */

@@ -19,5 +19,15 @@ export const DEPLOYMENT_MIGRATIONS: FeatureMigrations = {
       );
     `,
     },
+    {
+      version: 2,
+      name: 'the transparency log of the deployment',
+      sql: `
+      -- The log's origin and public key, recorded at the first start that has a log: a log keeps its
+      -- name and key for life, or its checkpoints and commitments stop matching.
+      ALTER TABLE deployment_binding ADD COLUMN log_origin TEXT;
+      ALTER TABLE deployment_binding ADD COLUMN log_public_key TEXT;
+    `,
+    },
   ],
 };

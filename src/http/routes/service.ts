@@ -15,6 +15,8 @@ export interface ServiceInfo {
   contracts: { anchor: string; didRegistry: string };
   signer: string;
   batch: { intervalMs: number; maxSize: number; confirmations: number };
+  /** The transparency log of batches: its name and the key its checkpoints are signed with. */
+  log: { origin: string; verifierKey: string; checkpoint: string };
 }
 
 

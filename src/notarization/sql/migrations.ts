@@ -63,5 +63,22 @@ export const NOTARIZATION_MIGRATIONS: FeatureMigrations = {
       DROP INDEX IF EXISTS submissions_by_multihash;
     `,
     },
+    {
+      version: 3,
+      name: 'the transparency log: each batch\'s place in it and its commitment to the log before it',
+      sql: `
+      -- log_index orders the log of batch roots (docs/transparency-log.md); batches sealed before the log
+      -- get their places in id order and no commitment.
+      ALTER TABLE batches ADD COLUMN log_index BIGINT;
+      UPDATE batches SET log_index = numbered.position
+        FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS position FROM batches) numbered
+        WHERE batches.id = numbered.id;
+      ALTER TABLE batches ALTER COLUMN log_index SET NOT NULL;
+      CREATE UNIQUE INDEX batches_by_log_index ON batches (log_index);
+      -- The batch tree's last leaf (the checkpoint text of the log it extends) and that leaf's audit path.
+      ALTER TABLE batches ADD COLUMN log_commitment BYTEA;
+      ALTER TABLE batches ADD COLUMN log_commitment_path BYTEA;
+    `,
+    },
   ],
 };

@@ -13,7 +13,8 @@ export function notaryMetricsSubscriber(metrics: ServiceMetrics): NotarySubscrib
         if (event.count > event.fresh) metrics.documentsSubmitted.inc({ fresh: 'false' }, event.count - event.fresh);
         break;
       case 'batch-sealed':
-        metrics.batchSize.observe(event.batch.treeSize);
+        // Documents, not tree leaves: a batch's tree has one more, its log commitment.
+        metrics.batchSize.observe(event.batch.treeSize - (event.batch.logCommitment ? 1 : 0));
         metrics.sealDuration.observe(event.durationMs / 1000);
         oldestSubmission.set(event.batch.id, event.oldestSubmittedAt);
         break;
