@@ -11,6 +11,7 @@ import { machineInfo, notMeasured, renderTable, writeReport, type Figure } from 
 import { installExitCleanup, withScope, type ResourceScope } from './resources';
 import { benchEmbeddedService } from './service-figures';
 import { benchPostgresSeal } from './store-seal';
+import { benchTransparencyLog } from './transparency-log';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
 const RESULTS_DIR = path.join(PROJECT_ROOT, 'bench-results');
@@ -31,6 +32,8 @@ function expectedFigures(quick: boolean): Expected[] {
     ...(quick ? [] : [{ id: 'merkle.2^14.openzeppelin', name: 'RFC 9162 tree 2^14: build + every proof (peer @openzeppelin/merkle-tree)', target: '—' }]),
     { id: 'merkle.2^16', name: 'RFC 9162 tree 2^16: build + every proof (peer merkletreejs)', target: '—' },
     { id: 'merkle.2^20', name: 'RFC 9162 tree 2^20: build + every proof (peer merkletreejs)', target: '≤ 1.0 s and ≥ 10x' },
+    { id: 'log.consistency.build', name: 'log: consistency proof 2^20 → 2^20 + 1,000 batches, build', target: '≤ 1 ms' },
+    { id: 'log.consistency.verify', name: 'log: consistency proof 2^20 → 2^20 + 1,000 batches, verify', target: '≤ 1 ms' },
     { id: 'memory.sealed-2^20', name: 'memory: sealed 2^20 batch, tree kept for proofs (RSS growth)', target: '≤ 256 MiB' },
     { id: 'memory.sealing-peak', name: 'memory: peak RSS growth while sealing 2^20', target: '—' },
     { id: 'seal.pglite', name: `seal a ${big}-document batch, embedded PGlite`, target: '≤ 10 s per 1M' },
@@ -106,6 +109,9 @@ async function main(): Promise<void> {
 
   await section('merkle trees', ids('merkle.'), quick ? 45_000 : 300_000, async () => {
     (await benchMerkleTrees({ quick, log })).forEach(emit);
+  });
+  await section('transparency log', ids('log.'), 120_000, async () => {
+    benchTransparencyLog({ quick, log }).forEach(emit);
   });
   await section('memory', ids('memory.'), quick ? 45_000 : 180_000, async (scope) => {
     (await benchMerkleMemory(scope, { quick, log })).forEach(emit);
