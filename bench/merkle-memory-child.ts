@@ -49,7 +49,7 @@ async function sealThroughNotary(count: number): Promise<{ kept: unknown; peakRs
       peakRss = Math.max(peakRss, process.memoryUsage.rss());
       return {
         id: '1', firstSeq: 1, lastSeq: count, treeSize: count, logIndex: 0, logCommitment: null, root, sealedAt: new Date(), status: 'sealed',
-        intendedTransaction: null, attempts: 0, lastError: null, anchor: null,
+        anchor: null, anchors: [],
       };
     },
   };

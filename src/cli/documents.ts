@@ -8,7 +8,7 @@ import { JsonRpcProvider } from 'ethers';
 import { documentIdFromDigest, type DocumentId } from '../core/ids/document-id';
 import type { Receipt } from '../core/receipts/receipt';
 import type { ReceiptVerification } from '../core/receipts/verify';
-import { verifyReceiptOnChain } from '../platform/chain/receipt-verification';
+import { verifyReceiptOnChains } from '../platform/chain/receipt-verification';
 import { createProgress } from './progress';
 
 /** Exit codes of `verify`: 0 valid, 1 invalid (with the reason), 2 usage error. */
@@ -97,32 +97,38 @@ export function registerDocumentCommands(program: Command): void {
     .description('verify a file against its receipt using only the chain (exit 0 valid, 1 invalid, 2 usage error)')
     .argument('<file>', 'the document')
     .argument('[receipt]', 'its receipt JSON file (default: <file>.receipt.json)')
-    .addOption(new Option('--rpc <url>', 'JSON-RPC URL of the chain named in the receipt').env('DID_NOTARY_RPC_URL'))
+    .addOption(
+      new Option('--rpc <url>', 'JSON-RPC URL of a chain the receipt names; repeat it (or separate URLs by commas) for a receipt anchored on several chains')
+        .env('DID_NOTARY_RPC_URL')
+        .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(',').filter(Boolean)]),
+    )
     .option('--contract <address>', 'only accept anchors by this contract')
     .option('--also <files...>', 'more files to verify, each against its <file>.receipt.json')
     .option('--json', 'print the verification results as JSON')
     .addHelpText('after', '\nExample:\n  did-notary verify contract.pdf contract.pdf.receipt.json --rpc https://sepolia.example/rpc\n')
-    .action(async (file: string, receiptFile: string | undefined, options: { rpc?: string; contract?: string; also?: string[]; json?: boolean }) => {
-      if (!options.rpc) fail(EXIT_USAGE, '--rpc <url> (or DID_NOTARY_RPC_URL) is required: the receipt is checked against the chain, not a service');
+    .action(async (file: string, receiptFile: string | undefined, options: { rpc?: string[]; contract?: string; also?: string[]; json?: boolean }) => {
+      if (!options.rpc || options.rpc.length === 0) fail(EXIT_USAGE, '--rpc <url> (or DID_NOTARY_RPC_URL) is required: the receipt is checked against the chain, not a service');
       const pairs: Array<[string, string]> = [[file, receiptFile ?? `${file}.receipt.json`], ...(options.also ?? []).map((f): [string, string] => [f, `${f}.receipt.json`])];
       // No request batching: on a loopback or nearby node it only adds latency.
-      const provider = new JsonRpcProvider(options.rpc, undefined, { cacheTimeout: -1, batchMaxCount: 1 });
+      const providers = options.rpc.map((url) => new JsonRpcProvider(url, undefined, { cacheTimeout: -1, batchMaxCount: 1 }));
       const progress = options.json ? undefined : createProgress('verifying', pairs.length);
       let invalid = 0;
       const results: Array<{ file: string } & ReceiptVerification> = new Array(pairs.length);
       try {
-        let chainId: number;
-        try {
-          chainId = Number((await provider.getNetwork()).chainId);
-        } catch (error) {
-          fail(EXIT_USAGE, `cannot reach the chain at ${options.rpc}: ${(error as Error).message.slice(0, 200)}`);
+        const chains = new Map<string, JsonRpcProvider>();
+        for (const [index, provider] of providers.entries()) {
+          try {
+            chains.set(`eip155:${Number((await provider.getNetwork()).chainId)}`, provider);
+          } catch (error) {
+            fail(EXIT_USAGE, `cannot reach the chain at ${options.rpc[index]}: ${(error as Error).message.slice(0, 200)}`);
+          }
         }
         let next = 0;
         const worker = async () => {
           while (next < pairs.length) {
             const index = next++;
             const [documentFile, receiptPath] = pairs[index]!;
-            const result = await verifyFile(provider, chainId, documentFile, receiptPath, options.contract);
+            const result = await verifyFile(chains, documentFile, receiptPath, options.contract);
             results[index] = { file: documentFile, ...result };
             if (!result.valid) invalid += 1;
             if (!options.json && (pairs.length === 1 || !result.valid)) printResult(documentFile, result);
@@ -131,7 +137,7 @@ export function registerDocumentCommands(program: Command): void {
         };
         await Promise.all(Array.from({ length: Math.min(VERIFY_CONCURRENCY, pairs.length) }, worker));
       } finally {
-        provider.destroy();
+        for (const provider of providers) provider.destroy();
       }
       if (options.json) console.log(JSON.stringify(pairs.length === 1 ? results[0] : results, null, 2));
       else if (pairs.length > 1) progress?.done(`${pairs.length - invalid} valid, ${invalid} invalid`);
@@ -139,7 +145,7 @@ export function registerDocumentCommands(program: Command): void {
     });
 }
 
-async function verifyFile(provider: JsonRpcProvider, chainId: number, file: string, receiptFile: string, contract?: string): Promise<ReceiptVerification> {
+async function verifyFile(chains: ReadonlyMap<string, JsonRpcProvider>, file: string, receiptFile: string, contract?: string): Promise<ReceiptVerification> {
   let receiptJson: unknown;
   let documentBytes: Buffer;
   try {
@@ -153,7 +159,7 @@ async function verifyFile(provider: JsonRpcProvider, chainId: number, file: stri
     fail(EXIT_USAGE, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   try {
-    return await verifyReceiptOnChain(receiptJson, { provider, chainId, documentBytes, expectedContract: contract });
+    return await verifyReceiptOnChains(receiptJson, { providers: chains, documentBytes, expectedContract: contract });
   } catch (error) {
     fail(EXIT_USAGE, `cannot check the chain: ${(error as Error).message.slice(0, 300)}`);
   }
@@ -164,8 +170,15 @@ function printResult(file: string, result: ReceiptVerification): void {
     console.log(`VALID: ${file} (${result.document.cid})`);
     console.log(`  anchored ${new Date(result.anchoredAt * 1000).toISOString()} in block ${result.blockNumber} on ${result.chain}`);
     console.log(`  transaction ${result.transactionHash}, contract ${result.contract}, submitter ${result.submitter}`);
+    if (result.log) console.log(`  log ${result.log.origin}, entry ${result.log.index}`);
   } else {
     console.log(`INVALID (${result.reason}): ${file}: ${result.message}`);
+  }
+  // A receipt anchored on several chains: what each anchor came to.
+  if ((result.anchors?.length ?? 0) > 1) {
+    for (const anchor of result.anchors!) {
+      console.log(`  ${anchor.valid ? 'holds' : `DOES NOT HOLD (${anchor.reason})`} on ${anchor.chain}${anchor.valid ? `, block ${anchor.blockNumber}` : `: ${anchor.message}`}`);
+    }
   }
 }
 

@@ -95,3 +95,42 @@ export async function bindTransparencyLog(
   if (differences.length > 0) throw new DeploymentMismatchError(differences);
   return recorded.origin;
 }
+
+/** An anchoring chain besides the primary one, as the binding records it. */
+export interface BoundChain {
+  /** CAIP-2 id, `eip155:<id>`. */
+  chain: string;
+  /** Which chain, beyond its id (as DeploymentBinding.chainInstance). */
+  chainInstance: string;
+  anchorContract: string;
+}
+
+/**
+ * Records the extra chains not recorded yet, each anchoring from `logSize` (the batches sealed before
+ * it joined stay anchored where they were), and returns each chain's first log place. A recorded
+ * chain that is not configured, or configured with another instance or contract, is a
+ * DeploymentMismatchError: replicas on one database anchor on the same chains.
+ */
+export async function bindExtraChains(db: Pick<SqlClient, 'query'>, chains: readonly BoundChain[], logSize: number): Promise<Map<string, number>> {
+  for (const chain of chains) {
+    await db.query(
+      `INSERT INTO deployment_chains (chain, chain_instance, anchor_contract, first_log_index) VALUES ($1, $2, $3, $4) ON CONFLICT (chain) DO NOTHING`,
+      [chain.chain, chain.chainInstance.toLowerCase(), chain.anchorContract.toLowerCase(), logSize],
+    );
+  }
+  const rows = await db.query('SELECT chain, chain_instance, anchor_contract, first_log_index FROM deployment_chains ORDER BY chain');
+  const differences: string[] = [];
+  const firstIndexes = new Map<string, number>();
+  for (const row of rows) {
+    const configured = chains.find((chain) => chain.chain === row.chain);
+    if (!configured) {
+      differences.push(`the database also anchors on ${String(row.chain)} (contract ${String(row.anchor_contract)}), which CHAINS does not name`);
+      continue;
+    }
+    if (String(row.chain_instance) !== configured.chainInstance.toLowerCase()) differences.push(`chain ${configured.chain} is ${String(row.chain_instance)} in the database, ${configured.chainInstance} here`);
+    if (String(row.anchor_contract) !== configured.anchorContract.toLowerCase()) differences.push(`the anchor contract on ${configured.chain} is ${String(row.anchor_contract)} in the database, ${configured.anchorContract} here`);
+    firstIndexes.set(configured.chain, Number(row.first_log_index));
+  }
+  if (differences.length > 0) throw new DeploymentMismatchError(differences);
+  return firstIndexes;
+}

@@ -30,11 +30,21 @@ export interface BatchRecord {
   logCommitment: LogCommitment | null;
   root: Uint8Array;
   sealedAt: Date;
+  /** 'anchored' once the first chain confirmed an anchoring of the root. */
   status: 'sealed' | 'anchored';
+  /** The first confirmed anchoring (a receipt's v1 `anchor`), or null. */
+  anchor: RecordedAnchoring | null;
+  /** Every confirmed anchoring, one per chain, in the order they were confirmed (`anchor` first). */
+  anchors: RecordedAnchoring[];
+}
+
+/** A batch waiting for its anchoring on one chain, with what was sent there so far. */
+export interface ChainAnchoringJob {
+  batch: BatchRecord;
+  /** CAIP-2 id of the chain. */
+  chain: string;
   intendedTransaction: IntendedTransaction | null;
   attempts: number;
-  lastError: string | null;
-  anchor: RecordedAnchoring | null;
 }
 
 /** The log a batch extends, and where that commitment sits in the batch tree. */

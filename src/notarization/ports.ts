@@ -1,8 +1,8 @@
 // What the notary needs from the world, as interfaces it owns: the chain it anchors on (implemented
 // with ethers in platform/chain) and the store of its queue and batches (implemented in SQL in
 // sql/notary-store.ts). Tests and fault injection implement or wrap them; nobody patches a class.
-import type { Anchoring, ReceiptVerification } from '../core/receipts/verify';
-import type { BatchLeaves, BatchRecord, LogCommitment, RecordedAnchoring, SealableRange } from './batch';
+import type { AnchorLookup, Anchoring } from '../core/receipts/verify';
+import type { BatchLeaves, BatchRecord, ChainAnchoringJob, LogCommitment, RecordedAnchoring, SealableRange } from './batch';
 import type { SubmissionRecord, SubmissionTimeRuns, TenantSubmission } from './submission';
 
 /** A signed transaction not yet (or not necessarily) broadcast. */
@@ -41,8 +41,8 @@ export interface AnchoringChain {
   /** The signer's next nonce counting only mined transactions. */
   getConfirmedNonce(): Promise<number>;
   getBlockNumber(): Promise<number>;
-  /** Verifies a receipt against the chain alone (not the store). */
-  verifyReceipt(receipt: unknown, hash?: string): Promise<ReceiptVerification>;
+  /** The anchoring of a root by a contract on this chain, for clients' receipt checks (may be cached briefly). */
+  lookupAnchor: AnchorLookup;
 }
 
 /** The durable queue of submissions and the batches sealed from it. */
@@ -91,16 +91,22 @@ export interface NotaryStore {
   getBatch(id: string): Promise<BatchRecord | null>;
   /** Batches in id order after `afterId`. */
   listBatches(afterId: number, limit: number): Promise<BatchRecord[]>;
-  listUnanchoredBatches(): Promise<BatchRecord[]>;
-  /** Anchored batches, newest first. */
-  listRecentAnchoredBatches(limit: number): Promise<BatchRecord[]>;
   /** Every batch overlapping [minSeq, maxSeq], in order. */
   findBatchesCovering(minSeq: number, maxSeq: number): Promise<BatchRecord[]>;
   findBatchOfSeq(seq: number): Promise<BatchRecord | null>;
 
-  /** Records the signed transaction before it is broadcast. */
-  recordIntendedTransaction(batchId: string, transaction: PreparedTransaction): Promise<void>;
-  markAnchored(batchId: string, anchoring: RecordedAnchoring): Promise<BatchRecord>;
-  /** Puts an anchored batch back in the anchoring queue: the chain no longer holds its anchoring. */
-  reopenBatch(batchId: string, reason: string): Promise<void>;
+  // ---- anchoring: one queue per chain ----
+
+  /** Queues, for `chain`, every batch sealed since its last queued one, from log place `fromLogIndex` on. */
+  enqueueChainAnchorings(chain: string, contract: string, fromLogIndex: number): Promise<void>;
+  /** The batches waiting for their anchoring on `chain`, oldest first. */
+  listPendingAnchorings(chain: string): Promise<ChainAnchoringJob[]>;
+  /** Records the signed transaction for `chain` before it is broadcast. */
+  recordIntendedTransaction(batchId: string, chain: string, transaction: PreparedTransaction): Promise<void>;
+  /** Records the batch's anchoring on `chain` and returns the batch ('anchored' from its first chain on). */
+  markAnchored(batchId: string, chain: string, anchoring: RecordedAnchoring): Promise<BatchRecord>;
+  /** `chain`'s newest anchorings, newest first (to re-check against the chain). */
+  listRecentAnchorings(chain: string, limit: number): Promise<Array<{ batchId: string; root: Uint8Array; blockNumber: number }>>;
+  /** Puts a batch back in `chain`'s queue: that chain no longer holds its anchoring. */
+  reopenAnchoring(batchId: string, chain: string, reason: string): Promise<void>;
 }

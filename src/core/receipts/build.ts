@@ -9,16 +9,19 @@ export function buildPendingReceipt(document: ReceiptDocument, submittedAt: stri
 
 /**
  * The receipt of an anchored document: its pending receipt with the batch, the inclusion proof of its
- * leaf (`auditPath` as RFC 9162 gives it, 64 lower-case hex each), the anchoring the chain recorded, and
+ * leaf (`auditPath` as RFC 9162 gives it, 64 lower-case hex each), the anchorings the chains recorded
+ * (the first confirmed one is the v1 `anchor`), and
  * the batch's place in the transparency log when it has one.
  */
 export function buildAnchoredReceipt(
   pending: Pick<PendingReceipt, 'document' | 'submittedAt' | 'issuer'>,
   batch: ReceiptBatch,
   proof: { leafIndex: number; auditPath: string[] },
-  anchor: ReceiptAnchor,
+  anchors: readonly ReceiptAnchor[],
   log?: ReceiptLog,
 ): AnchoredReceipt {
+  const anchor = anchors[0];
+  if (!anchor) throw new Error('an anchored receipt has at least one anchoring');
   const receipt: AnchoredReceipt = {
     version: RECEIPT_VERSION,
     status: 'anchored',
@@ -29,6 +32,8 @@ export function buildAnchoredReceipt(
     proof: { type: INCLUSION_PROOF_TYPE, leafIndex: proof.leafIndex, treeSize: batch.treeSize, auditPath: proof.auditPath },
     anchor,
   };
+  // One chain: the receipt is exactly version 1. Several: `anchors` lists them all, `anchor` first.
+  if (anchors.length > 1) receipt.anchors = [...anchors];
   if (log) receipt.log = log;
   return receipt;
 }

@@ -85,7 +85,13 @@ export interface AnchoredReceipt extends ReceiptCommon {
   status: 'anchored';
   batch: ReceiptBatch;
   proof: ReceiptProof;
+  /** The first confirmed anchoring: what version-1 verifiers check. */
   anchor: ReceiptAnchor;
+  /**
+   * Every confirmed anchoring, one per chain, `anchor` first (an extension of version 1 for services
+   * that anchor on several chains; absent on receipts of one chain). The receipt holds when any holds.
+   */
+  anchors?: ReceiptAnchor[];
   /** Absent for batches sealed before the log existed. */
   log?: ReceiptLog;
 }
@@ -125,6 +131,10 @@ export function parseReceipt(json: unknown): Receipt {
     proof: parseProof(receipt.proof),
     anchor: parseAnchor(receipt.anchor),
   };
+  if (receipt.anchors !== undefined) {
+    if (!Array.isArray(receipt.anchors) || receipt.anchors.length === 0) throw new InvalidReceiptError('anchors', 'must be a non-empty array');
+    anchored.anchors = receipt.anchors.map((anchor: unknown, index) => parseAnchor(anchor, `anchors[${index}]`));
+  }
   if (receipt.log !== undefined) anchored.log = parseLog(receipt.log);
   return anchored;
 }
@@ -230,18 +240,18 @@ function parseLog(value: unknown): ReceiptLog {
   };
 }
 
-function parseAnchor(value: unknown): ReceiptAnchor {
-  const anchor = objectField(value, 'anchor');
-  const chain = stringField(anchor.chain, 'anchor.chain');
-  if (!/^eip155:[1-9][0-9]*$/.test(chain)) throw new InvalidReceiptError('anchor.chain', 'must be eip155:<chain id>');
-  const contract = stringField(anchor.contract, 'anchor.contract');
-  if (!/^0x[0-9a-fA-F]{40}$/.test(contract)) throw new InvalidReceiptError('anchor.contract', 'must be a 0x-prefixed address');
+function parseAnchor(value: unknown, field = 'anchor'): ReceiptAnchor {
+  const anchor = objectField(value, field);
+  const chain = stringField(anchor.chain, `${field}.chain`);
+  if (!/^eip155:[1-9][0-9]*$/.test(chain)) throw new InvalidReceiptError(`${field}.chain`, 'must be eip155:<chain id>');
+  const contract = stringField(anchor.contract, `${field}.contract`);
+  if (!/^0x[0-9a-fA-F]{40}$/.test(contract)) throw new InvalidReceiptError(`${field}.contract`, 'must be a 0x-prefixed address');
   return {
     chain,
     contract,
-    transactionHash: hexField(anchor.transactionHash, 'anchor.transactionHash', 64, '0x'),
-    blockNumber: integerField(anchor.blockNumber, 'anchor.blockNumber', 0),
-    blockHash: hexField(anchor.blockHash, 'anchor.blockHash', 64, '0x'),
-    timestamp: integerField(anchor.timestamp, 'anchor.timestamp', 0),
+    transactionHash: hexField(anchor.transactionHash, `${field}.transactionHash`, 64, '0x'),
+    blockNumber: integerField(anchor.blockNumber, `${field}.blockNumber`, 0),
+    blockHash: hexField(anchor.blockHash, `${field}.blockHash`, 64, '0x'),
+    timestamp: integerField(anchor.timestamp, `${field}.timestamp`, 0),
   };
 }

@@ -12,7 +12,7 @@ const BEFORE_THE_SPLIT = SERVICE_SCHEMA.filter((feature) => feature.feature !== 
   ...feature,
   migrations: feature.migrations.filter((migration) => migration.legacyVersion !== undefined),
 }));
-const ALL = ['access:1', 'deployment:1', 'deployment:2', 'identity:1', 'identity:2', 'notarization:1', 'notarization:2', 'notarization:3'];
+const ALL = ['access:1', 'deployment:1', 'deployment:2', 'deployment:3', 'identity:1', 'identity:2', 'notarization:1', 'notarization:2', 'notarization:3', 'notarization:4'];
 
 describe('feature migrations', () => {
   const opened: SqlClient[] = [];
@@ -29,7 +29,7 @@ describe('feature migrations', () => {
 
   it('applies every feature\'s migrations once, in order', async () => {
     const db = await open();
-    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'deployment:2', 'access:1', 'notarization:1', 'notarization:2', 'notarization:3', 'identity:1', 'identity:2']);
+    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'deployment:2', 'deployment:3', 'access:1', 'notarization:1', 'notarization:2', 'notarization:3', 'notarization:4', 'identity:1', 'identity:2']);
     expect(await migrate(db, SERVICE_SCHEMA)).toEqual([]);
     expect(await history(db)).toEqual(ALL);
   });
@@ -41,8 +41,8 @@ describe('feature migrations', () => {
     await db.exec(`DROP TABLE schema_migrations;
       CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
       INSERT INTO schema_migrations (version, name) VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd');`);
-    // Only what came after the split is new: the deployment binding and the transparency log.
-    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'deployment:2', 'notarization:3']);
+    // Only what came after the split is new: the deployment binding, the log and the per-chain anchorings.
+    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'deployment:2', 'deployment:3', 'notarization:3', 'notarization:4']);
     expect(await history(db)).toEqual(ALL);
   });
 
@@ -52,6 +52,6 @@ describe('feature migrations', () => {
     await db.exec(`DROP TABLE schema_migrations;
       CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
       INSERT INTO schema_migrations (version, name) VALUES (1, 'a'), (2, 'b'), (3, 'c');`);
-    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'deployment:2', 'notarization:2', 'notarization:3']);
+    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'deployment:2', 'deployment:3', 'notarization:2', 'notarization:3', 'notarization:4']);
   });
 });
