@@ -150,6 +150,8 @@ describe('the verification page in Chromium', () => {
     const verdict = await verdictIn(page);
     expect(verdict.state, verdict.text).toBe('valid');
     expect(verdict.text).toContain('Valid: this file was notarized');
+    // The receipt's place in the service's transparency log, its commitment checked in the browser.
+    expect(verdict.text).toMatch(/Transparency log\s*entry \d+ of \S+\/log: this batch commits to the log's first \d+ entries/);
 
     const { anchor } = anchored.receipt;
     const time = page.locator('#document-result time.anchored-at');
