@@ -12,6 +12,7 @@ import { installExitCleanup, withScope, type ResourceScope } from './resources';
 import { benchEmbeddedService } from './service-figures';
 import { benchPostgresSeal } from './store-seal';
 import { benchTransparencyLog } from './transparency-log';
+import { benchTwoChains } from './multichain-figures';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
 const RESULTS_DIR = path.join(PROJECT_ROOT, 'bench-results');
@@ -49,6 +50,9 @@ function expectedFigures(quick: boolean): Expected[] {
     })),
     { id: 'gas.flatness', name: 'gas per anchor: spread from 1 document up', target: 'flat (≤ 1 %)' },
     { id: 'latency.submit-to-anchored', name: 'submission → anchored receipt, embedded chain, BATCH_INTERVAL=1s', target: '≤ interval + 2 s = 3 s' },
+    { id: 'gas.two-chains.eip155:31337', name: 'gas per anchor on eip155:31337, two chains, batches of 1 and 1,000', target: '≤ 50,000, flat' },
+    { id: 'gas.two-chains.eip155:31338', name: 'gas per anchor on eip155:31338, two chains, batches of 1 and 1,000', target: '≤ 50,000, flat' },
+    { id: 'latency.two-chains', name: 'submission → first anchored receipt, two embedded chains, BATCH_INTERVAL=1s', target: '≤ interval + 2 s = 3 s, no slower than one chain' },
     ...Object.values(CREDENTIAL_FIGURES).map(({ id, name }) => ({ id, name, target: '≥ 0.8x raw' })),
   ];
 }
@@ -121,10 +125,14 @@ async function main(): Promise<void> {
   });
   await section(
     'embedded service',
-    ['seal.pglite', ...ids('submit.'), ...ids('receipt.'), ...ids('gas.'), ...ids('latency.')],
+    ['seal.pglite', ...ids('submit.'), ...ids('receipt.'), ...ids('gas.').filter((id) => !id.startsWith('gas.two-chains')), 'latency.submit-to-anchored'],
     quick ? 120_000 : 900_000,
     async (scope) => benchEmbeddedService(scope, { quick, log, emit }),
   );
+  await section('two chains', ['gas.two-chains.eip155:31337', 'gas.two-chains.eip155:31338', 'latency.two-chains'], quick ? 120_000 : 300_000, async (scope) => {
+    const oneChain = figures.get('latency.submit-to-anchored')?.value;
+    await benchTwoChains(scope, { quick, log, emit, oneChainLatencyMs: typeof oneChain === 'number' ? oneChain : undefined });
+  });
   await section('credentials', Object.values(CREDENTIAL_FIGURES).map((f) => f.id), 300_000, async (scope) => {
     if (quick) {
       // Its set-up alone (Anvil, a new PGlite store, the DID registry) takes about 15 s here.

@@ -95,6 +95,8 @@ export interface BatchView {
   /** The batch's place in the transparency log. */
   logIndex: number;
   anchor: (ReceiptAnchor & { gasUsed: number | null }) | null;
+  /** Every chain's anchoring, the first confirmed first, each with the gas it cost. */
+  anchors: Array<ReceiptAnchor & { gasUsed: number | null }>;
 }
 
 
@@ -541,6 +543,7 @@ function batchView(batch: BatchRecord): BatchView {
     documentCount: batch.treeSize - (batch.logCommitment ? 1 : 0),
     logIndex: batch.logIndex,
     anchor: batch.anchor ? { ...receiptAnchor(batch.anchor), gasUsed: batch.anchor.gasUsed } : null,
+    anchors: batch.anchors.map((anchor) => ({ ...receiptAnchor(anchor), gasUsed: anchor.gasUsed })),
   };
 }
 
