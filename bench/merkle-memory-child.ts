@@ -48,8 +48,8 @@ async function sealThroughNotary(count: number): Promise<{ kept: unknown; peakRs
     async recordSealedBatch(_range: SealableRange, root: Uint8Array): Promise<BatchRecord> {
       peakRss = Math.max(peakRss, process.memoryUsage.rss());
       return {
-        id: '1', firstSeq: 1, lastSeq: count, treeSize: count, root, sealedAt: new Date(), status: 'sealed',
-        intendedTransaction: null, attempts: 0, lastError: null, anchor: null,
+        id: '1', firstSeq: 1, lastSeq: count, treeSize: count, logIndex: 0, logCommitment: null, root, sealedAt: new Date(), status: 'sealed',
+        anchor: null, anchors: [],
       };
     },
   };

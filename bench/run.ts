@@ -14,6 +14,8 @@ import { benchEmbeddedService } from './service-figures';
 import { benchPostgresSeal } from './store-seal';
 import { benchTimeStamps } from './time-stamps';
 import { benchWebhookLag } from './webhook-lag';
+import { benchTransparencyLog } from './transparency-log';
+import { benchTwoChains } from './multichain-figures';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
 const RESULTS_DIR = path.join(PROJECT_ROOT, 'bench-results');
@@ -35,6 +37,8 @@ function expectedFigures(quick: boolean): Expected[] {
     { id: 'merkle.2^16', name: 'RFC 9162 tree 2^16: build + every proof (peer merkletreejs)', target: '—' },
     { id: 'merkle.2^20', name: 'RFC 9162 tree 2^20: build + every proof (peer merkletreejs)', target: '≤ 1.0 s and ≥ 10x' },
     { id: 'merkle.2^20.limit', name: 'RFC 9162 tree 2^20: build + every proof, against the SHA-256 limit (openssl speed, both cores)', target: '≥ 0.6x of the limit' },
+    { id: 'log.consistency.build', name: 'log: consistency proof 2^20 → 2^20 + 1,000 batches, build', target: '≤ 1 ms' },
+    { id: 'log.consistency.verify', name: 'log: consistency proof 2^20 → 2^20 + 1,000 batches, verify', target: '≤ 1 ms' },
     { id: 'memory.sealed-2^20', name: 'memory: sealed 2^20 batch, tree kept for proofs (RSS growth)', target: '≤ 256 MiB' },
     { id: 'memory.sealing-peak', name: 'memory: peak RSS growth while sealing 2^20', target: '—' },
     { id: 'seal.pglite', name: `seal a ${big}-document batch, embedded PGlite`, target: '≤ 10 s per 1M' },
@@ -57,6 +61,9 @@ function expectedFigures(quick: boolean): Expected[] {
     })),
     { id: 'gas.flatness', name: 'gas per anchor: spread from 1 document up', target: 'flat (≤ 1 %)' },
     { id: 'latency.submit-to-anchored', name: 'submission → anchored receipt, embedded chain, BATCH_INTERVAL=1s', target: '≤ interval + 2 s = 3 s' },
+    { id: 'gas.two-chains.eip155:31337', name: 'gas per anchor on eip155:31337, two chains, batches of 1 and 1,000', target: '≤ 50,000, flat' },
+    { id: 'gas.two-chains.eip155:31338', name: 'gas per anchor on eip155:31338, two chains, batches of 1 and 1,000', target: '≤ 50,000, flat' },
+    { id: 'latency.two-chains', name: 'submission → first anchored receipt, two embedded chains, BATCH_INTERVAL=1s', target: '≤ interval + 2 s = 3 s, no slower than one chain' },
     ...Object.values(CREDENTIAL_FIGURES).map(({ id, name }) => ({ id, name, target: '≥ 0.8x raw' })),
     { id: 'tsa.tokens-per-second', name: 'RFC 3161 tokens over HTTP (openssl-format queries, embedded)', target: '≥ 1,000/s' },
     { id: 'tsa.p99', name: 'RFC 3161 token p99 latency at 1,000/s', target: '≤ 20 ms' },
@@ -126,6 +133,9 @@ async function main(): Promise<void> {
   await section('merkle trees', ids('merkle.'), quick ? 45_000 : 300_000, async () => {
     (await benchMerkleTrees({ quick, log })).forEach(emit);
   });
+  await section('transparency log', ids('log.'), 120_000, async () => {
+    benchTransparencyLog({ quick, log }).forEach(emit);
+  });
   await section('memory', ids('memory.'), quick ? 45_000 : 180_000, async (scope) => {
     (await benchMerkleMemory(scope, { quick, log })).forEach(emit);
   });
@@ -134,13 +144,17 @@ async function main(): Promise<void> {
   });
   await section(
     'embedded service',
-    ['seal.pglite', 'store.bytes.pglite', ...ids('submit.').filter((id) => !id.startsWith('submit.postgres.')), ...ids('receipt.'), ...ids('export.'), ...ids('gas.'), ...ids('latency.')],
+    ['seal.pglite', 'store.bytes.pglite', ...ids('submit.').filter((id) => !id.startsWith('submit.postgres.')), ...ids('receipt.'), ...ids('export.'), ...ids('gas.').filter((id) => !id.startsWith('gas.two-chains')), 'latency.submit-to-anchored'],
     quick ? 120_000 : 900_000,
     async (scope) => benchEmbeddedService(scope, { quick, log, emit }),
   );
   await section('PostgreSQL service', ids('submit.postgres.'), quick ? 60_000 : 300_000, async (scope) =>
     benchPostgresService(scope, { quick, serverUrl: postgresUrl, log, emit }),
   );
+  await section('two chains', ['gas.two-chains.eip155:31337', 'gas.two-chains.eip155:31338', 'latency.two-chains'], quick ? 120_000 : 300_000, async (scope) => {
+    const oneChain = figures.get('latency.submit-to-anchored')?.value;
+    await benchTwoChains(scope, { quick, log, emit, oneChainLatencyMs: typeof oneChain === 'number' ? oneChain : undefined });
+  });
   await section('credentials', Object.values(CREDENTIAL_FIGURES).map((f) => f.id), 300_000, async (scope) => {
     if (quick) {
       // Its set-up alone (Anvil, a new PGlite store, the DID registry) takes about 15 s here.

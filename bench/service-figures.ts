@@ -35,6 +35,8 @@ const GAS_FLATNESS = 0.01;
 interface BatchView {
   id: string;
   treeSize: number;
+  /** treeSize without the log commitment leaf. */
+  documentCount: number;
   status: 'sealed' | 'anchored';
   anchor: { gasUsed: number | null; transactionHash: string } | null;
 }
@@ -173,7 +175,7 @@ async function submitOneBatch(service: BenchService, size: number): Promise<Buff
   const deadline = Date.now() + 30_000;
   for (;;) {
     const { batches } = await callService<{ batches: BatchView[] }>(service, 'GET', '/v1/batches?limit=100');
-    if (batches.some((b) => b.treeSize === size && b.status === 'anchored')) return documents;
+    if (batches.some((b) => b.documentCount === size && b.status === 'anchored')) return documents;
     if (Date.now() > deadline) throw new Error(`a batch of ${size} was not anchored within 30 s`);
     await sleep(100);
   }
@@ -194,7 +196,7 @@ async function waitAllAnchored(service: BenchService, count: number, timeoutMs: 
 function gasFigures(batches: BatchView[], sizes: number[], quick: boolean): Figure[] {
   const gasBySize = new Map<number, number>();
   for (const size of sizes) {
-    const batch = batches.find((b) => b.treeSize === size);
+    const batch = batches.find((b) => b.documentCount === size);
     const gas = batch?.anchor?.gasUsed;
     if (typeof gas === 'number') gasBySize.set(size, gas);
   }

@@ -43,7 +43,7 @@ export async function sealWithTree(store: NotaryStore, maxSize: number): Promise
   const treeStarted = performance.now();
   const built = BatchTreeCache.build(range.leaves);
   const treeMs = performance.now() - treeStarted;
-  const batch = await store.recordSealedBatch(range, built.tree.root, subtreesOf(built.tree, built.seqs));
+  const batch = await store.recordSealedBatch(range, built.tree.root, undefined, subtreesOf(built.tree, built.seqs));
   const totalMs = performance.now() - started;
   if (!batch) throw new Error('another sealer recorded the batch');
   return { batchId: batch.id, treeSize: batch.treeSize, totalMs, treeMs };

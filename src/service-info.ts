@@ -6,7 +6,8 @@ import type { ConnectedChain } from './platform/chain/connect-chain';
 import { SERVICE_VERSION } from './version';
 
 /** What GET /v1/info publishes: enough for anyone to verify receipts and credentials without this service. */
-export function serviceInfo(config: Config, chain: ConnectedChain, did: string): ServiceInfo {
+export function serviceInfo(config: Config, chains: readonly ConnectedChain[], did: string, log: ServiceInfo['log']): ServiceInfo {
+  const chain = chains[0]!;
   return {
     name: 'did-notary',
     version: SERVICE_VERSION,
@@ -18,5 +19,14 @@ export function serviceInfo(config: Config, chain: ConnectedChain, did: string):
     contracts: { anchor: chain.anchorContract, didRegistry: chain.didRegistry },
     signer: chain.wallet.address.toLowerCase(),
     batch: { intervalMs: config.batchIntervalMs, maxSize: config.batchMaxSize, confirmations: config.confirmations },
+    log,
+    chains: chains.map((each, index) => ({
+      chain: `eip155:${each.chainId}`,
+      chainId: each.chainId,
+      contract: each.anchorContract,
+      rpcUrl: each.publicRpcUrl,
+      primary: index === 0,
+      confirmations: index === 0 ? config.confirmations : config.extraChains[index - 1]!.confirmations,
+    })),
   };
 }

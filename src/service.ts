@@ -7,7 +7,10 @@ import { bootstrapAdminKey } from './access/api-keys';
 import { followKeyRevocations, revokeAndAnnounce } from './access/key-revocations';
 import { SqlApiKeyStore } from './access/sql/api-key-store';
 import { redactUrl, type Config } from './config/config';
-import { bindDeployment } from './deployment/deployment-binding';
+import { bindDeployment, bindExtraChains, bindTransparencyLog } from './deployment/deployment-binding';
+import { bytesToBase64 } from './core/base64';
+import { loadLogKey } from './notarization/log/log-key';
+import { SignedCheckpoints } from './notarization/log/signed-checkpoints';
 import { documentIdFromDigest } from './core/ids/document-id';
 import { createRequestGuard } from './http/guards';
 import { createHttpServer, listen } from './http/server';
@@ -24,7 +27,7 @@ import { SqlNotaryStore } from './notarization/sql/notary-store';
 import { notaryMetricsSubscriber } from './notarization/subscribers/notary-metrics';
 import { anchoredBatchDocuments, batchAnchoredWebhookSubscriber } from './notarization/subscribers/webhooks';
 import { AnchorClient } from './platform/chain/anchor-client';
-import { connectChain } from './platform/chain/connect-chain';
+import { connectChains } from './platform/chain/connect-chain';
 import { signerBalanceReader, watchLowBalance } from './platform/chain/signer-balance';
 import type { SqlClient } from './platform/database/sql-client';
 import { acquireDirectoryLock } from './platform/directory-lock';
@@ -68,7 +71,9 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     logger.info({ source: signerKey.source }, signerKey.source === 'generated' ? 'generated a new signer key' : 'loaded the signer key');
     // A restarted embedded chain may have lost its newest blocks: the notary (made later) re-checks.
     let onChainRestart = () => {};
-    const chain = await connectChain({ config, signerPrivateKey: signerKey.privateKey, logger, onStop, onRestart: () => onChainRestart() });
+    // The primary chain names the service's did:ethr; every chain, primary or extra, anchors every batch.
+    const chains = await connectChains({ config, signerPrivateKey: signerKey.privateKey, logger, onStop, onRestart: () => onChainRestart() });
+    const chain = chains[0]!;
     const signer = chain.wallet.address.toLowerCase();
     const did = ethrDid(chain.chainId, signer);
     const db = await openServiceDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, embeddedCacheBytes: config.embeddedDbCacheBytes });
@@ -76,6 +81,10 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     logger.info({ store: config.databaseUrl ? redactUrl(config.databaseUrl) : `${config.dataDir}/db (embedded)` }, 'store ready');
     const binding = { chainId: chain.chainId, chainInstance: chain.instance, anchorContract: chain.anchorContract, didRegistry: chain.didRegistry, serviceDid: did };
     logger.info({ ...binding, binding: await bindDeployment(db, binding) }, 'deployment binding checked');
+    const logKey = loadLogKey({ dataDir: config.dataDir, keyFile: config.logKeyFile });
+    const fallbackLogOrigin = config.publicUrl ? `${new URL(config.publicUrl).host}/log` : `did-notary/${signer}/log`;
+    const logOrigin = await bindTransparencyLog(db, { configuredOrigin: config.logOrigin, fallbackOrigin: fallbackLogOrigin, publicKey: bytesToBase64(logKey.key.publicKey) });
+    logger.info({ origin: logOrigin, key: logKey.source }, 'transparency log ready');
     const keys = new SqlApiKeyStore(db);
     const created = await bootstrapAdminKey(keys, config.dataDir);
 
@@ -83,10 +92,23 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const events = new NotaryEvents((error, event) => logger.error({ err: error, event: event.type }, 'a subscriber to notary events failed'));
     events.subscribe(notaryMetricsSubscriber(metrics));
     const { batchIntervalMs, batchMaxSize, confirmations, maxHashesPerRequest: maxDocumentsPerRequest } = config;
-    const anchoring = new AnchorClient(chain.provider, chain.wallet, chain.chainId, chain.anchorContract);
-    const notaryOptions = { batchIntervalMs, batchMaxSize, confirmations, maxDocumentsPerRequest, issuerDid: did };
+    const anchoringClients = chains.map((connected) => new AnchorClient(connected.provider, connected.wallet, connected.chainId, connected.anchorContract));
+    const logSize = Number((await db.query<{ size: number }>('SELECT COALESCE(max(log_index) + 1, 0) AS size FROM batches'))[0]?.size ?? 0);
+    const firstLogIndexes = await bindExtraChains(
+      db,
+      chains.slice(1).map((extra) => ({ chain: `eip155:${extra.chainId}`, chainInstance: extra.instance, anchorContract: extra.anchorContract })),
+      logSize,
+    );
+    const anchoringTargets = anchoringClients.map((client, index) => ({
+      chain: client,
+      confirmations: index === 0 ? confirmations : config.extraChains[index - 1]!.confirmations,
+      firstLogIndex: index === 0 ? 0 : (firstLogIndexes.get(client.chain) ?? logSize),
+    }));
+    const notaryOptions = { batchIntervalMs, batchMaxSize, confirmations, maxDocumentsPerRequest, issuerDid: did, logOrigin };
     const notaryStore = new SqlNotaryStore(db);
-    const notary = new Notary(notaryStore, anchoring, notaryOptions, logger.child({ module: 'notary' }), events);
+    const notary = new Notary(notaryStore, anchoringTargets, notaryOptions, logger.child({ module: 'notary' }), events);
+    const checkpoints = new SignedCheckpoints(notary.log, logKey.key);
+    await notary.log.catchUp();
 
     let listeningUrl = '';
     const baseUrl = () => config.publicUrl ?? listeningUrl;
@@ -111,6 +133,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       didWebAllowedHosts: config.didWebAllowedHosts,
       notarize: async (digest) => void (await notary.submit('system', [documentIdFromDigest(digest)], { label: 'status list version' })),
       reporter: logger.child({ module: 'credentials' }),
+      logKey: logKey.key,
     });
 
     const tsa = await setUpTimeStampAuthority({
@@ -127,13 +150,14 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const signerBalance = signerBalanceReader(chain.provider, chain.wallet.address);
     metrics.onScrape(async () => {
       metrics.pendingDocuments.set(notary.pendingEstimate());
+      for (const status of notary.anchoringStatus()) metrics.chainHealthy.set({ chain: status.chain }, status.healthy ? 1 : 0);
       metrics.signerBalance.set(Number(await signerBalance()));
     });
     const balanceWatch = watchLowBalance(signerBalance, config.lowBalanceWei, signer, logger);
     onStop(async () => balanceWatch.stop());
     await balanceWatch.first;
 
-    const info = serviceInfo(config, chain, did);
+    const info = serviceInfo(config, chains, did, { origin: logOrigin, verifierKey: checkpoints.verifierKey, checkpoint: '/v1/log/checkpoint' });
     let stopping = false;
     const guard = createRequestGuard(keys, config.rateLimitPerSecond);
     onStop(await followKeyRevocations(db, guard.authenticator));
@@ -144,11 +168,12 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       logger,
       keys,
       notary,
+      checkpoints,
       metrics,
       identity,
       webhooks: webhooks.endpoints,
       info: () => info,
-      health: serviceHealth({ db, signerBalance, lowBalanceWei: config.lowBalanceWei, stopping: () => stopping }),
+      health: serviceHealth({ db, signerBalance, lowBalanceWei: config.lowBalanceWei, stopping: () => stopping, anchoring: () => notary.anchoringStatus() }),
       validateResponses: config.validateResponses,
       tsa: { answer: (query) => tsa.authority.answer(query), certificateChainDer: tsa.certificateChainDer },
       web: {

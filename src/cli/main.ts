@@ -5,6 +5,7 @@ import { registerDeployCommand } from './deploy';
 import { registerDidCommands } from './did';
 import { registerDocumentCommands } from './documents';
 import { registerKeysCommand } from './keys';
+import { registerMonitorCommand } from './monitor';
 import { registerReceiptCommands } from './receipts';
 import { registerServeCommand } from './serve';
 import { registerVerifyCommand } from './verify';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerVerifyCommand(program);
   registerReceiptCommands(program);
   registerVerifyTsrCommand(program);
+  registerMonitorCommand(program);
   registerDeployCommand(program);
   registerCredentialCommands(program);
   registerDidCommands(program);

@@ -6,7 +6,7 @@ import readline from 'node:readline';
 import { Command, Option } from 'commander';
 import { JsonRpcProvider } from 'ethers';
 import type { ReceiptVerification } from '../core/receipts/verify';
-import { cachedAnchorLookup, createAnchorLookup, verifyReceiptOnChain } from '../platform/chain/receipt-verification';
+import { cachedAnchorLookup, createAnchorLookup, verifyReceiptOnChains } from '../platform/chain/receipt-verification';
 import { hashFile } from './documents';
 import { createProgress, type Progress } from './progress';
 
@@ -26,7 +26,7 @@ type Outcome = ReceiptVerification | { valid: false; reason: 'no-receipt'; messa
 type Result = ({ file: string } | { receipt: string }) & Outcome;
 
 interface VerifyOptions {
-  rpc?: string;
+  rpc?: string[];
   contract?: string;
   also?: string[];
   json?: boolean;
@@ -38,7 +38,11 @@ export function registerVerifyCommand(program: Command): void {
     .description('verify files against their receipts using only the chain (exit 0 valid, 1 invalid, 2 usage error)')
     .argument('[file]', 'the document')
     .argument('[receipt]', 'its receipt JSON file (default: <file>.receipt.json), or an export of receipts (.ndjson)')
-    .addOption(new Option('--rpc <url>', 'JSON-RPC URL of the chain named in the receipt').env('DID_NOTARY_RPC_URL'))
+    .addOption(
+      new Option('--rpc <url>', 'JSON-RPC URL of a chain the receipts name; repeat it (or separate URLs by commas) for receipts anchored on several chains')
+        .env('DID_NOTARY_RPC_URL')
+        .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(',').filter(Boolean)]),
+    )
     .option('--contract <address>', 'only accept anchors by this contract')
     .option(
       '--also <paths...>',
@@ -57,29 +61,31 @@ export function registerVerifyCommand(program: Command): void {
       ].join('\n'),
     )
     .action(async (file: string | undefined, receiptFile: string | undefined, options: VerifyOptions) => {
-      if (!options.rpc) fail(EXIT_USAGE, '--rpc <url> (or DID_NOTARY_RPC_URL) is required: the receipt is checked against the chain, not a service');
+      if (!options.rpc || options.rpc.length === 0) fail(EXIT_USAGE, '--rpc <url> (or DID_NOTARY_RPC_URL) is required: the receipt is checked against the chain, not a service');
       const plan = planVerification(file, receiptFile, options.also ?? []);
       // No request batching: on a loopback or nearby node it only adds latency.
-      const provider = new JsonRpcProvider(options.rpc, undefined, { cacheTimeout: -1, batchMaxCount: 1 });
+      const providers = options.rpc.map((url) => new JsonRpcProvider(url, undefined, { cacheTimeout: -1, batchMaxCount: 1 }));
       try {
-        let chainId: number;
-        try {
-          chainId = Number((await provider.getNetwork()).chainId);
-        } catch (error) {
-          fail(EXIT_USAGE, `cannot reach the chain at ${options.rpc}: ${(error as Error).message.slice(0, 200)}`);
+        const chains = new Map<string, JsonRpcProvider>();
+        for (const [index, provider] of providers.entries()) {
+          try {
+            chains.set(`eip155:${Number((await provider.getNetwork()).chainId)}`, provider);
+          } catch (error) {
+            fail(EXIT_USAGE, `cannot reach the chain at ${options.rpc[index]}: ${(error as Error).message.slice(0, 200)}`);
+          }
         }
-        // Every receipt of an export shares its batch's root: the chain is asked once per root.
-        const lookupAnchor = cachedAnchorLookup(createAnchorLookup(provider));
+        // Every receipt of an export shares its batch's root: each chain is asked once per root.
+        const lookups = new Map([...chains].map(([chain, provider]) => [chain, cachedAnchorLookup(createAnchorLookup(provider))]));
         const verify = async (receipt: unknown, document: { bytes?: Uint8Array; hash?: string }): Promise<ReceiptVerification> => {
           try {
-            return await verifyReceiptOnChain(receipt, { provider, chainId, lookupAnchor, documentBytes: document.bytes, hash: document.hash, expectedContract: options.contract });
+            return await verifyReceiptOnChains(receipt, { providers: chains, lookups, documentBytes: document.bytes, hash: document.hash, expectedContract: options.contract });
           } catch (error) {
             fail(EXIT_USAGE, `cannot check the chain: ${(error as Error).message.slice(0, 300)}`);
           }
         };
         await report(plan, options, (onResult, progress) => runPlan(plan, verify, onResult, progress));
       } finally {
-        provider.destroy();
+        for (const provider of providers) provider.destroy();
       }
     });
 }
@@ -251,8 +257,15 @@ function printResult(result: Result): void {
     console.log(`VALID: ${name} (${result.document.cid})`);
     console.log(`  anchored ${new Date(result.anchoredAt * 1000).toISOString()} in block ${result.blockNumber} on ${result.chain}`);
     console.log(`  transaction ${result.transactionHash}, contract ${result.contract}, submitter ${result.submitter}`);
+    if (result.log) console.log(`  log ${result.log.origin}, entry ${result.log.index}`);
   } else {
     console.log(`INVALID (${result.reason}): ${name}: ${result.message}`);
+  }
+  // A receipt anchored on several chains: what each anchor came to.
+  if ('anchors' in result && (result.anchors?.length ?? 0) > 1) {
+    for (const anchor of result.anchors!) {
+      console.log(`  ${anchor.valid ? 'holds' : `DOES NOT HOLD (${anchor.reason})`} on ${anchor.chain}${anchor.valid ? `, block ${anchor.blockNumber}` : `: ${anchor.message}`}`);
+    }
   }
 }
 

@@ -61,6 +61,30 @@ export interface Config {
     /** An endpoint whose attempts all failed for this long (5 at least) is turned off. */
     disableAfterMs: number;
   };
+  /** Chains to anchor on besides the primary one (CHAINS). */
+  extraChains: ExtraChainSettings[];
+  /** The transparency log's origin for a new database (a database keeps the one it first recorded). */
+  logOrigin?: string;
+  /** File holding the log's Ed25519 seed (base64); default `<dataDir>/log-key`, generated when absent. */
+  logKeyFile?: string;
+}
+
+/**
+ * An anchoring chain besides the primary one (which RPC_URL, or the embedded chain, is): every sealed
+ * batch is anchored on each, at each chain's pace. The service's signer key signs on all of them.
+ */
+export interface ExtraChainSettings {
+  /** A second embedded Anvil in DATA_DIR (tests and demos), instead of RPC URLs. */
+  embedded: boolean;
+  /** JSON-RPC URLs, tried in order (failover). */
+  rpcUrls: string[];
+  /** Expected chain id (required for an embedded chain: its Anvil serves it). */
+  chainId?: number;
+  /** DocumentAnchor address on that chain (required unless embedded). */
+  anchorContract?: string;
+  confirmations: number;
+  /** RPC URL published to verifiers for this chain. */
+  publicRpcUrl?: string;
 }
 
 /** Settings of the time-stamp authority (README.md, "RFC 3161 time stamps"). */
@@ -140,6 +164,9 @@ export const SETTINGS = [
   { env: 'WEBHOOK_RETRY_MAX_DELAY', flag: 'webhook-retry-max-delay', help: 'longest delay between two webhook attempts', default: '1h' },
   { env: 'WEBHOOK_RETRY_FOR', flag: 'webhook-retry-for', help: 'retry a webhook delivery for this long after its first attempt, then give it up', default: '24h' },
   { env: 'WEBHOOK_DISABLE_AFTER', flag: 'webhook-disable-after', help: 'turn off a webhook endpoint whose attempts all failed for this long (5 at least)', default: '24h' },
+  { env: 'CHAINS', flag: 'chains', help: 'more anchoring chains, as JSON: [{"rpcUrl": "https://…" (or a list), "chainId": 8453, "anchorContract": "0x…", "confirmations": 3, "publicRpcUrl": "…"}] or {"embedded": true, "chainId": 31338} for a second embedded chain' },
+  { env: 'LOG_ORIGIN', flag: 'log-origin', help: 'name of the transparency log (first line of its checkpoints), fixed at the first start on a database (default: <PUBLIC_URL host>/log, else did-notary/<signer address>/log)' },
+  { env: 'LOG_KEY_FILE', flag: 'log-key-file', help: 'file holding the Ed25519 key that signs log checkpoints, base64 seed (default: generated into DATA_DIR; replicas must share it)' },
 ] as const;
 
 export type SettingName = (typeof SETTINGS)[number]['env'];
@@ -321,6 +348,11 @@ export function parseConfig(raw: RawSettings, cwd: string = process.cwd()): Conf
     }
   }
 
+  const logOrigin = get('LOG_ORIGIN');
+  if (logOrigin !== undefined && !/^[^\s+]+$/u.test(logOrigin)) fail('LOG_ORIGIN', 'must be one word without spaces or "+", like notary.example.com/log');
+  const logKeyFile = get('LOG_KEY_FILE');
+  const extraChains = parseExtraChains(get('CHAINS'), (message) => fail('CHAINS', message), confirmations);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
@@ -357,7 +389,53 @@ export function parseConfig(raw: RawSettings, cwd: string = process.cwd()): Conf
       rateLimitPerSecond: tsaRateLimitPerSecond,
     },
     webhooks,
+    extraChains,
+    logOrigin,
+    logKeyFile: logKeyFile === undefined ? undefined : path.resolve(cwd, logKeyFile),
   };
+}
+
+/** CHAINS: a JSON array of extra chains, each checked like the single-chain settings are. */
+function parseExtraChains(text: string | undefined, fail: (message: string) => void, defaultConfirmations: number): ExtraChainSettings[] {
+  if (text === undefined) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    fail('not JSON: a list like [{"rpcUrl": "https://…", "chainId": 8453, "anchorContract": "0x…"}]');
+    return [];
+  }
+  if (!Array.isArray(parsed)) {
+    fail('must be a JSON list of chains');
+    return [];
+  }
+  const chains: ExtraChainSettings[] = [];
+  parsed.forEach((entry: unknown, index) => {
+    const where = `chain ${index + 1}`;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return fail(`${where} must be an object`);
+    const { embedded = false, rpcUrl, chainId, anchorContract, confirmations = defaultConfirmations, publicRpcUrl, ...rest } = entry as Record<string, unknown>;
+    const unknown = Object.keys(rest);
+    if (unknown.length > 0) return fail(`${where} has unknown fields: ${unknown.join(', ')}`);
+    const rpcUrls = (Array.isArray(rpcUrl) ? rpcUrl : rpcUrl === undefined ? [] : [rpcUrl]) as unknown[];
+    if (typeof embedded !== 'boolean') return fail(`${where}: embedded must be true or false`);
+    if (!rpcUrls.every((u) => typeof u === 'string' && /^(https?|wss?):\/\/\S+$/.test(u))) return fail(`${where}: rpcUrl must be an http(s) or ws(s) URL, or a list of them`);
+    if (embedded === (rpcUrls.length > 0)) return fail(`${where}: give either rpcUrl or "embedded": true`);
+    if (chainId !== undefined && (!Number.isSafeInteger(chainId) || (chainId as number) < 1)) return fail(`${where}: chainId must be a positive integer`);
+    if (embedded && chainId === undefined) return fail(`${where}: an embedded chain needs its chainId (another than the primary's)`);
+    if (anchorContract !== undefined && (typeof anchorContract !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(anchorContract))) return fail(`${where}: anchorContract is not an address`);
+    if (!embedded && anchorContract === undefined) return fail(`${where}: anchorContract is required with rpcUrl`);
+    if (!Number.isSafeInteger(confirmations) || (confirmations as number) < 1 || (confirmations as number) > 1000) return fail(`${where}: confirmations must be between 1 and 1000`);
+    if (publicRpcUrl !== undefined && (typeof publicRpcUrl !== 'string' || !/^https?:\/\/\S+$/.test(publicRpcUrl) || /\/\/[^/]*@/.test(publicRpcUrl))) return fail(`${where}: publicRpcUrl must be an http(s) URL without credentials`);
+    chains.push({
+      embedded,
+      rpcUrls: rpcUrls as string[],
+      chainId: chainId as number | undefined,
+      anchorContract: (anchorContract as string | undefined)?.toLowerCase(),
+      confirmations: confirmations as number,
+      publicRpcUrl: publicRpcUrl as string | undefined,
+    });
+  });
+  return chains;
 }
 
 /** Reads the settings named in SETTINGS from an environment object. */

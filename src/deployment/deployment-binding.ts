@@ -70,3 +70,67 @@ export async function bindDeployment(db: Pick<SqlClient, 'query'>, current: Depl
   if (differences.length > 0) throw new DeploymentMismatchError(differences);
   return 'matched';
 }
+
+/**
+ * The transparency log's origin for this database: the one recorded at its first start with a log,
+ * else `configured ?? fallback`, recorded now with the log key. A configured origin or a log key
+ * other than the recorded ones is a DeploymentMismatchError: checkpoints already signed, and the
+ * commitments inside anchored batches, name the recorded origin and key.
+ */
+export async function bindTransparencyLog(
+  db: Pick<SqlClient, 'query'>,
+  log: { configuredOrigin?: string; fallbackOrigin: string; publicKey: string },
+): Promise<string> {
+  const origin = log.configuredOrigin ?? log.fallbackOrigin;
+  await db.query('UPDATE deployment_binding SET log_origin = $1, log_public_key = $2 WHERE log_origin IS NULL', [origin, log.publicKey]);
+  const rows = await db.query('SELECT log_origin, log_public_key FROM deployment_binding');
+  const recorded = { origin: String(rows[0]!.log_origin), publicKey: String(rows[0]!.log_public_key) };
+  const differences: string[] = [];
+  if (log.configuredOrigin !== undefined && log.configuredOrigin !== recorded.origin) {
+    differences.push(`log origin is ${recorded.origin} in the database, ${log.configuredOrigin} here (LOG_ORIGIN)`);
+  }
+  if (log.publicKey !== recorded.publicKey) {
+    differences.push(`log key is ${recorded.publicKey} in the database, ${log.publicKey} here (LOG_KEY_FILE: replicas must share one log key)`);
+  }
+  if (differences.length > 0) throw new DeploymentMismatchError(differences);
+  return recorded.origin;
+}
+
+/** An anchoring chain besides the primary one, as the binding records it. */
+export interface BoundChain {
+  /** CAIP-2 id, `eip155:<id>`. */
+  chain: string;
+  /** Which chain, beyond its id (as DeploymentBinding.chainInstance). */
+  chainInstance: string;
+  anchorContract: string;
+}
+
+/**
+ * Records the extra chains not recorded yet, each anchoring from `logSize` (the batches sealed before
+ * it joined stay anchored where they were), and returns each chain's first log place. A recorded
+ * chain that is not configured, or configured with another instance or contract, is a
+ * DeploymentMismatchError: replicas on one database anchor on the same chains.
+ */
+export async function bindExtraChains(db: Pick<SqlClient, 'query'>, chains: readonly BoundChain[], logSize: number): Promise<Map<string, number>> {
+  for (const chain of chains) {
+    await db.query(
+      `INSERT INTO deployment_chains (chain, chain_instance, anchor_contract, first_log_index) VALUES ($1, $2, $3, $4) ON CONFLICT (chain) DO NOTHING`,
+      [chain.chain, chain.chainInstance.toLowerCase(), chain.anchorContract.toLowerCase(), logSize],
+    );
+  }
+  const rows = await db.query('SELECT chain, chain_instance, anchor_contract, first_log_index FROM deployment_chains ORDER BY chain');
+  const differences: string[] = [];
+  const firstIndexes = new Map<string, number>();
+  for (const row of rows) {
+    const configured = chains.find((chain) => chain.chain === row.chain);
+    if (!configured) {
+      differences.push(`the database also anchors on ${String(row.chain)} (contract ${String(row.anchor_contract)}), which CHAINS does not name`);
+      continue;
+    }
+    if (String(row.chain_instance) !== configured.chainInstance.toLowerCase()) differences.push(`chain ${configured.chain} is ${String(row.chain_instance)} in the database, ${configured.chainInstance} here`);
+    if (String(row.anchor_contract) !== configured.anchorContract.toLowerCase()) differences.push(`the anchor contract on ${configured.chain} is ${String(row.anchor_contract)} in the database, ${configured.anchorContract} here`);
+    firstIndexes.set(configured.chain, Number(row.first_log_index));
+  }
+  if (differences.length > 0) throw new DeploymentMismatchError(differences);
+  return firstIndexes;
+}

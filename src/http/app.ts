@@ -4,6 +4,7 @@ import * as OpenApiValidator from 'express-openapi-validator';
 import type { Config } from '../config/config';
 import type { IdentityServices } from '../identity/identity-services';
 import type { Notary } from '../notarization/notary';
+import type { SignedCheckpoints } from '../notarization/log/signed-checkpoints';
 import type { Logger } from '../platform/observability/logger';
 import type { ServiceMetrics } from '../platform/observability/metrics';
 import type { ApiKeyStore } from '../access/api-keys';
@@ -24,6 +25,7 @@ import { didRoutes } from './routes/dids';
 import { docsRoutes } from './routes/docs';
 import { documentRoutes, multipartDocumentRoute } from './routes/documents';
 import { keyRoutes } from './routes/keys';
+import { logRoutes } from './routes/log';
 import { notaryRoutes } from './routes/notary';
 import type { HealthReport } from '../platform/observability/health';
 import { serviceRoutes, type ServiceInfo } from './routes/service';
@@ -38,6 +40,8 @@ export interface AppDependencies {
   /** Revokes a key on every replica (access/key-revocations.ts). */
   revokeKey: (keyId: string) => Promise<boolean>;
   notary: Notary;
+  /** The log's signed checkpoints (GET /v1/log/checkpoint). */
+  checkpoints: SignedCheckpoints;
   metrics: ServiceMetrics;
   identity: IdentityServices;
   /** Tenants' webhook endpoints and their delivery logs. */
@@ -131,6 +135,7 @@ export function createApp(deps: AppDependencies): Express {
   );
   didRoutes(app, deps);
   notaryRoutes(app, deps, auth.admin, auth.notarize);
+  logRoutes(app, deps);
   keyRoutes(app, deps, auth.admin, deps.guard.authenticator);
   timestampRoutes(app, deps);
   webhookRoutes(app, deps, auth.webhooks);

@@ -49,6 +49,7 @@ export const PROBLEM_KINDS = {
   'too-many-webhooks': { status: 409, title: 'The tenant has as many webhook endpoints as allowed' },
   'webhook-disabled': { status: 409, title: 'The webhook endpoint is turned off' },
   'webhook-delivery-not-found': { status: 404, title: 'Unknown webhook delivery' },
+  'invalid-log-range': { status: 400, title: 'The log holds no such size or entry (yet)' },
 } as const;
 
 export type ProblemKind = keyof typeof PROBLEM_KINDS;
@@ -100,6 +101,7 @@ const DOMAIN_CODE_TO_KIND: Record<string, ProblemKind> = {
   TOO_MANY_WEBHOOKS: 'too-many-webhooks',
   WEBHOOK_DISABLED: 'webhook-disabled',
   WEBHOOK_DELIVERY_NOT_FOUND: 'webhook-delivery-not-found',
+  INVALID_LOG_RANGE: 'invalid-log-range',
 };
 
 /** The problem kind for a 4xx status of an http-errors error (Express's router, serve-static). */

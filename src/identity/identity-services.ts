@@ -3,7 +3,7 @@
 import type { DIDDocument } from 'did-resolver';
 import { DidResolver, type EthrNetworkConfig } from './did/did-resolution';
 import { didWebForUrl } from './did/did-web';
-import { serviceDidWebDocument } from './did/did-web-document';
+import { serviceDidWebDocument, type PublishedLogKey } from './did/did-web-document';
 import { OutboundFetcher, type OutboundFetchPolicy } from '../platform/outbound/outbound-fetch';
 import { createServiceIdentity, type ServiceIdentity } from './did/service-identity';
 import type { SqlClient } from '../platform/database/sql-client';
@@ -35,6 +35,8 @@ export interface IdentityServicesOptions {
   baseUrl: () => string;
   /** Hosts did:web and status-list fetches may reach although private or loopback (config.didWebAllowedHosts). */
   didWebAllowedHosts?: readonly string[];
+  /** The transparency log's key, published in the did:web document. */
+  logKey?: { publicKeyJwk: PublishedLogKey['publicKeyJwk'] };
   /** Receives the SHA-256 of every new status list version (wire it to the notary, tenant `system`). */
   notarize: Notarize;
   reporter?: ErrorReporter;
@@ -98,7 +100,12 @@ export function createIdentityServices(options: IdentityServicesOptions): Identi
   return {
     identity,
     didWeb,
-    didWebDocument: () => serviceDidWebDocument(identity, didWeb()),
+    didWebDocument: () =>
+      serviceDidWebDocument(
+        identity,
+        didWeb(),
+        options.logKey ? { publicKeyJwk: options.logKey.publicKeyJwk, checkpointUrl: new URL('/v1/log/checkpoint', options.baseUrl()).href } : undefined,
+      ),
     resolver,
     issuer: new CredentialIssuer({
       store,

@@ -3,7 +3,7 @@
 import { bytesToHex } from '../core/hex';
 import type { SqlExecutor } from '../platform/database/sql-client';
 import type { Logger } from '../platform/observability/logger';
-import type { BatchRecord } from './batch';
+import type { BatchRecord, ChainAnchoringJob } from './batch';
 import type { AnchoringChain, NotaryStore } from './ports';
 
 export interface AnchorBatchOptions {
@@ -15,30 +15,30 @@ export interface AnchorBatchOptions {
   pollIntervalMs: number;
   /** Stop waiting early (service shutdown). */
   signal?: AbortSignal;
-  /** Runs in the transaction that records the anchoring (durable reactions, events.ts). */
+  /** Runs in the transaction that records the batch's first anchoring on any chain (durable reactions, events.ts). */
   recordAlso?: (tx: SqlExecutor, batch: BatchRecord) => Promise<void>;
 }
 
 /**
- * Brings `batch` to 'anchored' and returns it. Throws when the chain cannot be reached or the
+ * Anchors the job's batch on `chain` and returns the batch as recorded. Throws when the chain cannot be reached or the
  * transaction does not make it in time; the caller retries with backoff, and every retry starts
  * by asking the contract, so a root is never anchored twice.
  */
 export async function anchorBatch(
   store: Pick<NotaryStore, 'recordIntendedTransaction' | 'markAnchored'>,
   chain: AnchoringChain,
-  batch: BatchRecord,
+  job: Pick<ChainAnchoringJob, 'batch' | 'intendedTransaction'>,
   options: AnchorBatchOptions,
   logger: Logger,
 ): Promise<BatchRecord> {
-  if (batch.status === 'anchored') return batch;
+  const { batch } = job;
   const rootHex = bytesToHex(batch.root);
-  const log = logger.child({ batch: batch.id, root: rootHex });
+  const log = logger.child({ batch: batch.id, root: rootHex, chain: chain.chain });
 
   const alreadyAnchored = await chain.readAnchoring(rootHex);
   if (alreadyAnchored) return recordAnchoring(store, chain, batch, rootHex, alreadyAnchored.blockNumber, options, log);
 
-  let intended = batch.intendedTransaction;
+  let intended = job.intendedTransaction;
   if (intended) {
     const mined = await chain.getMinedTransaction(intended.hash);
     if (mined && mined.succeeded) return recordAnchoring(store, chain, batch, rootHex, mined.blockNumber, options, log, mined);
@@ -56,7 +56,7 @@ export async function anchorBatch(
   }
   if (!intended) {
     const prepared = await chain.prepareAnchorTransaction(rootHex, batch.treeSize);
-    await store.recordIntendedTransaction(batch.id, prepared);
+    await store.recordIntendedTransaction(batch.id, chain.chain, prepared);
     log.info({ tx: prepared.hash, nonce: prepared.nonce, treeSize: batch.treeSize }, 'sending anchoring transaction');
     await chain.broadcast(prepared.raw);
     intended = { ...prepared, sentAt: new Date() };
@@ -79,7 +79,7 @@ export async function anchorBatch(
       if ((await chain.getConfirmedNonce()) <= intended.nonce) {
         // Stuck (fees too low, or dropped from the mempool): same nonce, higher fees.
         const replacement = await chain.prepareReplacement(intended.raw);
-        await store.recordIntendedTransaction(batch.id, replacement);
+        await store.recordIntendedTransaction(batch.id, chain.chain, replacement);
         log.warn({ tx: intended.hash, replacement: replacement.hash, nonce: replacement.nonce }, 'anchoring transaction not mined in time: sent a fee-bumped replacement');
         await chain.broadcast(replacement.raw);
         intended = { ...replacement, sentAt: new Date() };
@@ -110,7 +110,7 @@ async function recordAnchoring(
   if (!anchoring) throw new Error(`root ${rootHex} is not anchored after its transaction was mined (reorg?)`);
   const event = await chain.findAnchoringEvent(rootHex, anchoring.blockNumber);
   if (!event) throw new Error(`no RootAnchored event for ${rootHex} in block ${anchoring.blockNumber}`);
-  const anchored = await store.markAnchored(batch.id, {
+  const anchored = await store.markAnchored(batch.id, chain.chain, {
     chain: chain.chain,
     contract: chain.contract,
     transactionHash: event.transactionHash,

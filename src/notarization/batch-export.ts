@@ -8,7 +8,7 @@ import { bytesToHex } from '../core/hex';
 import { defaultMerkleHasher } from '../core/merkle/hasher';
 import type { MerkleTree } from '../core/merkle/tree';
 import { anchoredReceiptPieces } from '../core/receipts/build';
-import type { ReceiptAnchor } from '../core/receipts/receipt';
+import type { ReceiptAnchor, ReceiptLog } from '../core/receipts/receipt';
 import type { BatchRecord } from './batch';
 import type { NotaryStore } from './ports';
 
@@ -24,7 +24,10 @@ export interface BatchExportSource {
   /** Submission sequence numbers in leaf order. */
   seqs: readonly number[];
   issuer: string;
-  anchor: ReceiptAnchor;
+  /** The batch's anchorings, the first confirmed one first. */
+  anchors: readonly ReceiptAnchor[];
+  /** The batch's place in the transparency log, when it has one. */
+  log?: ReceiptLog;
 }
 
 /**
@@ -33,7 +36,7 @@ export interface BatchExportSource {
  */
 export async function* batchReceiptLines(source: BatchExportSource, tenantId: string, afterLeafIndex: number): AsyncGenerator<Buffer> {
   const { store, batch, tree, seqs } = source;
-  const writer = new ReceiptLineWriter(anchoredReceiptPieces(source.issuer, { id: batch.id, root: bytesToHex(batch.root), treeSize: batch.treeSize }, source.anchor), tree);
+  const writer = new ReceiptLineWriter(anchoredReceiptPieces(source.issuer, { id: batch.id, root: bytesToHex(batch.root), treeSize: batch.treeSize }, source.anchors, source.log), tree);
   let fromSeq = afterLeafIndex >= 0 ? (seqs[afterLeafIndex] ?? batch.lastSeq) + 1 : batch.firstSeq;
   // Leaves and the tenant's rows both come in sequence order: the leaf of a row is found by walking on.
   let leafIndex = Math.max(0, afterLeafIndex + 1);

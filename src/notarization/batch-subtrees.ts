@@ -31,7 +31,9 @@ export function subtreesOf(tree: MerkleTree, seqs: readonly number[], height = S
   const span = 2 ** height;
   if (tree.size <= span) return null;
   const firstSeqs: number[] = [];
-  for (let leaf = 0; leaf < tree.size; leaf += span) firstSeqs.push(seqs[leaf]!);
+  // A tree may end with one leaf that is no submission (the log commitment): a subtree holding only
+  // it starts after the batch's last submission.
+  for (let leaf = 0; leaf < tree.size; leaf += span) firstSeqs.push(leaf < seqs.length ? seqs[leaf]! : seqs[seqs.length - 1]! + 1);
   return { height, firstSeqs, roots: tree.levelNodes(height) };
 }
 
@@ -62,14 +64,18 @@ export function proofFromSubtree(
   batch: { root: Uint8Array; treeSize: number },
   seq: number,
   leafHash: Uint8Array,
+  /** The batch tree's last leaf when it is no submission (the log commitment): the last subtree ends with it. */
+  trailingLeaf?: Uint8Array | null,
 ): LeafProof {
   const span = 2 ** subtrees.height;
   const count = subtrees.roots.length / NODE_BYTES;
-  const expectedLeaves = index + 1 < count ? span : batch.treeSize - index * span;
-  if (count !== Math.ceil(batch.treeSize / span) || leaves.seqs.length !== expectedLeaves) {
-    throw new InvalidMerkleArgumentError(`subtree ${index} has ${leaves.seqs.length} leaves in the store, not the ${expectedLeaves} sealed`);
+  const last = index + 1 === count;
+  const leafData = last && trailingLeaf ? [...leaves.multihashes, trailingLeaf] : leaves.multihashes;
+  const expectedLeaves = last ? batch.treeSize - index * span : span;
+  if (count !== Math.ceil(batch.treeSize / span) || leafData.length !== expectedLeaves) {
+    throw new InvalidMerkleArgumentError(`subtree ${index} has ${leafData.length} leaves in the store, not the ${expectedLeaves} sealed`);
   }
-  const subtree = buildMerkleTree(leaves.multihashes);
+  const subtree = buildMerkleTree(leafData);
   if (!equalBytes(subtree.root, subtrees.roots.subarray(index * NODE_BYTES, (index + 1) * NODE_BYTES))) {
     throw new InvalidMerkleArgumentError(`the leaves of subtree ${index} no longer hash to its sealed root`);
   }

@@ -22,7 +22,7 @@ const INDEX_RETRY_MS = 60_000;
 
 export interface BatchTree {
   tree: MerkleTree;
-  /** Submission sequence numbers in leaf order: leaf index = position of a seq here. */
+  /** Submission sequence numbers in leaf order: leaf index = position of a seq here (the tree may have one leaf more: the log commitment). */
   seqs: number[];
 }
 
@@ -62,8 +62,11 @@ export class BatchTreeCache {
    * hasher hashes whole levels in flat buffers (WebAssembly SIMD where available), and large batches
    * are split with a helper thread.
    */
-  static build(leaves: BatchLeaves): BatchTree {
-    return { tree: buildMerkleTreeInParallel(leaves.multihashes), seqs: leaves.seqs };
+  static build(leaves: BatchLeaves, logCommitment?: Uint8Array | null): BatchTree {
+    // The log commitment, when the batch has one, is the tree's last leaf: after every document, so
+    // a document's leaf index is still its place among the batch's submissions.
+    const leafData = logCommitment ? [...leaves.multihashes, logCommitment] : leaves.multihashes;
+    return { tree: buildMerkleTreeInParallel(leafData), seqs: leaves.seqs };
   }
 
   remember(batchId: string, entry: BatchTree): void {
@@ -196,7 +199,8 @@ export class BatchTreeCache {
       const subtrees = await this.store.readBatchSubtrees(batch.id);
       if (subtrees) {
         const { index, firstSeq, lastSeq } = subtreeOfSeq(subtrees, seq, batch.lastSeq);
-        const proof = proofFromSubtree(subtrees, index, await this.store.loadBatchLeaves({ firstSeq, lastSeq }), batch, seq, leafHash);
+        const leaves = await this.store.loadBatchLeaves({ firstSeq, lastSeq });
+        const proof = proofFromSubtree(subtrees, index, leaves, batch, seq, leafHash, batch.logCommitment?.leaf);
         // Only now: the embedded database has one connection, and this proof should not queue behind
         // the whole batch. Proofs asked for while it loads come from their subtrees too.
         if (!this.loading.has(batch.id)) this.get(batch).catch((error: unknown) => this.onBackgroundLoadError(error, batch));
@@ -225,8 +229,8 @@ export class BatchTreeCache {
   }
 
   private async load(batch: BatchRecord): Promise<BatchTree> {
-    const entry = BatchTreeCache.build(await this.store.loadBatchLeaves(batch));
-    if (entry.seqs.length !== batch.treeSize || !equalBytes(entry.tree.root, batch.root)) {
+    const entry = BatchTreeCache.build(await this.store.loadBatchLeaves(batch), batch.logCommitment?.leaf);
+    if (entry.tree.size !== batch.treeSize || !equalBytes(entry.tree.root, batch.root)) {
       throw new Error(`batch ${batch.id}: leaves in the store no longer hash to the sealed root`);
     }
     this.remember(batch.id, entry);

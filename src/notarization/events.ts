@@ -13,10 +13,12 @@ export type NotaryEvent =
   | { type: 'documents-submitted'; count: number; fresh: number }
   /** A batch was sealed; `oldestSubmittedAt` is when its first document was acknowledged. */
   | { type: 'batch-sealed'; batch: BatchRecord; durationMs: number; oldestSubmittedAt: Date }
-  /** A batch's anchoring was recorded with its confirmations. */
-  | { type: 'batch-anchored'; batch: BatchRecord; durationMs: number }
-  /** A seal-and-anchor round failed; it is retried. */
-  | { type: 'round-failed'; error: unknown }
+  /** A batch's anchoring on `chain` was recorded with its confirmations. */
+  | { type: 'batch-anchored'; batch: BatchRecord; chain: string; durationMs: number }
+  /** A chain no longer holds a batch's anchoring: it is queued there again. */
+  | { type: 'anchoring-reopened'; batchId: string; chain: string }
+  /** A seal round, or an anchoring round on `chain`, failed; it is retried. */
+  | { type: 'round-failed'; error: unknown; chain?: string }
   /** A client's receipt was verified against the chain. */
   | { type: 'receipt-verified'; result: ReceiptVerification };
 

@@ -1,16 +1,16 @@
 // The notarization use cases: submit documents, seal and anchor batches, hand out and verify receipts.
-import { ChainUnavailableError, DomainError } from '../core/errors';
+import { DomainError } from '../core/errors';
 import { parseDocumentId, type DocumentId } from '../core/ids/document-id';
 import { bytesToHex } from '../core/hex';
 import { hashLeaf } from '../core/merkle/tree';
 import { buildAnchoredReceipt, buildPendingReceipt } from '../core/receipts/build';
-import { parseReceipt, type Receipt, type ReceiptAnchor } from '../core/receipts/receipt';
-import { type ReceiptVerification } from '../core/receipts/verify';
-import type { SqlExecutor } from '../platform/database/sql-client';
+import { parseReceipt, type Receipt, type ReceiptAnchor, type ReceiptLog } from '../core/receipts/receipt';
+import { parseCheckpoint } from '../core/log/checkpoint';
+import { verifyReceipt, type ReceiptVerification } from '../core/receipts/verify';
 import type { Logger } from '../platform/observability/logger';
-import type { BatchRecord, RecordedAnchoring } from './batch';
+import type { BatchRecord, LogCommitment, RecordedAnchoring } from './batch';
+import { InvalidLogRangeError, TransparencyLog } from './log/transparency-log';
 import type { SubmissionRecord, TenantSubmission } from './submission';
-import { anchorBatch } from './anchor-batch';
 import { subtreesOf, type LeafProof } from './batch-subtrees';
 import { batchReceiptLines } from './batch-export';
 import { BatchTreeCache, proofFromTree } from './batch-trees';
@@ -18,20 +18,15 @@ import { NotaryEvents } from './events';
 import { groupCommit } from './group-commit';
 import { listTenantDocuments, type DocumentListQuery, type DocumentPage } from './document-listing';
 import type { AnchoringChain, NotaryStore } from './ports';
+import { ChainAnchorer, type ChainAnchoringStatus } from './chain-anchorer';
 
-/** How many of the newest anchored batches are re-checked against the chain at start. */
-const RECONCILE_DEPTH = 200;
-/** How often the anchoring replica re-checks recent anchorings while it runs (besides at start). */
-const RECONCILE_INTERVAL_MS = 10 * 60_000;
-/** Anchorings read from the chain at once while re-checking: 200 one after another over a remote RPC take seconds. */
-const RECONCILE_PARALLELISM = 8;
 const RECEIPT_BATCH_MAX_AGE_MS = 1_000;
-/** The longest wait between two failed rounds; a chain that comes back is noticed sooner (below). */
+/** The longest wait between two failed seal rounds. */
 const MAX_RETRY_BACKOFF_MS = 30_000;
-/** How often a chain that could not be reached is asked whether it answers again. */
-const CHAIN_PROBE_INTERVAL_MS = 1_000;
 /** How often a replica that does not anchor tries to take the anchoring lock. */
 const LEADERSHIP_POLL_MS = 500;
+/** The log origin when none is configured (tests; the service always names one). */
+const DEFAULT_LOG_ORIGIN = 'did-notary.invalid/log';
 
 export interface NotaryOptions {
   batchIntervalMs: number;
@@ -58,6 +53,30 @@ export interface NotaryOptions {
   reconcileIntervalMs?: number;
   /** How often a chain that could not be reached is probed for its return (default 1 s). */
   chainProbeIntervalMs?: number;
+  /**
+   * The transparency log's origin, named in every batch's log commitment (service.ts passes the one
+   * the deployment binding recorded; it must never change for a database).
+   */
+  logOrigin?: string;
+}
+
+/** One entry of the transparency log, as GET /v1/log/entries shows it. */
+export interface LogEntryView {
+  index: number;
+  batchId: string;
+  root: string;
+  treeSize: number;
+  commitment: ReceiptLog['commitment'] | null;
+  anchor: ReceiptAnchor | null;
+}
+
+/** A chain to anchor on, and how: its confirmations, and the first log place it anchors. */
+export interface AnchoringTarget {
+  chain: AnchoringChain;
+  /** Default: the notary's `confirmations`. */
+  confirmations?: number;
+  /** Default 0; a chain added to a running deployment anchors from where it joined. */
+  firstLogIndex?: number;
 }
 
 export interface SubmissionMetadata {
@@ -72,11 +91,19 @@ export interface BatchView {
   treeSize: number;
   status: 'sealed' | 'anchored';
   sealedAt: string;
+  /** Documents in the batch: `treeSize` less the log commitment leaf, when the batch has one. */
+  documentCount: number;
+  /** The batch's place in the transparency log. */
+  logIndex: number;
   anchor: (ReceiptAnchor & { gasUsed: number | null }) | null;
+  /** Every chain's anchoring, the first confirmed first, each with the gas it cost. */
+  anchors: Array<ReceiptAnchor & { gasUsed: number | null }>;
 }
 
 
 export class Notary {
+  /** The log of sealed batches: its tree heads and proofs (GET /v1/log/…), and each seal's commitment. */
+  readonly log: TransparencyLog;
   private readonly trees: BatchTreeCache;
   private readonly commitSubmissions: (documents: TenantSubmission[]) => Promise<SubmissionRecord[]>;
   private timer: NodeJS.Timeout | undefined;
@@ -85,21 +112,47 @@ export class Notary {
   private readonly abort = new AbortController();
   private failures = 0;
   private stopped = false;
-  private needsReconcile = false;
-  private lastReconcileAt = Number.NEGATIVE_INFINITY;
   private follower = false;
   private unfollowAnchoringRequests: (() => Promise<void>) | undefined;
-  private chainWatch: NodeJS.Timeout | undefined;
+  /** One anchorer per chain: each anchors every sealed batch on its chain at its own pace. */
+  private readonly anchorers: ChainAnchorer[];
 
   constructor(
     private readonly store: NotaryStore,
-    private readonly chain: AnchoringChain,
+    chains: AnchoringChain | readonly AnchoringTarget[],
     private readonly options: NotaryOptions,
     private readonly logger: Logger,
     private readonly events: NotaryEvents = new NotaryEvents(),
   ) {
+    const targets: readonly AnchoringTarget[] = Array.isArray(chains) ? chains : [{ chain: chains as AnchoringChain }];
+    this.anchorers = targets.map(
+      (target) =>
+        new ChainAnchorer(
+          store,
+          target.chain,
+          {
+            confirmations: target.confirmations ?? options.confirmations,
+            firstLogIndex: target.firstLogIndex ?? 0,
+            intervalMs: options.batchIntervalMs,
+            transactionTimeoutMs: options.transactionTimeoutMs,
+            replaceAfterMs: options.replaceAfterMs,
+            pollIntervalMs: options.pollIntervalMs,
+            reconcileIntervalMs: options.reconcileIntervalMs,
+            chainProbeIntervalMs: options.chainProbeIntervalMs,
+          },
+          logger,
+          events,
+        ),
+    );
+    // A sealed batch wakes every chain's anchorer: each anchors it when its chain lets it.
+    events.subscribe((event) => {
+      if (event.type === 'batch-sealed') for (const anchorer of this.anchorers) anchorer.kick();
+      // A chain lost the batch's anchoring: receipts of that batch must not come from memory now.
+      if (event.type === 'anchoring-reopened') this.trees.forget(event.batchId);
+    });
     this.trees = new BatchTreeCache(store, undefined, (error, batch) =>
       this.logger.warn({ err: error, batch: batch.id }, 'could not load a batch tree behind a subtree proof; the next receipt tries again'));
+    this.log = new TransparencyLog(store, options.logOrigin ?? DEFAULT_LOG_ORIGIN);
     this.commitSubmissions = groupCommit((documents) => store.insertTenantSubmissions(documents), undefined, store.parallelWrites);
   }
 
@@ -197,7 +250,8 @@ export class Notary {
     const anchor = batch.anchor;
     if (batch.status !== 'anchored' || !anchor) throw new DomainError('BATCH_NOT_ANCHORED', `batch ${batchId} is not anchored yet`);
     const { tree, seqs } = await this.trees.get(batch);
-    return batchReceiptLines({ store: this.store, batch, tree, seqs, issuer: this.options.issuerDid, anchor: receiptAnchor(anchor) }, tenantId, afterLeafIndex);
+    const log = batch.logCommitment ? receiptLog(batch.logIndex, batch.logCommitment) : undefined;
+    return batchReceiptLines({ store: this.store, batch, tree, seqs, issuer: this.options.issuerDid, anchors: batch.anchors.map(receiptAnchor), log }, tenantId, afterLeafIndex);
   }
 
   /** A page of a tenant's documents in submission order (document-listing.ts). */
@@ -205,18 +259,53 @@ export class Notary {
     return listTenantDocuments(this.store, tenantId, query);
   }
 
+  /**
+   * The log's entries [start, end): each batch's root, its tree size, the log it commits to (null
+   * for batches sealed before the log) and its first anchoring, for monitors.
+   */
+  async logEntries(start: number, end: number): Promise<LogEntryView[]> {
+    const size = await this.log.catchUp();
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || start > end || end > size) {
+      throw new InvalidLogRangeError(`entries [${start}, ${end}) are not within the log of ${size} batches`, { start, end, logSize: size });
+    }
+    const batches = await this.store.listBatchesByLogIndex(start, end);
+    return batches.map((batch) => ({
+      index: batch.logIndex,
+      batchId: batch.id,
+      root: bytesToHex(batch.root),
+      treeSize: batch.treeSize,
+      commitment: batch.logCommitment ? receiptLog(batch.logIndex, batch.logCommitment).commitment : null,
+      anchor: batch.anchor ? receiptAnchor(batch.anchor) : null,
+    }));
+  }
+
   /** A page of batches in id order (ids grow but may skip numbers). */
   async listBatches(afterId: number, limit: number): Promise<BatchView[]> {
     return (await this.store.listBatches(afterId, limit)).map(batchView);
   }
 
-  /** Verifies a receipt (JSON from a client) against the chain, never against our own records. */
+  /**
+   * Verifies a receipt (JSON from a client) against the chains this service anchors on, never against
+   * our own records: valid when one of its anchors holds, each reported.
+   */
   async verifyReceipt(receiptJson: unknown, hash?: string): Promise<ReceiptVerification> {
     // Something that is not a receipt at all is a bad request (400), not a failed verification.
     if (hash !== undefined) parseDocumentId(hash);
-    const result = await this.chain.verifyReceipt(parseReceipt(receiptJson), hash);
+    const receipt = parseReceipt(receiptJson);
+    const chains = new Map(this.anchorers.map((anchorer) => [anchorer.chain.chain, anchorer.chain]));
+    const result = await verifyReceipt(receipt, {
+      hash,
+      expectedChains: [...chains.keys()],
+      expectedContracts: Object.fromEntries([...chains].map(([id, chain]) => [id, chain.contract])),
+      lookupAnchor: (query) => chains.get(query.chain)!.lookupAnchor(query),
+    });
     this.events.publish({ type: 'receipt-verified', result });
     return result;
+  }
+
+  /** Each chain's anchoring health, for /health and /metrics. */
+  anchoringStatus(): ChainAnchoringStatus[] {
+    return this.anchorers.map((anchorer) => anchorer.status());
   }
 
   /**
@@ -227,7 +316,7 @@ export class Notary {
    */
   start(): void {
     this.stopped = false;
-    this.needsReconcile = true;
+    for (const anchorer of this.anchorers) anchorer.start();
     // Another replica's POST /v1/batches/anchor reaches the anchoring one here.
     this.store.followAnchoringRequests(() => {
       if (!this.follower) this.kick();
@@ -243,25 +332,6 @@ export class Notary {
     this.schedule(0);
   }
 
-  /** Re-queues recent batches whose anchoring the chain no longer holds. */
-  private async reconcileAnchors(): Promise<void> {
-    const batches = await this.store.listRecentAnchoredBatches(RECONCILE_DEPTH);
-    for (let start = 0; start < batches.length; start += RECONCILE_PARALLELISM) {
-      const chunk = batches.slice(start, start + RECONCILE_PARALLELISM);
-      const anchorings = await Promise.all(chunk.map((batch) => this.chain.readAnchoring(bytesToHex(batch.root))));
-      for (const [i, batch] of chunk.entries()) {
-        const anchoring = anchorings[i];
-        if (anchoring && anchoring.blockNumber === batch.anchor?.blockNumber) continue;
-        const reason = anchoring
-          ? `anchoring moved from block ${batch.anchor?.blockNumber} to ${anchoring.blockNumber}`
-          : 'the chain no longer holds this anchoring';
-        this.logger.warn({ batch: batch.id, root: bytesToHex(batch.root), reason }, 're-anchoring a batch');
-        this.trees.forget(batch.id);
-        await this.store.reopenBatch(batch.id, reason);
-      }
-    }
-  }
-
   /** Acknowledged documents not yet sealed (kept up to date in memory, exact after each seal). */
   pendingEstimate(): number {
     return this.unsealedEstimate;
@@ -272,14 +342,18 @@ export class Notary {
     this.stopped = true;
     await this.unfollowAnchoringRequests?.().catch(() => undefined);
     if (this.timer) clearTimeout(this.timer);
-    this.stopChainWatch();
     this.abort.abort();
+    await Promise.all(this.anchorers.map((anchorer) => anchorer.stop()));
     await this.running?.catch(() => null);
   }
 
-  /** Seals whatever is waiting and anchors every unanchored batch now; returns the batch just sealed. */
+  /**
+   * Seals whatever is waiting and anchors now: returns once the first chain has anchored every batch
+   * waiting for it (the others go on at their pace), with the batch just sealed. Fails only when
+   * every chain failed, with the first chain's error.
+   */
   async anchorNow(): Promise<BatchView | null> {
-    const batch = await this.round();
+    const sealed = await this.round();
     if (this.follower) {
       // Only the anchoring replica may seal: it is asked to now, and the caller is told so.
       await this.store.requestAnchoringRound();
@@ -288,6 +362,13 @@ export class Notary {
         'another replica seals and anchors; it has been asked to anchor now: GET /v1/batches shows the batch once it is anchored',
       );
     }
+    try {
+      await Promise.any(this.anchorers.map((anchorer) => anchorer.anchorNow()));
+    } catch (error) {
+      throw error instanceof AggregateError ? (error.errors[0] as unknown) : error;
+    }
+    if (!sealed) return null;
+    const batch = await this.store.getBatch(sealed.id);
     return batch ? batchView(batch) : null;
   }
 
@@ -296,8 +377,7 @@ export class Notary {
    * that may have lost its newest blocks (the embedded Anvil restarted after a crash).
    */
   recheckAnchorings(): void {
-    this.needsReconcile = true;
-    this.kick();
+    for (const anchorer of this.anchorers) anchorer.recheck();
   }
 
   private kick(): void {
@@ -321,46 +401,16 @@ export class Notary {
         this.failures += 1;
         const backoff = Math.min(MAX_RETRY_BACKOFF_MS, this.options.batchIntervalMs * 2 ** Math.min(this.failures, 6));
         this.events.publish({ type: 'round-failed', error });
-        const chainDown = error instanceof ChainUnavailableError;
-        this.logger.warn(
-          { err: error, retryInMs: backoff },
-          chainDown ? 'the chain cannot be reached; anchoring resumes as soon as it answers again' : 'seal/anchor round failed; will retry',
-        );
+        this.logger.warn({ err: error, retryInMs: backoff }, 'seal round failed; will retry');
         this.schedule(backoff);
-        // While the chain is down, a cheap probe notices its return, so catching up does not wait
-        // out the backoff.
-        if (chainDown) this.watchForChain();
       }
     }, delayMs);
     this.timer.unref?.();
   }
 
-  /** Asks the chain for its block number every second; the first answer starts a round at once. */
-  private watchForChain(): void {
-    if (this.chainWatch) return;
-    const probe = async () => {
-      if (this.stopped) return this.stopChainWatch();
-      try {
-        await this.chain.getBlockNumber();
-      } catch {
-        return; // still down
-      }
-      this.stopChainWatch();
-      this.logger.info('the chain answers again; resuming anchoring');
-      this.failures = 0;
-      this.kick();
-    };
-    this.chainWatch = setInterval(() => void probe(), this.options.chainProbeIntervalMs ?? CHAIN_PROBE_INTERVAL_MS);
-    this.chainWatch.unref?.();
-  }
-
-  private stopChainWatch(): void {
-    if (this.chainWatch) clearInterval(this.chainWatch);
-    this.chainWatch = undefined;
-  }
-
   /**
-   * One round, never two at once: seal one batch if anything waits, then anchor all unanchored.
+   * One round, never two at once: seal one batch if anything waits (the chains' anchorers, woken by
+   * the batch-sealed event, anchor it).
    * The timer and anchorNow() may both ask; a caller waits for the round running, then runs its own.
    */
   private async round(): Promise<BatchRecord | null> {
@@ -374,46 +424,13 @@ export class Notary {
       if (this.follower) {
         this.logger.info('became the sealing and anchoring replica');
         // The replica before may have died without re-checking what a reorganisation took.
-        this.needsReconcile = true;
+        this.recheckAnchorings();
       }
       this.follower = false;
-      if (this.needsReconcile || Date.now() - this.lastReconcileAt >= (this.options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS)) {
-        try {
-          await this.reconcileAnchors();
-          this.needsReconcile = false;
-          this.lastReconcileAt = Date.now();
-        } catch (error) {
-          // Before the first check nothing is anchored on top of an unchecked chain; a later, periodic
-          // one that fails must not stop sealing: it is tried again in the next round.
-          if (this.needsReconcile) throw error;
-          this.logger.warn({ err: error }, 'could not re-check recent anchorings against the chain; trying again next round');
-        }
-      }
       const started = Date.now();
       const sealed = await this.seal();
       if (sealed) this.events.publish({ type: 'batch-sealed', batch: sealed.batch, durationMs: Date.now() - started, oldestSubmittedAt: sealed.oldestSubmittedAt });
-      let latest: BatchRecord | null = sealed?.batch ?? null;
-      for (const batch of await this.store.listUnanchoredBatches()) {
-        const anchorStarted = Date.now();
-        const anchored = await anchorBatch(
-          this.store,
-          this.chain,
-          batch,
-          {
-            confirmations: this.options.confirmations,
-            transactionTimeoutMs: this.options.transactionTimeoutMs ?? 600_000,
-            replaceAfterMs: this.options.replaceAfterMs ?? 90_000,
-            pollIntervalMs: this.options.pollIntervalMs ?? 250,
-            signal: this.abort.signal,
-            ...(this.events.hasDurableSubscribers
-              ? { recordAlso: (tx: SqlExecutor, recorded: BatchRecord) => this.events.recordDurably({ type: 'batch-anchored', batch: recorded }, tx) }
-              : {}),
-          },
-          this.logger,
-        );
-        this.events.publish({ type: 'batch-anchored', batch: anchored, durationMs: Date.now() - anchorStarted });
-        if (latest?.id === anchored.id) latest = anchored;
-      }
+      const latest: BatchRecord | null = sealed?.batch ?? null;
       return latest;
     })();
     this.running = run;
@@ -431,13 +448,20 @@ export class Notary {
   private async seal(): Promise<{ batch: BatchRecord; oldestSubmittedAt: Date } | null> {
     const range = await this.store.readSealableRange(this.options.batchMaxSize);
     if (!range) return null;
-    const built = BatchTreeCache.build(range.leaves);
-    const batch = await this.store.recordSealedBatch(range, built.tree.root, subtreesOf(built.tree, built.seqs));
+    // The batch takes the next place in the log and commits to the log before it: its tree's last
+    // leaf is that log's checkpoint text. A batch another replica sealed meanwhile makes the record
+    // below fail (the range and the log place are checked under the seal lock), and the next round retries.
+    const logIndex = await this.log.catchUp();
+    const commitmentLeaf = this.log.commitmentLeaf(logIndex);
+    const built = BatchTreeCache.build(range.leaves, commitmentLeaf);
+    const commitment = { leaf: commitmentLeaf, auditPath: built.tree.inclusionProof(built.tree.size - 1) };
+    const batch = await this.store.recordSealedBatch(range, built.tree.root, { index: logIndex, commitment }, subtreesOf(built.tree, built.seqs));
     if (!batch) return null;
-    this.unsealedEstimate = Math.max(0, this.unsealedEstimate - batch.treeSize);
+    this.log.appendSealed(batch.logIndex, batch.root);
+    this.unsealedEstimate = Math.max(0, this.unsealedEstimate - range.leaves.seqs.length);
     // The tree built for the root serves the batch's proofs: build once per seal.
     this.trees.remember(batch.id, built);
-    this.logger.info({ batch: batch.id, treeSize: batch.treeSize }, 'batch sealed');
+    this.logger.info({ batch: batch.id, documents: range.leaves.seqs.length, logIndex: batch.logIndex }, 'batch sealed');
     return { batch, oldestSubmittedAt: range.oldestSubmittedAt };
   }
 
@@ -457,7 +481,31 @@ function anchoredReceipt(receipt: Receipt, batch: BatchRecord, proof: LeafProof)
   const bytes = Buffer.from(pathBytes.buffer, pathBytes.byteOffset, pathBytes.byteLength);
   const auditPath: string[] = [];
   for (let at = 0; at < bytes.length; at += 32) auditPath.push(bytes.toString('hex', at, at + 32));
-  return buildAnchoredReceipt(receipt, { id: batch.id, root: bytesToHex(batch.root), treeSize: batch.treeSize }, { leafIndex, auditPath }, receiptAnchor(batch.anchor));
+  return buildAnchoredReceipt(
+    receipt,
+    { id: batch.id, root: bytesToHex(batch.root), treeSize: batch.treeSize },
+    { leafIndex, auditPath },
+    batch.anchors.map(receiptAnchor),
+    batch.logCommitment ? receiptLog(batch.logIndex, batch.logCommitment) : undefined,
+  );
+}
+
+/** Receipts of one batch share its log field: made once per commitment read from the store. */
+const receiptLogs = new WeakMap<LogCommitment, ReceiptLog>();
+
+/** The receipt's `log` field: the batch's log place and the checkpoint its tree commits to. */
+function receiptLog(logIndex: number, commitment: LogCommitment): ReceiptLog {
+  let log = receiptLogs.get(commitment);
+  if (!log) {
+    const checkpoint = parseCheckpoint(new TextDecoder().decode(commitment.leaf));
+    log = {
+      origin: checkpoint.origin,
+      index: logIndex,
+      commitment: { size: checkpoint.size, root: bytesToHex(checkpoint.root), auditPath: commitment.auditPath.map(bytesToHex) },
+    };
+    receiptLogs.set(commitment, log);
+  }
+  return log;
 }
 
 function pendingReceipt(submission: Pick<SubmissionRecord, 'submittedAt'>, id: DocumentId, issuer: string): Receipt {
@@ -483,7 +531,10 @@ function batchView(batch: BatchRecord): BatchView {
     treeSize: batch.treeSize,
     status: batch.status,
     sealedAt: batch.sealedAt.toISOString(),
+    documentCount: batch.treeSize - (batch.logCommitment ? 1 : 0),
+    logIndex: batch.logIndex,
     anchor: batch.anchor ? { ...receiptAnchor(batch.anchor), gasUsed: batch.anchor.gasUsed } : null,
+    anchors: batch.anchors.map((anchor) => ({ ...receiptAnchor(anchor), gasUsed: anchor.gasUsed })),
   };
 }
 

@@ -1,9 +1,9 @@
 // What the notary needs from the world, as interfaces it owns: the chain it anchors on (implemented
 // with ethers in platform/chain) and the store of its queue and batches (implemented in SQL in
 // sql/notary-store.ts). Tests and fault injection implement or wrap them; nobody patches a class.
-import type { Anchoring, ReceiptVerification } from '../core/receipts/verify';
+import type { AnchorLookup, Anchoring } from '../core/receipts/verify';
 import type { SqlExecutor } from '../platform/database/sql-client';
-import type { BatchLeaves, BatchRecord, BatchSpan, RecordedAnchoring, SealableRange, TenantLeaves } from './batch';
+import type { BatchLeaves, BatchRecord, BatchSpan, ChainAnchoringJob, LogCommitment, RecordedAnchoring, SealableRange, TenantLeaves } from './batch';
 import type { BatchSubtrees } from './batch-subtrees';
 import type { ListedSubmission, SubmissionRecord, SubmissionTimeRuns, TenantSubmission, TenantSubmissionQuery } from './submission';
 
@@ -43,8 +43,8 @@ export interface AnchoringChain {
   /** The signer's next nonce counting only mined transactions. */
   getConfirmedNonce(): Promise<number>;
   getBlockNumber(): Promise<number>;
-  /** Verifies a receipt against the chain alone (not the store). */
-  verifyReceipt(receipt: unknown, hash?: string): Promise<ReceiptVerification>;
+  /** The anchoring of a root by a contract on this chain, for clients' receipt checks (may be cached briefly). */
+  lookupAnchor: AnchorLookup;
 }
 
 /** The durable queue of submissions and the batches sealed from it. */
@@ -99,31 +99,47 @@ export interface NotaryStore {
   listTenantSubmissionsInRange(tenantId: string, fromSeq: number, toSeq: number, limit: number): Promise<Array<Pick<SubmissionRecord, 'seq' | 'multihash' | 'submittedAt'>>>;
   /**
    * Records the batch sealed over `range` with `root`, only if the last sealed batch is still the one
-   * the range was read after; null when another sealer recorded one meanwhile.
+   * the range was read after (and, with `log`, the batch takes log place `log.index`); null when
+   * another sealer recorded one meanwhile. Without `log` the batch has no commitment leaf.
    */
-  recordSealedBatch(range: SealableRange, root: Uint8Array, subtrees?: BatchSubtrees | null): Promise<BatchRecord | null>;
+  recordSealedBatch(
+    range: SealableRange,
+    root: Uint8Array,
+    log?: { index: number; commitment: LogCommitment },
+    subtrees?: BatchSubtrees | null,
+  ): Promise<BatchRecord | null>;
   /** The subtree roots recorded with a batch (batch-subtrees.ts), or null when none were. */
   readBatchSubtrees(batchId: string): Promise<BatchSubtrees | null>;
+  /** Batch roots at log places [fromIndex, fromIndex + limit), in log order (the transparency log's leaves). */
+  readLogRoots(fromIndex: number, limit: number): Promise<Uint8Array[]>;
+  /** The batches at log places [fromIndex, toIndex), in log order. */
+  listBatchesByLogIndex(fromIndex: number, toIndex: number): Promise<BatchRecord[]>;
   loadBatchLeaves(batch: Pick<BatchRecord, 'firstSeq' | 'lastSeq'>): Promise<BatchLeaves>;
   getBatch(id: string): Promise<BatchRecord | null>;
   /** Batches in id order after `afterId`. */
   listBatches(afterId: number, limit: number): Promise<BatchRecord[]>;
-  listUnanchoredBatches(): Promise<BatchRecord[]>;
-  /** Anchored batches, newest first. */
-  listRecentAnchoredBatches(limit: number): Promise<BatchRecord[]>;
   /** The first `limit` batches overlapping (afterSeq, throughSeq], in order, as spans. */
   listBatchSpans(afterSeq: number, throughSeq: number, limit: number): Promise<BatchSpan[]>;
   /** Every batch overlapping [minSeq, maxSeq], in order. */
   findBatchesCovering(minSeq: number, maxSeq: number): Promise<BatchRecord[]>;
   findBatchOfSeq(seq: number): Promise<BatchRecord | null>;
 
-  /** Records the signed transaction before it is broadcast. */
-  recordIntendedTransaction(batchId: string, transaction: PreparedTransaction): Promise<void>;
+  // ---- anchoring: one queue per chain ----
+
+  /** Queues, for `chain`, every batch sealed since its last queued one, from log place `fromLogIndex` on. */
+  enqueueChainAnchorings(chain: string, contract: string, fromLogIndex: number): Promise<void>;
+  /** The batches waiting for their anchoring on `chain`, oldest first. */
+  listPendingAnchorings(chain: string): Promise<ChainAnchoringJob[]>;
+  /** Records the signed transaction for `chain` before it is broadcast. */
+  recordIntendedTransaction(batchId: string, chain: string, transaction: PreparedTransaction): Promise<void>;
   /**
-   * Records the anchoring. `alsoInTransaction` runs in the same transaction with the updated batch
+   * Records the batch's anchoring on `chain` and returns the batch ('anchored' from its first chain on).
+   * `onFirstAnchoring` runs in the same transaction when this anchoring makes the batch anchored
    * (durable reactions, events.ts), so both commit or neither does.
    */
-  markAnchored(batchId: string, anchoring: RecordedAnchoring, alsoInTransaction?: (tx: SqlExecutor, batch: BatchRecord) => Promise<void>): Promise<BatchRecord>;
-  /** Puts an anchored batch back in the anchoring queue: the chain no longer holds its anchoring. */
-  reopenBatch(batchId: string, reason: string): Promise<void>;
+  markAnchored(batchId: string, chain: string, anchoring: RecordedAnchoring, onFirstAnchoring?: (tx: SqlExecutor, batch: BatchRecord) => Promise<void>): Promise<BatchRecord>;
+  /** `chain`'s newest anchorings, newest first (to re-check against the chain). */
+  listRecentAnchorings(chain: string, limit: number): Promise<Array<{ batchId: string; root: Uint8Array; blockNumber: number }>>;
+  /** Puts a batch back in `chain`'s queue: that chain no longer holds its anchoring. */
+  reopenAnchoring(batchId: string, chain: string, reason: string): Promise<void>;
 }

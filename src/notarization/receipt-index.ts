@@ -43,9 +43,10 @@ export class BatchReceiptIndex {
   /** Indexes a batch tree, yielding to the event loop between slices so requests keep flowing. */
   static async build(source: BatchReceiptIndexSource): Promise<BatchReceiptIndex> {
     const { tree, seqs, resubmittedSeqs } = source;
-    if (seqs.length !== tree.size) throw new Error(`${seqs.length} sequence numbers for a tree of ${tree.size} leaves`);
+    // One leaf more than documents: the log commitment, which is no document and is not indexed.
+    if (seqs.length !== tree.size && seqs.length + 1 !== tree.size) throw new Error(`${seqs.length} sequence numbers for a tree of ${tree.size} leaves`);
     const index = new BatchReceiptIndex(source);
-    const prefixes = tree.leafHashPrefixes();
+    const prefixes = tree.leafHashPrefixes().subarray(0, seqs.length);
     for (let start = 0; start < prefixes.length; start += LEAVES_PER_SLICE) {
       if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       index.insert(prefixes, Math.min(prefixes.length, start + LEAVES_PER_SLICE), start, resubmittedSeqs);

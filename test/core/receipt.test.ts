@@ -86,6 +86,7 @@ describe('verifyReceipt', () => {
       treeSize: 13,
       leafIndex: LEAF,
       submitter: SUBMITTER,
+      anchors: [{ chain: CHAIN, contract: CONTRACT, transactionHash: TX, valid: true, anchoredAt: 1764000000, blockNumber: 42 }],
     });
     expect(chain.queries).toEqual([{ chain: CHAIN, contract: CONTRACT, root }]);
     expect(JSON.parse(JSON.stringify(result))).toEqual(result);
@@ -261,7 +262,7 @@ describe('buildPendingReceipt and buildAnchoredReceipt', () => {
     const built = buildPendingReceipt(pending.document, pending.submittedAt, pending.issuer);
     expect(JSON.stringify(built)).toBe(JSON.stringify(pending));
     const anchored = anchoredReceipt();
-    const builtAnchored = buildAnchoredReceipt(built, anchored.batch, { leafIndex: LEAF, auditPath: anchored.proof.auditPath }, anchored.anchor);
+    const builtAnchored = buildAnchoredReceipt(built, anchored.batch, { leafIndex: LEAF, auditPath: anchored.proof.auditPath }, [anchored.anchor]);
     expect(JSON.stringify(builtAnchored)).toBe(JSON.stringify(anchored));
     expect(parseReceipt(builtAnchored)).toEqual(anchored);
   });

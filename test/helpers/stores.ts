@@ -3,12 +3,12 @@
 // delegates to the real one with some methods replaced (no monkey-patching), and the seal that the
 // notary composes from the store's two sealing steps.
 import { SqlApiKeyStore } from '../../src/access/sql/api-key-store';
-import type { BatchLeaves, BatchRecord } from '../../src/notarization/batch';
+import type { BatchLeaves, BatchRecord, RecordedAnchoring } from '../../src/notarization/batch';
 import type { NotaryStore } from '../../src/notarization/ports';
 import type { NewSubmission, SubmissionRecord } from '../../src/notarization/submission';
 import { SqlNotaryStore } from '../../src/notarization/sql/notary-store';
 import type { DatabaseOptions } from '../../src/platform/database/open-database';
-import type { SqlClient } from '../../src/platform/database/sql-client';
+import type { SqlClient, SqlExecutor } from '../../src/platform/database/sql-client';
 import { openServiceDatabase } from '../../src/schema';
 
 export interface TestStores {
@@ -51,4 +51,19 @@ export async function sealNextBatch(
 /** Commits one tenant's documents (the group commit's write for a single request). */
 export function insertSubmissions(store: Pick<NotaryStore, 'insertTenantSubmissions'>, tenantId: string, documents: NewSubmission[]): Promise<SubmissionRecord[]> {
   return store.insertTenantSubmissions(documents.map((document) => ({ ...document, tenantId })));
+}
+
+/**
+ * Records an anchoring of a batch as a chain's anchorer does: the batch queued for the anchoring's
+ * chain (and every batch sealed before it), then marked anchored there, `onFirstAnchoring` in the same
+ * transaction when it is the batch's first.
+ */
+export async function recordAnchoring(
+  store: Pick<NotaryStore, 'enqueueChainAnchorings' | 'markAnchored'>,
+  batchId: string,
+  anchoring: RecordedAnchoring,
+  onFirstAnchoring?: (tx: SqlExecutor, batch: BatchRecord) => Promise<void>,
+): Promise<BatchRecord> {
+  await store.enqueueChainAnchorings(anchoring.chain, anchoring.contract, 0);
+  return store.markAnchored(batchId, anchoring.chain, anchoring, onFirstAnchoring);
 }

@@ -87,7 +87,8 @@ describe.each(stores)('notarization end to end on the $name', ({ postgres }) => 
     const anchored = await api(service, 'POST', '/v1/batches/anchor');
     expect(anchored.status).toBe(200);
     expectMatchesOpenApi('post', '/v1/batches/anchor', 200, anchored.json);
-    expect(anchored.json.batch).toMatchObject({ status: 'anchored', treeSize: 1003 });
+    // 1,003 documents and the log commitment leaf (docs/transparency-log.md).
+    expect(anchored.json.batch).toMatchObject({ status: 'anchored', treeSize: 1004, documentCount: 1003 });
     const batch = await api(service, 'GET', `/v1/batches/${anchored.json.batch.id}`);
     expect(batch.json).toEqual(anchored.json.batch);
 

@@ -43,8 +43,8 @@ describe('bulk receipt export', () => {
     }
     // The full batch seals itself (BATCH_MAX_SIZE is 100,000); this anchors whatever still waits.
     expect((await api(service, 'POST', '/v1/batches/anchor')).status).toBe(200);
-    const [batch] = (await api(service, 'GET', '/v1/batches')).json.batches as Array<{ id: string; treeSize: number; status: string }>;
-    expect(batch).toMatchObject({ treeSize: DOCUMENTS, status: 'anchored' });
+    const [batch] = (await api(service, 'GET', '/v1/batches')).json.batches as Array<{ id: string; treeSize: number; documentCount: number; status: string }>;
+    expect(batch).toMatchObject({ treeSize: DOCUMENTS + 1, documentCount: DOCUMENTS, status: 'anchored' });
     batchId = batch!.id;
   }, 120_000);
   afterAll(async () => {

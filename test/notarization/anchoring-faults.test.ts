@@ -9,7 +9,7 @@ import { ANVIL_DEV_FUNDER_KEY } from '../../src/platform/chain/embedded-anvil/em
 import { merkleRoot } from '../../src/core/merkle/tree';
 import { anchorBatch } from '../../src/notarization/anchor-batch';
 import { createLogger } from '../../src/platform/observability/logger';
-import type { BatchRecord } from '../../src/notarization/batch';
+import type { ChainAnchoringJob } from '../../src/notarization/batch';
 import type { SqlNotaryStore } from '../../src/notarization/sql/notary-store';
 import { startTestChain, type TestChain } from '../helpers/test-chain';
 import { makeTempDir } from '../helpers/service-process';
@@ -41,11 +41,21 @@ describe('anchoring faults', () => {
     await provider.send('evm_setAutomine', [true]);
   });
 
-  async function sealOne(): Promise<BatchRecord> {
+  /** A sealed batch, queued for this chain (as its anchorer queues it). */
+  async function sealOne(): Promise<ChainAnchoringJob> {
     await insertSubmissions(store, 't', [{ multihash: Uint8Array.from([0x12, 0x20, ...randomBytes(32)]) }]);
     const sealed = await sealNextBatch(store, 10, (leaves) => merkleRoot(leaves.multihashes));
-    return sealed!.batch;
+    return job(sealed!.batch.id);
   }
+  const job = async (batchId: string): Promise<ChainAnchoringJob> => {
+    await store.enqueueChainAnchorings(client.chain, client.contract, 0);
+    return (await store.listPendingAnchorings(client.chain)).find((pending) => pending.batch.id === batchId)!;
+  };
+  /** The transaction recorded for the batch on this chain, anchored or not. */
+  const intended = async (batchId: string): Promise<{ hash: string; nonce: number } | null> => {
+    const rows = await stores.db.query<{ tx_hash: string | null; tx_nonce: string }>('SELECT tx_hash, tx_nonce FROM batch_anchorings WHERE batch_id = $1 AND chain = $2', [batchId, client.chain]);
+    return rows[0]?.tx_hash ? { hash: rows[0].tx_hash, nonce: Number(rows[0].tx_nonce) } : null;
+  };
   const options = { confirmations: 1, transactionTimeoutMs: 20_000, replaceAfterMs: 300, pollIntervalMs: 50 };
   const waitFor = async (condition: () => Promise<boolean>) => {
     for (let i = 0; i < 200 && !(await condition()); i++) await new Promise((r) => setTimeout(r, 50));
@@ -66,17 +76,18 @@ describe('anchoring faults', () => {
   };
 
   it('replaces a stuck transaction with a fee-bumped one at the same nonce, and anchors once', async () => {
-    const batch = await sealOne();
+    const pending = await sealOne();
+    const { batch } = pending;
     const nonceBefore = await provider.getTransactionCount(signer.address, 'latest');
     await provider.send('evm_setAutomine', [false]);
-    const anchoring = anchorBatch(store, client, batch, options, logger);
+    const anchoring = anchorBatch(store, client, pending, options, logger);
     let first: string | undefined;
     await waitFor(async () => {
-      const current = (await store.getBatch(batch.id))!.intendedTransaction?.hash;
+      const current = (await intended(batch.id))?.hash;
       first ??= current;
       return current !== undefined && current !== first;
     });
-    const replaced = (await store.getBatch(batch.id))!.intendedTransaction!;
+    const replaced = (await intended(batch.id))!;
     expect(first).toBeDefined();
     expect(replaced.hash).not.toBe(first);
     expect(replaced.nonce).toBe(nonceBefore);
@@ -87,19 +98,20 @@ describe('anchoring faults', () => {
   });
 
   it('re-sends a transaction the node dropped', async () => {
-    const batch = await sealOne();
+    const pending = await sealOne();
+    const { batch } = pending;
     await provider.send('evm_setAutomine', [false]);
-    const anchoring = anchorBatch(store, client, batch, options, logger);
-    await waitFor(async () => (await store.getBatch(batch.id))!.intendedTransaction !== null);
-    const sent = (await store.getBatch(batch.id))!.intendedTransaction!;
+    const anchoring = anchorBatch(store, client, pending, options, logger);
+    await waitFor(async () => (await intended(batch.id)) !== null);
+    const sent = (await intended(batch.id))!;
     await provider.send('anvil_dropTransaction', [sent.hash]);
-    await waitFor(async () => (await store.getBatch(batch.id))!.intendedTransaction!.hash !== sent.hash);
+    await waitFor(async () => (await intended(batch.id))!.hash !== sent.hash);
     const anchored = await mineUntilSettled(anchoring);
-    expect(anchored.anchor?.transactionHash).toBe((await store.getBatch(batch.id))!.intendedTransaction!.hash);
+    expect(anchored.anchor?.transactionHash).toBe((await intended(batch.id))!.hash);
   });
 
   it('re-sending a transaction the node holds unmined is not an error (Anvil: "transaction already imported")', async () => {
-    const batch = await sealOne();
+    const { batch } = await sealOne();
     await provider.send('evm_setAutomine', [false]);
     const prepared = await client.prepareAnchorTransaction(Buffer.from(batch.root).toString('hex'), batch.treeSize);
     await client.broadcast(prepared.raw);
@@ -111,21 +123,22 @@ describe('anchoring faults', () => {
   });
 
   it('after a crash between recording and broadcasting, sends the recorded transaction itself', async () => {
-    const batch = await sealOne();
+    const { batch } = await sealOne();
     const prepared = await client.prepareAnchorTransaction(Buffer.from(batch.root).toString('hex'), batch.treeSize);
-    await store.recordIntendedTransaction(batch.id, prepared); // ...and the process died here.
-    const anchored = await anchorBatch(store, client, (await store.getBatch(batch.id))!, options, logger);
+    await store.recordIntendedTransaction(batch.id, client.chain, prepared); // ...and the process died here.
+    const anchored = await anchorBatch(store, client, await job(batch.id), options, logger);
     expect(anchored.anchor?.transactionHash).toBe(prepared.hash);
   });
 
   it('records an anchoring made by someone else instead of sending another', async () => {
-    const batch = await sealOne();
+    const pending = await sealOne();
+    const { batch } = pending;
     const rootHex = Buffer.from(batch.root).toString('hex');
     const other = new Wallet(ANVIL_DEV_FUNDER_KEY, provider);
     const tx = await anchorRoot(other, contract, rootHex, batch.treeSize);
     await tx.wait();
     const nonceBefore = await provider.getTransactionCount(signer.address, 'latest');
-    const anchored = await anchorBatch(store, client, batch, options, logger);
+    const anchored = await anchorBatch(store, client, pending, options, logger);
     expect(anchored.anchor?.transactionHash).toBe(tx.hash.toLowerCase());
     expect(await provider.getTransactionCount(signer.address, 'latest')).toBe(nonceBefore);
   });

@@ -10,7 +10,7 @@ import { Notary } from '../../src/notarization/notary';
 import type { AnchoringChain } from '../../src/notarization/ports';
 import { createLogger } from '../../src/platform/observability/logger';
 import { makeTempDir } from '../helpers/service-process';
-import { openTestStores, sealNextBatch, type TestStores } from '../helpers/stores';
+import { openTestStores, recordAnchoring, sealNextBatch, type TestStores } from '../helpers/stores';
 
 /** Nothing here is anchored through the chain: any chain call is a failure. */
 const unreachableChain = new Proxy({} as AnchoringChain, {
@@ -46,7 +46,7 @@ describe('the bulk export of a batch\'s receipts', () => {
       await stores.notary.insertTenantSubmissions(documents.map((m) => ({ tenantId: run % 2 === 0 ? 'acme' : 'globex', multihash: m })));
     }
     const sealed = await sealNextBatch(stores.notary, 100_000, (leaves) => merkleRoot(leaves.multihashes));
-    batch = await stores.notary.markAnchored(sealed!.batch.id, {
+    batch = await recordAnchoring(stores.notary, sealed!.batch.id, {
       chain: 'eip155:31337',
       contract: `0x${'ab'.repeat(20)}`,
       transactionHash: `0x${'cd'.repeat(32)}`,
@@ -94,14 +94,14 @@ describe('the bulk export of a batch\'s receipts', () => {
     const issuer = 'did:ethr:0x7a69:0x00000000000000000000000000000000000000aa';
     const batchPart = { id: '42', root: 'ab'.repeat(32), treeSize: 5 };
     const anchor = { chain: 'eip155:1', contract: `0x${'Ab'.repeat(20)}`, transactionHash: `0x${'01'.repeat(32)}`, blockNumber: 7, blockHash: `0x${'02'.repeat(32)}`, timestamp: 1_700_000_000 };
-    const pieces = anchoredReceiptPieces(issuer, batchPart, anchor);
+    const pieces = anchoredReceiptPieces(issuer, batchPart, [anchor]);
     for (const [cidIndex, auditPath] of [[0, ['11'.repeat(32), '22'.repeat(32), '33'.repeat(32)]], [4, ['44'.repeat(32)]], [1, []]] as const) {
       const id = documentIdFromMultihash(multihash());
       const document = { cid: id.cid, multihash: id.multihashHex };
       const filled =
         pieces[0] + JSON.stringify(document.cid) + pieces[1] + JSON.stringify(document.multihash) + pieces[2] + JSON.stringify('2026-12-07T10:00:00.123Z') +
         pieces[3] + String(cidIndex) + pieces[4] + auditPath.map((node) => JSON.stringify(node)).join(',') + pieces[5];
-      expect(filled).toBe(JSON.stringify(buildAnchoredReceipt({ document, submittedAt: '2026-12-07T10:00:00.123Z', issuer }, batchPart, { leafIndex: cidIndex, auditPath: [...auditPath] }, anchor)));
+      expect(filled).toBe(JSON.stringify(buildAnchoredReceipt({ document, submittedAt: '2026-12-07T10:00:00.123Z', issuer }, batchPart, { leafIndex: cidIndex, auditPath: [...auditPath] }, [anchor])));
     }
   });
 });

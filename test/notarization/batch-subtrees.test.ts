@@ -95,7 +95,7 @@ describe('BatchTreeCache.proofOf on a real store', () => {
     await insertSubmissions(store, 't', documents.map((m) => ({ multihash: m })));
     const range = (await store.readSealableRange(size))!;
     const tree = BatchTreeCache.build(range.leaves);
-    batch = { ...(await store.recordSealedBatch(range, tree.tree.root, subtreesOf(tree.tree, tree.seqs)))!, status: 'anchored' };
+    batch = { ...(await store.recordSealedBatch(range, tree.tree.root, undefined, subtreesOf(tree.tree, tree.seqs)))!, status: 'anchored' };
   });
   afterAll(async () => {
     await stores?.close();

@@ -13,7 +13,7 @@ import type { SqlNotaryStore } from '../../src/notarization/sql/notary-store';
 import type { TenantSubmissionQuery } from '../../src/notarization/submission';
 import { createTestDatabase, TEST_DATABASE_URL } from '../helpers/postgres';
 import { makeTempDir } from '../helpers/service-process';
-import { insertSubmissions, openTestStores, sealNextBatch, withOverrides, type TestStores } from '../helpers/stores';
+import { insertSubmissions, openTestStores, recordAnchoring, sealNextBatch, withOverrides, type TestStores } from '../helpers/stores';
 
 const multihash = () => Uint8Array.from([0x12, 0x20, ...randomBytes(32)]);
 const cidOf = (bytes: Uint8Array) => documentIdFromMultihash(bytes).cid;
@@ -26,7 +26,7 @@ async function seal(store: NotaryStore): Promise<BatchRecord> {
 }
 
 async function anchor(store: NotaryStore, batch: BatchRecord): Promise<void> {
-  await store.markAnchored(batch.id, {
+  await recordAnchoring(store, batch.id, {
     chain: 'eip155:31337',
     contract: `0x${'11'.repeat(20)}`,
     transactionHash: `0x${'22'.repeat(32)}`,
@@ -148,7 +148,7 @@ describe('listing a tenant\'s documents (embedded store)', () => {
       expect((await listAll(store, 'acme', { status: 'anchored' })).documents).toHaveLength(9);
       expect((await listAll(store, 'acme', { status: 'pending' })).documents.map((d) => d.cid)).toEqual(acme.slice(9).map(cidOf));
     } finally {
-      await store.reopenBatch(sealedBatch.id, 'back to sealed for the other tests');
+      await store.reopenAnchoring(sealedBatch.id, 'eip155:31337', 'back to sealed for the other tests');
     }
   });
 

@@ -7,9 +7,9 @@ import { notaryMetricsSubscriber } from '../../src/notarization/subscribers/nota
 import { ServiceMetrics } from '../../src/platform/observability/metrics';
 
 const batch: BatchRecord = {
-  id: '7', firstSeq: 1, lastSeq: 3, treeSize: 3, root: new Uint8Array(32), sealedAt: new Date(), status: 'anchored',
-  intendedTransaction: null, attempts: 1, lastError: null,
+  id: '7', firstSeq: 1, lastSeq: 3, treeSize: 3, logIndex: 0, logCommitment: null, root: new Uint8Array(32), sealedAt: new Date(), status: 'anchored',
   anchor: { chain: 'eip155:31337', contract: '0x1', transactionHash: '0x2', blockNumber: 4, blockHash: '0x3', timestamp: 5, gasUsed: 46_900, feeWei: '1000' },
+  anchors: [{ chain: 'eip155:31337', contract: '0x1', transactionHash: '0x2', blockNumber: 4, blockHash: '0x3', timestamp: 5, gasUsed: 46_900, feeWei: '1000' }],
 };
 
 describe('NotaryEvents', () => {
@@ -39,8 +39,8 @@ describe('notaryMetricsSubscriber', () => {
     const subscriber = notaryMetricsSubscriber(metrics);
     const publish = (event: NotaryEvent) => subscriber(event);
     publish({ type: 'documents-submitted', count: 5, fresh: 3 });
-    publish({ type: 'batch-sealed', batch: { ...batch, status: 'sealed', anchor: null }, durationMs: 20, oldestSubmittedAt: new Date(Date.now() - 2_000) });
-    publish({ type: 'batch-anchored', batch, durationMs: 300 });
+    publish({ type: 'batch-sealed', batch: { ...batch, status: 'sealed', anchor: null, anchors: [] }, durationMs: 20, oldestSubmittedAt: new Date(Date.now() - 2_000) });
+    publish({ type: 'batch-anchored', batch, chain: 'eip155:31337', durationMs: 300 });
     publish({ type: 'round-failed', error: new Error('chain down') });
     publish({ type: 'receipt-verified', result: { valid: false, reason: 'not-anchored', message: 'no' } });
     const text = (await metrics.render()).body;

@@ -73,13 +73,13 @@ describe('re-checking anchorings while running', () => {
       expect(await notary.anchorNow()).toBeNull();
       const again = (await store.getBatch(first.id))!;
       expect(again.status).toBe('anchored');
-      expect(warnings).toEqual(['re-anchoring a batch: the chain no longer holds this anchoring']);
+      expect(warnings).toEqual(['re-anchoring a batch on this chain: the chain no longer holds this anchoring']);
       const anchoring = await readAnchoring(provider, contract, first.root);
       expect(anchoring).not.toBeNull();
       expect(anchoring!.blockNumber).toBe(again.anchor!.blockNumber);
       const receipt = await notary.getReceipt(document.multihashHex);
       expect(receipt.status).toBe('anchored');
-      expect((await client.verifyReceipt(receipt, document.digestHex)).valid).toBe(true);
+      expect((await notary.verifyReceipt(receipt, document.digestHex)).valid).toBe(true);
 
       // Nothing else was lost: a further round anchors nothing again.
       await notary.anchorNow();
@@ -91,7 +91,7 @@ describe('re-checking anchorings while running', () => {
   }, 60_000);
 
   it('keeps sealing and anchoring when a periodic re-check cannot reach the chain', async () => {
-    const anchoredRoots = new Set((await store.listRecentAnchoredBatches(10)).map((batch) => Buffer.from(batch.root).toString('hex')));
+    const anchoredRoots = new Set((await store.listRecentAnchorings(client.chain, 10)).map((entry) => Buffer.from(entry.root).toString('hex')));
     expect(anchoredRoots.size).toBeGreaterThanOrEqual(1);
     // The re-check reads the anchored roots; the new batch's own anchoring reads only its root.
     const flaky = new Proxy(client, {
@@ -114,7 +114,7 @@ describe('re-checking anchorings while running', () => {
       const batch = (await notary.anchorNow())!;
       expect(batch.status).toBe('anchored');
       expect((await notary.getReceipt(document.multihashHex)).status).toBe('anchored');
-      expect(lines().map((line) => line.msg)).toEqual(['could not re-check recent anchorings against the chain; trying again next round']);
+      expect(lines().map((line) => line.msg)).toEqual(['could not re-check recent anchorings on this chain; trying again next round']);
     } finally {
       await notary.stop();
     }

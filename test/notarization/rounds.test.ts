@@ -8,10 +8,11 @@ import { createLogger } from '../../src/platform/observability/logger';
 import { makeTempDir } from '../helpers/service-process';
 import { openTestStores, withOverrides, type TestStores } from '../helpers/stores';
 
-/** Nothing is ever sealed in these tests, so nothing is anchored: any chain call is a failure. */
-const unreachableChain = new Proxy({} as AnchoringChain, {
-  get: (_, property) => {
+/** Nothing is ever sealed in these tests, so nothing is anchored: any chain call is a failure (its names may be read). */
+const unreachableChain = new Proxy({ chain: 'eip155:31337', contract: `0x${'11'.repeat(20)}` } as AnchoringChain, {
+  get: (target, property) => {
     if (property === 'then') return undefined;
+    if (property === 'chain' || property === 'contract') return target[property];
     throw new Error(`the chain was called (${String(property)})`);
   },
 });

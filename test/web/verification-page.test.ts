@@ -150,6 +150,8 @@ describe('the verification page in Chromium', () => {
     const verdict = await verdictIn(page);
     expect(verdict.state, verdict.text).toBe('valid');
     expect(verdict.text).toContain('Valid: this file was notarized');
+    // The receipt's place in the service's transparency log, its commitment checked in the browser.
+    expect(verdict.text).toMatch(/Transparency log\s*entry \d+ of \S+\/log: this batch commits to the log's first \d+ entries/);
 
     const { anchor } = anchored.receipt;
     const time = page.locator('#document-result time.anchored-at');
@@ -249,6 +251,8 @@ describe('the verification page in Chromium', () => {
       document: { cid: document.cid, multihash: document.multihashHex },
       batch: { id: 'forged', root: bytesToHex(hashLeaf(document.multihash)), treeSize: 1 },
       proof: { type: 'rfc9162-sha256-inclusion', leafIndex: 0, treeSize: 1, auditPath: [] },
+      // The real receipt's log position belongs to its real batch, not to this one.
+      log: undefined,
     };
     const file = writeDocument('forged.bin', bytes);
     fs.writeFileSync(`${file}.receipt.json`, JSON.stringify(forged));

@@ -17,7 +17,7 @@ import { WebhookOutbox } from '../../src/webhooks/outbox';
 import { WebhookStore } from '../../src/webhooks/sql/webhook-store';
 import { createTestDatabase, TEST_DATABASE_URL } from '../helpers/postgres';
 import { makeTempDir } from '../helpers/service-process';
-import { insertSubmissions, openTestStores, sealNextBatch } from '../helpers/stores';
+import { insertSubmissions, openTestStores, recordAnchoring, sealNextBatch } from '../helpers/stores';
 
 const multihash = () => Uint8Array.from([0x12, 0x20, ...randomBytes(32)]);
 const receiptsUrl = (batchId: string) => `https://notary.example/v1/batches/${batchId}/receipts`;
@@ -122,7 +122,7 @@ describe.each([
     events.subscribeDurably(async () => {
       if (crash) throw new Error('died after the outbox row was written');
     });
-    const record = (anchor: RecordedAnchoring) => notary.markAnchored(batch.id, anchor, (tx, recorded) => events.recordDurably({ type: 'batch-anchored', batch: recorded }, tx));
+    const record = (anchor: RecordedAnchoring) => recordAnchoring(notary, batch.id, anchor, (tx, recorded) => events.recordDurably({ type: 'batch-anchored', batch: recorded }, tx));
 
     const anchor = anchoring();
     await expect(record(anchor)).rejects.toThrow(/died/);
@@ -154,7 +154,7 @@ describe.each([
     const documents = await insertSubmissions(notary, 'pages', Array.from({ length: 2_500 }, () => ({ multihash: multihash() })));
     const { batch } = (await sealNextBatch(notary, 10_000, (leaves) => merkleRoot(leaves.multihashes)))!;
     const outbox = new WebhookOutbox(webhooks);
-    await notary.markAnchored(batch.id, anchoring(), (tx, recorded) => batchAnchoredWebhookSubscriber(outbox)({ type: 'batch-anchored', batch: recorded }, tx));
+    await recordAnchoring(notary, batch.id, anchoring(), (tx, recorded) => batchAnchoredWebhookSubscriber(outbox)({ type: 'batch-anchored', batch: recorded }, tx));
 
     let failOnPageTwo = true;
     const flakyOutbox: Pick<WebhookOutbox, 'enqueue'> = {

@@ -1,6 +1,6 @@
 // Building receipts, version 1: the one place the receipt's literals (version, proof type) and the
 // order of its fields are written, beside the parser and the verifier that read them back.
-import { INCLUSION_PROOF_TYPE, RECEIPT_VERSION, type AnchoredReceipt, type PendingReceipt, type ReceiptAnchor, type ReceiptBatch, type ReceiptDocument } from './receipt';
+import { INCLUSION_PROOF_TYPE, RECEIPT_VERSION, type AnchoredReceipt, type PendingReceipt, type ReceiptAnchor, type ReceiptBatch, type ReceiptDocument, type ReceiptLog } from './receipt';
 
 /** The receipt of an accepted document that is not anchored yet. */
 export function buildPendingReceipt(document: ReceiptDocument, submittedAt: string, issuer: string): PendingReceipt {
@@ -9,15 +9,20 @@ export function buildPendingReceipt(document: ReceiptDocument, submittedAt: stri
 
 /**
  * The receipt of an anchored document: its pending receipt with the batch, the inclusion proof of its
- * leaf (`auditPath` as RFC 9162 gives it, 64 lower-case hex each) and the anchoring the chain recorded.
+ * leaf (`auditPath` as RFC 9162 gives it, 64 lower-case hex each), the anchorings the chains recorded
+ * (the first confirmed one is the v1 `anchor`), and
+ * the batch's place in the transparency log when it has one.
  */
 export function buildAnchoredReceipt(
   pending: Pick<PendingReceipt, 'document' | 'submittedAt' | 'issuer'>,
   batch: ReceiptBatch,
   proof: { leafIndex: number; auditPath: string[] },
-  anchor: ReceiptAnchor,
+  anchors: readonly ReceiptAnchor[],
+  log?: ReceiptLog,
 ): AnchoredReceipt {
-  return {
+  const anchor = anchors[0];
+  if (!anchor) throw new Error('an anchored receipt has at least one anchoring');
+  const receipt: AnchoredReceipt = {
     version: RECEIPT_VERSION,
     status: 'anchored',
     document: pending.document,
@@ -27,6 +32,10 @@ export function buildAnchoredReceipt(
     proof: { type: INCLUSION_PROOF_TYPE, leafIndex: proof.leafIndex, treeSize: batch.treeSize, auditPath: proof.auditPath },
     anchor,
   };
+  // One chain: the receipt is exactly version 1. Several: `anchors` lists them all, `anchor` first.
+  if (anchors.length > 1) receipt.anchors = [...anchors];
+  if (log) receipt.log = log;
+  return receipt;
 }
 
 /**
@@ -37,14 +46,18 @@ export function buildAnchoredReceipt(
  * `JSON.stringify(buildAnchoredReceipt(…))` of the same values (a test holds the two equal): a bulk
  * export writes a million receipts, and stringifying each object whole was most of its cost.
  */
-export function anchoredReceiptPieces(issuer: string, batch: ReceiptBatch, anchor: ReceiptAnchor): readonly string[] {
+export function anchoredReceiptPieces(issuer: string, batch: ReceiptBatch, anchors: readonly ReceiptAnchor[], log?: ReceiptLog): readonly string[] {
+  const anchor = anchors[0];
+  if (!anchor) throw new Error('an anchored receipt has at least one anchoring');
+  // The same fields, in the same order, as JSON.stringify(buildAnchoredReceipt(…)).
+  const extra = (anchors.length > 1 ? `,"anchors":${JSON.stringify(anchors.map(anchorInFieldOrder))}` : '') + (log ? `,"log":${JSON.stringify(log)}` : '');
   return [
     `{"version":${JSON.stringify(RECEIPT_VERSION)},"status":"anchored","document":{"cid":`,
     ',"multihash":',
     '},"submittedAt":',
     `,"issuer":${JSON.stringify(issuer)},"batch":${JSON.stringify({ id: batch.id, root: batch.root, treeSize: batch.treeSize })},"proof":{"type":${JSON.stringify(INCLUSION_PROOF_TYPE)},"leafIndex":`,
     `,"treeSize":${JSON.stringify(batch.treeSize)},"auditPath":[`,
-    `]},"anchor":${JSON.stringify(anchorInFieldOrder(anchor))}}`,
+    `]},"anchor":${JSON.stringify(anchorInFieldOrder(anchor))}${extra}}`,
   ];
 }
 

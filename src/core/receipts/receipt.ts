@@ -43,6 +43,27 @@ export interface ReceiptAnchor {
   timestamp: number;
 }
 
+/**
+ * Where the receipt's batch sits in the service's transparency log, and the log the batch extends
+ * (an extension of version 1: verifiers that do not know it ignore it). The batch tree's last leaf
+ * is the checkpoint text `origin\n<commitment.size>\n<base64 commitment.root>\n`, and
+ * `commitment.auditPath` is that leaf's path to `batch.root`: whoever checks the batch's anchoring
+ * also checks that the log held exactly this history when the batch was sealed.
+ */
+export interface ReceiptLog {
+  /** The log's origin line (its name in checkpoints). */
+  origin: string;
+  /** The batch's place in the log; also the size of the log it extends. */
+  index: number;
+  commitment: {
+    size: number;
+    /** 64 lower-case hex: the log's tree head at `size`. */
+    root: string;
+    /** RFC 9162 audit path of the commitment leaf (leaf index batch.treeSize - 1), 64 hex each. */
+    auditPath: string[];
+  };
+}
+
 interface ReceiptCommon {
   version: typeof RECEIPT_VERSION;
   document: ReceiptDocument;
@@ -64,7 +85,15 @@ export interface AnchoredReceipt extends ReceiptCommon {
   status: 'anchored';
   batch: ReceiptBatch;
   proof: ReceiptProof;
+  /** The first confirmed anchoring: what version-1 verifiers check. */
   anchor: ReceiptAnchor;
+  /**
+   * Every confirmed anchoring, one per chain, `anchor` first (an extension of version 1 for services
+   * that anchor on several chains; absent on receipts of one chain). The receipt holds when any holds.
+   */
+  anchors?: ReceiptAnchor[];
+  /** Absent for batches sealed before the log existed. */
+  log?: ReceiptLog;
 }
 
 export type Receipt = PendingReceipt | AnchoredReceipt;
@@ -95,13 +124,19 @@ export function parseReceipt(json: unknown): Receipt {
     }
     return { ...common, status };
   }
-  return {
+  const anchored: AnchoredReceipt = {
     ...common,
     status,
     batch: parseBatch(receipt.batch),
     proof: parseProof(receipt.proof),
     anchor: parseAnchor(receipt.anchor),
   };
+  if (receipt.anchors !== undefined) {
+    if (!Array.isArray(receipt.anchors) || receipt.anchors.length === 0) throw new InvalidReceiptError('anchors', 'must be a non-empty array');
+    anchored.anchors = receipt.anchors.map((anchor: unknown, index) => parseAnchor(anchor, `anchors[${index}]`));
+  }
+  if (receipt.log !== undefined) anchored.log = parseLog(receipt.log);
+  return anchored;
 }
 
 // --- field parsers: each names the offending field by its path -----------------------------------
@@ -188,18 +223,35 @@ function parseProof(value: unknown): ReceiptProof {
   };
 }
 
-function parseAnchor(value: unknown): ReceiptAnchor {
-  const anchor = objectField(value, 'anchor');
-  const chain = stringField(anchor.chain, 'anchor.chain');
-  if (!/^eip155:[1-9][0-9]*$/.test(chain)) throw new InvalidReceiptError('anchor.chain', 'must be eip155:<chain id>');
-  const contract = stringField(anchor.contract, 'anchor.contract');
-  if (!/^0x[0-9a-fA-F]{40}$/.test(contract)) throw new InvalidReceiptError('anchor.contract', 'must be a 0x-prefixed address');
+function parseLog(value: unknown): ReceiptLog {
+  const log = objectField(value, 'log');
+  const origin = stringField(log.origin, 'log.origin');
+  if (origin.includes('\n')) throw new InvalidReceiptError('log.origin', 'must be one line');
+  const commitment = objectField(log.commitment, 'log.commitment');
+  if (!Array.isArray(commitment.auditPath)) throw new InvalidReceiptError('log.commitment.auditPath', 'must be an array');
+  return {
+    origin,
+    index: integerField(log.index, 'log.index', 0),
+    commitment: {
+      size: integerField(commitment.size, 'log.commitment.size', 0),
+      root: hexField(commitment.root, 'log.commitment.root', 64),
+      auditPath: commitment.auditPath.map((node: unknown, index) => hexField(node, `log.commitment.auditPath[${index}]`, 64)),
+    },
+  };
+}
+
+function parseAnchor(value: unknown, field = 'anchor'): ReceiptAnchor {
+  const anchor = objectField(value, field);
+  const chain = stringField(anchor.chain, `${field}.chain`);
+  if (!/^eip155:[1-9][0-9]*$/.test(chain)) throw new InvalidReceiptError(`${field}.chain`, 'must be eip155:<chain id>');
+  const contract = stringField(anchor.contract, `${field}.contract`);
+  if (!/^0x[0-9a-fA-F]{40}$/.test(contract)) throw new InvalidReceiptError(`${field}.contract`, 'must be a 0x-prefixed address');
   return {
     chain,
     contract,
-    transactionHash: hexField(anchor.transactionHash, 'anchor.transactionHash', 64, '0x'),
-    blockNumber: integerField(anchor.blockNumber, 'anchor.blockNumber', 0),
-    blockHash: hexField(anchor.blockHash, 'anchor.blockHash', 64, '0x'),
-    timestamp: integerField(anchor.timestamp, 'anchor.timestamp', 0),
+    transactionHash: hexField(anchor.transactionHash, `${field}.transactionHash`, 64, '0x'),
+    blockNumber: integerField(anchor.blockNumber, `${field}.blockNumber`, 0),
+    blockHash: hexField(anchor.blockHash, `${field}.blockHash`, 64, '0x'),
+    timestamp: integerField(anchor.timestamp, `${field}.timestamp`, 0),
   };
 }

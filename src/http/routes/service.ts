@@ -15,6 +15,10 @@ export interface ServiceInfo {
   contracts: { anchor: string; didRegistry: string };
   signer: string;
   batch: { intervalMs: number; maxSize: number; confirmations: number };
+  /** The transparency log of batches: its name and the key its checkpoints are signed with. */
+  log: { origin: string; verifierKey: string; checkpoint: string };
+  /** Every chain the service anchors on (the primary one first, whose values `chain`, `rpcUrl` and `contracts` repeat). */
+  chains: Array<{ chain: string; chainId: number; contract: string; rpcUrl: string; primary: boolean; confirmations: number }>;
 }
 
 

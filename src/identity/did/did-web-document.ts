@@ -3,12 +3,19 @@
 import type { DIDDocument } from 'did-resolver';
 import type { ServiceIdentity } from './service-identity';
 
+/** The transparency log's checkpoint key, published beside the signing key (never for authentication). */
+export interface PublishedLogKey {
+  publicKeyJwk: { kty: 'OKP'; crv: 'Ed25519'; x: string };
+  /** URL of the log's signed checkpoints. */
+  checkpointUrl: string;
+}
+
 /** The DID document served at `/.well-known/did.json` for `didWeb`. */
-export function serviceDidWebDocument(identity: ServiceIdentity, didWeb: string): DIDDocument {
+export function serviceDidWebDocument(identity: ServiceIdentity, didWeb: string, logKey?: PublishedLogKey): DIDDocument {
   const jwkKey = `${didWeb}#key-1`;
   const recoveryKey = `${didWeb}#controller`;
   const methods = [jwkKey, recoveryKey];
-  return {
+  const document: DIDDocument = {
     '@context': [
       'https://www.w3.org/ns/did/v1',
       'https://w3id.org/security/suites/jws-2020/v1',
@@ -28,4 +35,11 @@ export function serviceDidWebDocument(identity: ServiceIdentity, didWeb: string)
     authentication: methods,
     assertionMethod: methods,
   };
+  if (logKey) {
+    // The Ed25519 key that signs the log's checkpoints (C2SP signed notes): it signs nothing else, so
+    // it is neither an authentication nor an assertion method.
+    document.verificationMethod!.push({ id: `${didWeb}#log-key`, type: 'JsonWebKey2020', controller: didWeb, publicKeyJwk: { ...logKey.publicKeyJwk } });
+    document.service = [{ id: `${didWeb}#transparency-log`, type: 'TransparencyLogCheckpoint', serviceEndpoint: logKey.checkpointUrl }];
+  }
+  return document;
 }

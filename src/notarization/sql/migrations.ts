@@ -81,5 +81,61 @@ export const NOTARIZATION_MIGRATIONS: FeatureMigrations = {
       ALTER TABLE batches ADD COLUMN subtrees BYTEA;
     `,
     },
+    {
+      version: 5,
+      name: 'the transparency log: each batch\'s place in it and its commitment to the log before it',
+      sql: `
+      -- log_index orders the log of batch roots (docs/transparency-log.md); batches sealed before the log
+      -- get their places in id order and no commitment.
+      ALTER TABLE batches ADD COLUMN log_index BIGINT;
+      UPDATE batches SET log_index = numbered.position
+        FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS position FROM batches) numbered
+        WHERE batches.id = numbered.id;
+      ALTER TABLE batches ALTER COLUMN log_index SET NOT NULL;
+      CREATE UNIQUE INDEX batches_by_log_index ON batches (log_index);
+      -- The batch tree's last leaf (the checkpoint text of the log it extends) and that leaf's audit path.
+      ALTER TABLE batches ADD COLUMN log_commitment BYTEA;
+      ALTER TABLE batches ADD COLUMN log_commitment_path BYTEA;
+    `,
+    },
+    {
+      version: 6,
+      name: 'one anchoring per batch and chain',
+      sql: `
+      -- Each chain anchors every batch at its own pace: the intended transaction and the anchoring live
+      -- here, one row per (batch, chain). batches keeps status 'anchored' and the first confirmed
+      -- anchoring (a receipt's v1 anchor); its tx_* columns are no longer written.
+      CREATE TABLE batch_anchorings (
+        batch_id BIGINT NOT NULL REFERENCES batches (id) ON DELETE CASCADE,
+        chain TEXT NOT NULL,
+        contract TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'anchored')),
+        tx_hash TEXT,
+        tx_nonce BIGINT,
+        raw_tx TEXT,
+        tx_sent_at TIMESTAMPTZ,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        anchor_tx_hash TEXT,
+        anchor_block_number BIGINT,
+        anchor_block_hash TEXT,
+        anchor_timestamp BIGINT,
+        gas_used BIGINT,
+        fee_wei NUMERIC,
+        anchored_at TIMESTAMPTZ,
+        PRIMARY KEY (batch_id, chain)
+      );
+      CREATE INDEX batch_anchorings_pending ON batch_anchorings (chain, batch_id) WHERE status = 'pending';
+      CREATE INDEX batch_anchorings_anchored ON batch_anchorings (chain, batch_id) WHERE status = 'anchored';
+      -- What the single chain of earlier versions did, as that chain's rows.
+      INSERT INTO batch_anchorings (batch_id, chain, contract, status, tx_hash, tx_nonce, raw_tx, tx_sent_at, attempts,
+          last_error, anchor_tx_hash, anchor_block_number, anchor_block_hash, anchor_timestamp, gas_used, fee_wei, anchored_at)
+        SELECT b.id, COALESCE(b.anchor_chain, 'eip155:' || d.chain_id), COALESCE(b.anchor_contract, d.anchor_contract),
+          CASE WHEN b.status = 'anchored' THEN 'anchored' ELSE 'pending' END, b.tx_hash, b.tx_nonce, b.raw_tx, b.tx_sent_at,
+          b.attempts, b.last_error, b.anchor_tx_hash, b.anchor_block_number, b.anchor_block_hash, b.anchor_timestamp,
+          b.gas_used, b.fee_wei, b.anchored_at
+        FROM batches b JOIN deployment_binding d ON true;
+    `,
+    },
   ],
 };

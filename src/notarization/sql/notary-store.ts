@@ -2,7 +2,7 @@
 // sealed from it, as ports.ts's NotaryStore. The sequence-number and locking rules that make sealing
 // safe with concurrent writers and several replicas live here, next to the SQL they constrain.
 import type { SqlClient, SqlExecutor } from '../../platform/database/sql-client';
-import type { BatchLeaves, BatchRecord, BatchSpan, RecordedAnchoring, SealableRange, TenantLeaves } from '../batch';
+import type { BatchLeaves, BatchRecord, BatchSpan, ChainAnchoringJob, LogCommitment, RecordedAnchoring, SealableRange, TenantLeaves } from '../batch';
 import { decodeBatchSubtrees, encodeBatchSubtrees, type BatchSubtrees } from '../batch-subtrees';
 import type { NotaryStore, PreparedTransaction } from '../ports';
 import type { ListedSubmission, SubmissionRecord, SubmissionTimeRuns, TenantSubmission, TenantSubmissionQuery } from '../submission';
@@ -244,20 +244,37 @@ export class SqlNotaryStore implements NotaryStore {
     }));
   }
 
-  async recordSealedBatch(range: SealableRange, root: Uint8Array, subtrees: BatchSubtrees | null = null): Promise<BatchRecord | null> {
+  async recordSealedBatch(
+    range: SealableRange,
+    root: Uint8Array,
+    log?: { index: number; commitment: LogCommitment },
+    subtrees: BatchSubtrees | null = null,
+  ): Promise<BatchRecord | null> {
     const { afterSeq, leaves } = range;
     const lastSeq = leaves.seqs[leaves.seqs.length - 1]!;
     return this.db.transaction(async (tx) => {
       // One sealer at a time, whatever the number of replicas; and only on top of the batch the range
-      // was read after (another replica may have sealed it since).
+      // was read after (another replica may have sealed it since), at the log place the commitment names.
       const locked = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [SEAL_LOCK]);
       if (!locked[0]?.ok) return null;
-      const last = await tx.query<{ last: number | null }>('SELECT max(last_seq) AS last FROM batches');
+      const last = await tx.query<{ last: number | null; size: number }>('SELECT max(last_seq) AS last, COALESCE(max(log_index) + 1, 0) AS size FROM batches');
       if (Number(last[0]?.last ?? 0) !== afterSeq) return null;
+      const logIndex = Number(last[0]?.size ?? 0);
+      if (log && log.index !== logIndex) return null;
       const inserted = await tx.query(
-        `INSERT INTO batches (first_seq, last_seq, tree_size, root, status, subtrees) VALUES ($1, $2, $3, $4, 'sealed', $5)
+        `INSERT INTO batches (first_seq, last_seq, tree_size, root, status, log_index, log_commitment, log_commitment_path, subtrees)
+         VALUES ($1, $2, $3, $4, 'sealed', $5, $6, $7, $8)
          RETURNING ${BATCH_COLUMNS}`,
-        [afterSeq + 1, lastSeq, leaves.seqs.length, root, subtrees && encodeBatchSubtrees(subtrees)],
+        [
+          afterSeq + 1,
+          lastSeq,
+          leaves.seqs.length + (log ? 1 : 0),
+          root,
+          logIndex,
+          log?.commitment.leaf ?? null,
+          log ? concatNodes(log.commitment.auditPath) : null,
+          subtrees && encodeBatchSubtrees(subtrees),
+        ],
       );
       return toBatch(inserted[0]!);
     });
@@ -267,6 +284,28 @@ export class SqlNotaryStore implements NotaryStore {
     const rows = await this.db.query<{ subtrees: Uint8Array | null }>('SELECT subtrees FROM batches WHERE id = $1', [batchId]);
     const stored = rows[0]?.subtrees;
     return stored ? decodeBatchSubtrees(stored) : null;
+  }
+
+  /**
+   * The roots of the batches at log places [fromIndex, fromIndex + limit), in log order, packed in
+   * one aggregated value (a row each would cost PGlite about 10 µs per batch).
+   */
+  async readLogRoots(fromIndex: number, limit: number): Promise<Uint8Array[]> {
+    const rows = await this.db.query<{ roots: string | null }>(
+      `WITH r AS (SELECT log_index, root FROM batches WHERE log_index >= $1 ORDER BY log_index LIMIT $2)
+       SELECT encode(string_agg(root, ''::bytea ORDER BY log_index), 'base64') AS roots FROM r`,
+      [fromIndex, limit],
+    );
+    const packed = Buffer.from(rows[0]?.roots ?? '', 'base64');
+    const roots: Uint8Array[] = [];
+    for (let offset = 0; offset < packed.length; offset += 32) roots.push(new Uint8Array(packed.subarray(offset, offset + 32)));
+    return roots;
+  }
+
+  /** The batches at log places [fromIndex, toIndex), in log order. */
+  async listBatchesByLogIndex(fromIndex: number, toIndex: number): Promise<BatchRecord[]> {
+    const rows = await this.db.query(`SELECT ${BATCH_COLUMNS} FROM batches WHERE log_index >= $1 AND log_index < $2 ORDER BY log_index`, [fromIndex, toIndex]);
+    return rows.map(toBatch);
   }
 
   async getBatch(id: string): Promise<BatchRecord | null> {
@@ -281,80 +320,111 @@ export class SqlNotaryStore implements NotaryStore {
     return rows.map(toBatch);
   }
 
-  async listUnanchoredBatches(): Promise<BatchRecord[]> {
-    const rows = await this.db.query(`SELECT ${BATCH_COLUMNS} FROM batches WHERE status <> 'anchored' ORDER BY id`);
-    return rows.map(toBatch);
-  }
-
   async loadBatchLeaves(batch: Pick<BatchRecord, 'firstSeq' | 'lastSeq'>): Promise<BatchLeaves> {
     return this.db.transaction((tx) => readLeavesInKeyOrder(tx, 'seq >= $1 AND seq <= $2', [batch.firstSeq, batch.lastSeq]));
   }
 
-  /** Records the signed transaction before it is broadcast, so a restart re-sends it instead of a new one. */
-  async recordIntendedTransaction(batchId: string, transaction: PreparedTransaction): Promise<void> {
+  // ---- anchoring, one row per batch and chain ----
+
+  /**
+   * Queues every batch sealed since this chain last queued one, from log place `fromLogIndex` on (a
+   * chain added later anchors only what was sealed after it joined). Cheap when nothing is new: the
+   * chain's highest queued batch bounds the scan.
+   */
+  async enqueueChainAnchorings(chain: string, contract: string, fromLogIndex: number): Promise<void> {
     await this.db.query(
-      `UPDATE batches SET tx_hash = $2, tx_nonce = $3, raw_tx = $4, tx_sent_at = now(), attempts = attempts + 1
-       WHERE id = $1 AND status <> 'anchored'`,
-      [batchId, transaction.hash, transaction.nonce, transaction.raw],
+      `INSERT INTO batch_anchorings (batch_id, chain, contract)
+       SELECT id, $1, $2 FROM batches
+       WHERE log_index >= $3 AND id > COALESCE((SELECT max(batch_id) FROM batch_anchorings WHERE chain = $1), 0)
+       ON CONFLICT DO NOTHING`,
+      [chain, contract.toLowerCase(), fromLogIndex],
     );
   }
 
-  /** Anchored batches, newest first: the ones to re-check against the chain at start. */
-  async listRecentAnchoredBatches(limit: number): Promise<BatchRecord[]> {
+  /** The batches waiting for their anchoring on `chain`, oldest first, with what was sent so far. */
+  async listPendingAnchorings(chain: string): Promise<ChainAnchoringJob[]> {
     const rows = await this.db.query(
-      `SELECT ${BATCH_COLUMNS} FROM batches WHERE status = 'anchored' ORDER BY id DESC LIMIT $1`,
-      [limit],
+      `SELECT ${BATCH_COLUMNS}, j.job_tx_hash, j.job_tx_nonce, j.job_raw_tx, j.job_tx_sent_at, j.job_attempts
+       FROM batches JOIN (
+         SELECT batch_id, tx_hash AS job_tx_hash, tx_nonce AS job_tx_nonce, raw_tx AS job_raw_tx, tx_sent_at AS job_tx_sent_at, attempts AS job_attempts
+         FROM batch_anchorings WHERE chain = $1 AND status = 'pending'
+       ) j ON j.batch_id = batches.id
+       ORDER BY batches.id`,
+      [chain],
     );
-    return rows.map(toBatch);
+    return rows.map((row) => ({
+      batch: toBatch(row),
+      chain,
+      attempts: Number(row.job_attempts),
+      intendedTransaction:
+        row.job_tx_hash == null
+          ? null
+          : { hash: String(row.job_tx_hash), nonce: Number(row.job_tx_nonce), raw: String(row.job_raw_tx), sentAt: row.job_tx_sent_at ? new Date(row.job_tx_sent_at as Date) : null },
+    }));
+  }
+
+  /** Records the signed transaction before it is broadcast, so a restart re-sends it instead of a new one. */
+  async recordIntendedTransaction(batchId: string, chain: string, transaction: PreparedTransaction): Promise<void> {
+    await this.db.query(
+      `UPDATE batch_anchorings SET tx_hash = $3, tx_nonce = $4, raw_tx = $5, tx_sent_at = now(), attempts = attempts + 1
+       WHERE batch_id = $1 AND chain = $2 AND status <> 'anchored'`,
+      [batchId, chain, transaction.hash, transaction.nonce, transaction.raw],
+    );
+  }
+
+  /** Records the batch's anchoring on `chain`; the batch is 'anchored' from its first chain on. */
+  async markAnchored(
+    batchId: string,
+    chain: string,
+    anchor: RecordedAnchoring,
+    onFirstAnchoring?: (tx: SqlExecutor, batch: BatchRecord) => Promise<void>,
+  ): Promise<BatchRecord> {
+    return this.db.transaction(async (tx) => {
+      // Whether this anchoring is the batch's first: its durable reactions run once, with it.
+      const before = await tx.query<{ status: string }>('SELECT status FROM batches WHERE id = $1 FOR UPDATE', [batchId]);
+      const updated = await tx.query(
+        `UPDATE batch_anchorings SET status = 'anchored', contract = $3, anchor_tx_hash = $4, anchor_block_number = $5,
+           anchor_block_hash = $6, anchor_timestamp = $7, gas_used = $8, fee_wei = $9, anchored_at = clock_timestamp(), last_error = NULL
+         WHERE batch_id = $1 AND chain = $2 RETURNING batch_id`,
+        [batchId, chain, anchor.contract.toLowerCase(), anchor.transactionHash, anchor.blockNumber, anchor.blockHash, anchor.timestamp, anchor.gasUsed, anchor.feeWei],
+      );
+      if (!updated[0]) throw new Error(`batch ${batchId} is not queued for ${chain}`);
+      const rows = await tx.query(`UPDATE batches SET status = 'anchored' WHERE id = $1 RETURNING ${BATCH_COLUMNS}`, [batchId]);
+      const batch = toBatch(rows[0]!);
+      if (onFirstAnchoring && before[0]?.status !== 'anchored') await onFirstAnchoring(tx, batch);
+      return batch;
+    });
+  }
+
+  /** This chain's newest anchorings, newest first: the ones to re-check against it. */
+  async listRecentAnchorings(chain: string, limit: number): Promise<Array<{ batchId: string; root: Uint8Array; blockNumber: number }>> {
+    const rows = await this.db.query<{ batch_id: string; root: Uint8Array; block: number }>(
+      `SELECT a.batch_id, b.root, a.anchor_block_number AS block FROM batch_anchorings a JOIN batches b ON b.id = a.batch_id
+       WHERE a.chain = $1 AND a.status = 'anchored' ORDER BY a.batch_id DESC LIMIT $2`,
+      [chain, limit],
+    );
+    return rows.map((row) => ({ batchId: String(row.batch_id), root: toBytes(row.root), blockNumber: Number(row.block) }));
   }
 
   /**
-   * Puts an anchored batch back in the anchoring queue because the chain no longer holds its
-   * anchoring (a reorganisation, or an embedded chain that lost its last seconds in a crash).
+   * Puts a batch back in `chain`'s queue because the chain no longer holds its anchoring (a
+   * reorganisation, an embedded chain that lost its last seconds). The batch stays 'anchored' while
+   * another chain holds it.
    */
-  async reopenBatch(batchId: string, reason: string): Promise<void> {
-    await this.db.query(
-      `UPDATE batches SET status = 'sealed', tx_hash = NULL, tx_nonce = NULL, raw_tx = NULL, tx_sent_at = NULL,
-         anchor_chain = NULL, anchor_contract = NULL, anchor_tx_hash = NULL, anchor_block_number = NULL,
-         anchor_block_hash = NULL, anchor_timestamp = NULL, gas_used = NULL, fee_wei = NULL, anchored_at = NULL,
-         last_error = $2
-       WHERE id = $1`,
-      [batchId, reason.slice(0, 2000)],
-    );
-  }
-
-  async markAnchored(
-    batchId: string,
-    anchor: RecordedAnchoring,
-    alsoInTransaction?: (tx: SqlExecutor, batch: BatchRecord) => Promise<void>,
-  ): Promise<BatchRecord> {
-    const record = async (db: SqlExecutor) => {
-      const rows = await db.query(
-        `UPDATE batches SET status = 'anchored', anchor_chain = $2, anchor_contract = $3, anchor_tx_hash = $4,
-           anchor_block_number = $5, anchor_block_hash = $6, anchor_timestamp = $7, gas_used = $8, fee_wei = $9,
-           anchored_at = now(), last_error = NULL
-         WHERE id = $1 RETURNING ${BATCH_COLUMNS}`,
-        [
-          batchId,
-          anchor.chain,
-          anchor.contract,
-          anchor.transactionHash,
-          anchor.blockNumber,
-          anchor.blockHash,
-          anchor.timestamp,
-          anchor.gasUsed,
-          anchor.feeWei,
-        ],
+  async reopenAnchoring(batchId: string, chain: string, reason: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `UPDATE batch_anchorings SET status = 'pending', tx_hash = NULL, tx_nonce = NULL, raw_tx = NULL, tx_sent_at = NULL,
+           anchor_tx_hash = NULL, anchor_block_number = NULL, anchor_block_hash = NULL, anchor_timestamp = NULL,
+           gas_used = NULL, fee_wei = NULL, anchored_at = NULL, last_error = $3
+         WHERE batch_id = $1 AND chain = $2`,
+        [batchId, chain, reason.slice(0, 2000)],
       );
-      if (!rows[0]) throw new Error(`batch ${batchId} does not exist`);
-      return toBatch(rows[0]);
-    };
-    // Without durable reactions one statement is the whole transaction.
-    if (!alsoInTransaction) return record(this.db);
-    return this.db.transaction(async (tx) => {
-      const batch = await record(tx);
-      await alsoInTransaction(tx, batch);
-      return batch;
+      await tx.query(
+        `UPDATE batches SET status = CASE WHEN EXISTS (SELECT 1 FROM batch_anchorings WHERE batch_id = $1 AND status = 'anchored') THEN 'anchored' ELSE 'sealed' END
+         WHERE id = $1`,
+        [batchId],
+      );
     });
   }
 
@@ -499,9 +569,12 @@ const POSTGRES_PARALLEL_WRITES = 4;
 /** 2000-01-01T00:00:00Z, where PostgreSQL's timestamps count from. */
 const POSTGRES_EPOCH_MS = Date.UTC(2000, 0, 1);
 
-const BATCH_COLUMNS = `id, first_seq, last_seq, tree_size, root, sealed_at, status, tx_hash, tx_nonce, raw_tx, tx_sent_at,
-  attempts, last_error, anchor_chain, anchor_contract, anchor_tx_hash, anchor_block_number, anchor_block_hash,
-  anchor_timestamp, gas_used, fee_wei::text AS fee_wei`;
+/** A batch row, and every confirmed anchoring of it (one per chain, first confirmed first) as JSON. */
+const BATCH_COLUMNS = `id, first_seq, last_seq, tree_size, root, sealed_at, status, log_index, log_commitment, log_commitment_path,
+  (SELECT json_agg(json_build_object('chain', a.chain, 'contract', a.contract, 'transactionHash', a.anchor_tx_hash,
+      'blockNumber', a.anchor_block_number, 'blockHash', a.anchor_block_hash, 'timestamp', a.anchor_timestamp,
+      'gasUsed', a.gas_used, 'feeWei', a.fee_wei::text) ORDER BY a.anchored_at, a.chain)
+   FROM batch_anchorings a WHERE a.batch_id = batches.id AND a.status = 'anchored') AS anchorings`;
 
 interface SqlRowSubmission {
   [column: string]: unknown;
@@ -527,39 +600,47 @@ function toSubmission(row: SqlRowSubmission, existing: boolean): SubmissionRecor
 
 function toBatch(row: Record<string, unknown>): BatchRecord {
   const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  // pg parses json columns; a driver that does not hands over the text.
+  const raw = typeof row.anchorings === 'string' ? (JSON.parse(row.anchorings) as unknown) : row.anchorings;
+  const anchors: RecordedAnchoring[] = ((raw ?? []) as Array<Record<string, unknown>>).map((a) => ({
+    chain: String(a.chain),
+    contract: String(a.contract),
+    transactionHash: String(a.transactionHash),
+    blockNumber: Number(a.blockNumber),
+    blockHash: String(a.blockHash),
+    timestamp: Number(a.timestamp),
+    gasUsed: num(a.gasUsed),
+    feeWei: (a.feeWei as string | null) ?? null,
+  }));
   return {
     id: String(row.id),
     firstSeq: Number(row.first_seq),
     lastSeq: Number(row.last_seq),
     treeSize: Number(row.tree_size),
+    logIndex: Number(row.log_index),
+    logCommitment:
+      row.log_commitment == null
+        ? null
+        : { leaf: toBytes(row.log_commitment as Uint8Array), auditPath: splitNodes(toBytes(row.log_commitment_path as Uint8Array)) },
     root: toBytes(row.root as Uint8Array),
     sealedAt: new Date(row.sealed_at as Date),
     status: row.status as BatchRecord['status'],
-    intendedTransaction:
-      row.tx_hash == null
-        ? null
-        : {
-            hash: String(row.tx_hash),
-            nonce: Number(row.tx_nonce),
-            raw: String(row.raw_tx),
-            sentAt: row.tx_sent_at ? new Date(row.tx_sent_at as Date) : null,
-          },
-    attempts: Number(row.attempts),
-    lastError: (row.last_error as string | null) ?? null,
-    anchor:
-      row.anchor_tx_hash == null
-        ? null
-        : {
-            chain: String(row.anchor_chain),
-            contract: String(row.anchor_contract),
-            transactionHash: String(row.anchor_tx_hash),
-            blockNumber: Number(row.anchor_block_number),
-            blockHash: String(row.anchor_block_hash),
-            timestamp: Number(row.anchor_timestamp),
-            gasUsed: num(row.gas_used),
-            feeWei: (row.fee_wei as string | null) ?? null,
-          },
+    anchor: anchors[0] ?? null,
+    anchors,
   };
+}
+
+/** 32-byte hashes stored back to back. */
+function concatNodes(nodes: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(32 * nodes.length);
+  nodes.forEach((node, i) => out.set(node, 32 * i));
+  return out;
+}
+
+function splitNodes(bytes: Uint8Array): Uint8Array[] {
+  const nodes: Uint8Array[] = [];
+  for (let offset = 0; offset < bytes.length; offset += 32) nodes.push(bytes.slice(offset, offset + 32));
+  return nodes;
 }
 
 /** pg returns Buffers, PGlite Uint8Arrays: normalise to plain Uint8Array views. */

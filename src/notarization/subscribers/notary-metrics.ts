@@ -13,16 +13,21 @@ export function notaryMetricsSubscriber(metrics: ServiceMetrics): NotarySubscrib
         if (event.count > event.fresh) metrics.documentsSubmitted.inc({ fresh: 'false' }, event.count - event.fresh);
         break;
       case 'batch-sealed':
-        metrics.batchSize.observe(event.batch.treeSize);
+        // Documents, not tree leaves: a batch's tree has one more, its log commitment.
+        metrics.batchSize.observe(event.batch.treeSize - (event.batch.logCommitment ? 1 : 0));
         metrics.sealDuration.observe(event.durationMs / 1000);
         oldestSubmission.set(event.batch.id, event.oldestSubmittedAt);
         break;
       case 'batch-anchored': {
         const { batch } = event;
-        metrics.batchesAnchored.inc();
+        const anchoring = batch.anchors.find((anchor) => anchor.chain === event.chain) ?? batch.anchor;
+        metrics.chainAnchorings.inc({ chain: event.chain });
         metrics.anchorDuration.observe(event.durationMs / 1000);
-        if (batch.anchor?.gasUsed) metrics.gasUsed.inc(batch.anchor.gasUsed);
-        if (batch.anchor?.feeWei) metrics.feesPaid.inc(Number(batch.anchor.feeWei));
+        if (anchoring?.gasUsed) metrics.gasUsed.inc(anchoring.gasUsed);
+        if (anchoring?.feeWei) metrics.feesPaid.inc(Number(anchoring.feeWei));
+        // A batch counts once, when its first chain anchors it: that is when its receipts hold.
+        if (batch.anchors.length > 1) break;
+        metrics.batchesAnchored.inc();
         const oldest = oldestSubmission.get(batch.id);
         if (oldest) metrics.submissionToAnchor.observe((Date.now() - oldest.getTime()) / 1000);
         oldestSubmission.delete(batch.id);

@@ -1,13 +1,12 @@
 // The notary's view of the chain (AnchoringChain in notarization/ports.ts), implemented with ethers v6:
 // reads anchorings, signs anchoring transactions ahead of broadcast, and follows them to a block.
 import { Transaction, keccak256, type Provider, type Wallet } from 'ethers';
-import type { ReceiptVerification } from '../../core/receipts/verify';
 import { ChainUnavailableError } from '../../core/errors';
 import { callChain, isChainUnreachable } from './chain-errors';
 import type { Anchoring } from '../../core/receipts/verify';
-import { encodeAnchorCall, findAnchoringEvent, readAnchoring } from './anchor-contract';
+import { AnchorContractError, encodeAnchorCall, findAnchoringEvent, readAnchoring } from './anchor-contract';
 import type { AnchorLookup } from '../../core/receipts/verify';
-import { cachedAnchorLookup, createAnchorLookup, verifyReceiptOnChain } from './receipt-verification';
+import { cachedAnchorLookup, createAnchorLookup } from './receipt-verification';
 
 /** Gas headroom over the estimate; anchor() costs the same for every root, so this is generous. */
 const GAS_LIMIT_MARGIN = 1.25;
@@ -17,15 +16,27 @@ export class AnchorClient {
   readonly contract: string;
   readonly signerAddress: string;
 
-  /** Clients' receipt checks read anchorings through a short cache (receipt-verification.ts). */
-  private readonly anchorLookup: AnchorLookup;
+  /**
+   * Clients' receipt checks read anchorings through a short cache (receipt-verification.ts). A chain
+   * that does not answer is ChainUnavailableError; an address without the contract, no anchoring.
+   */
+  readonly lookupAnchor: AnchorLookup;
   constructor(
     private readonly provider: Provider,
     private readonly wallet: Wallet,
     readonly chainId: number,
     contractAddress: string,
   ) {
-    this.anchorLookup = cachedAnchorLookup(createAnchorLookup(provider));
+    const cached = cachedAnchorLookup(createAnchorLookup(provider));
+    this.lookupAnchor = (query) =>
+      callChain('the anchoring lookup', async () => {
+        try {
+          return await cached(query);
+        } catch (error) {
+          if (error instanceof AnchorContractError && error.code === 'ANCHOR_CONTRACT_NOT_FOUND') return null;
+          throw error;
+        }
+      });
     this.chain = `eip155:${chainId}`;
     this.contract = contractAddress.toLowerCase();
     this.signerAddress = wallet.address.toLowerCase();
@@ -116,11 +127,6 @@ export class AnchorClient {
 
   getConfirmedNonce(): Promise<number> {
     return callChain('eth_getTransactionCount', () => this.provider.getTransactionCount(this.wallet.address, 'latest'));
-  }
-
-  /** Verifies a client's receipt against this chain and this service's contract. */
-  verifyReceipt(receipt: unknown, hash?: string): Promise<ReceiptVerification> {
-    return callChain('the receipt check', () => verifyReceiptOnChain(receipt, { provider: this.provider, hash, expectedContract: this.contract, chainId: this.chainId, lookupAnchor: this.anchorLookup }));
   }
 
   getBlockNumber(): Promise<number> {

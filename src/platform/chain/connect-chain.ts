@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { FallbackProvider, FetchRequest, JsonRpcProvider, Wallet, type Provider } from 'ethers';
-import { redactUrl, type Config } from '../../config/config';
+import { redactUrl, type Config, type ExtraChainSettings } from '../../config/config';
 import type { Logger } from '../observability/logger';
 import { RPC_REQUEST_TIMEOUT_MS } from './chain-errors';
 import { ensureEmbeddedDeployment } from './deployment';
@@ -42,27 +42,50 @@ export interface ConnectChainOptions {
   onStop: (stop: () => Promise<void>) => void;
   /** The embedded chain was restarted after a crash (it may have lost its newest blocks). */
   onRestart: () => void;
+  /** An extra anchoring chain (CHAINS) instead of the primary one the single-chain settings describe. */
+  extra?: ExtraChainSettings;
 }
 
 /** Connects to the configured chain, or starts the embedded one when no RPC_URL is set. */
 export async function connectChain(options: ConnectChainOptions): Promise<ConnectedChain> {
+  const { extra } = options;
+  if (extra) {
+    // An extra chain is described like the primary one: its settings take the single-chain ones' place.
+    const config: Config = { ...options.config, rpcUrls: extra.rpcUrls, chainId: extra.chainId, anchorContract: extra.anchorContract, publicRpcUrl: extra.publicRpcUrl };
+    const embeddedDirectory = `chain-${extra.chainId ?? 'extra'}`;
+    return extra.embedded ? connectEmbedded({ ...options, config }, embeddedDirectory, extra.chainId) : connectConfigured({ ...options, config });
+  }
   return options.config.rpcUrls.length === 0 ? connectEmbedded(options) : connectConfigured(options);
 }
 
-async function connectEmbedded({ config, signerPrivateKey, logger, onStop, onRestart }: ConnectChainOptions): Promise<ConnectedChain> {
-  const anvil = await startEmbeddedAnvil({ dataDir: config.dataDir, logger: chainLogger(logger), onRestart });
+/** The primary chain, then every extra chain of CHAINS, each connected (or started) and checked. */
+export async function connectChains(options: Omit<ConnectChainOptions, 'extra' | 'onRestart'> & { onRestart: (chain: number) => void }): Promise<ConnectedChain[]> {
+  const chains: ConnectedChain[] = [];
+  for (const extra of [undefined, ...options.config.extraChains]) {
+    const index = chains.length;
+    chains.push(await connectChain({ ...options, extra, onRestart: () => options.onRestart(index) }));
+  }
+  const ids = chains.map((chain) => chain.chainId);
+  const repeated = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (repeated !== undefined) throw new Error(`chain ${repeated} is configured twice: each anchoring chain once (RPC_URL or the embedded chain, then CHAINS)`);
+  return chains;
+}
+
+async function connectEmbedded({ config, signerPrivateKey, logger, onStop, onRestart }: ConnectChainOptions, directory = 'chain', chainId?: number): Promise<ConnectedChain> {
+  const anvil = await startEmbeddedAnvil({ dataDir: config.dataDir, directory, chainId, logger: chainLogger(logger), onRestart });
   onStop(() => anvil.stop());
   const provider = connectEmbeddedChain(anvil);
   onStop(async () => provider.destroy());
   const wallet = new Wallet(signerPrivateKey, provider);
   const deployment = await ensureEmbeddedDeployment({
     dataDir: config.dataDir,
+    directory,
     provider,
     funder: new Wallet(ANVIL_DEV_FUNDER_KEY, provider),
     signerAddress: wallet.address,
     logger: chainLogger(logger),
   });
-  logger.info({ rpcUrl: anvil.rpcUrl, pid: anvil.pid }, 'embedded chain ready');
+  logger.info({ rpcUrl: anvil.rpcUrl, pid: anvil.pid, chainId: anvil.chainId }, 'embedded chain ready');
   return {
     provider,
     wallet,
@@ -71,7 +94,7 @@ async function connectEmbedded({ config, signerPrivateKey, logger, onStop, onRes
     didRegistry: deployment.didRegistry.toLowerCase(),
     publicRpcUrl: config.publicRpcUrl ?? anvil.rpcUrl,
     relayUpstreamUrl: anvil.rpcUrl,
-    instance: `embedded:${embeddedChainId(config.dataDir)}`,
+    instance: `embedded:${embeddedChainId(config.dataDir, directory)}`,
   };
 }
 
@@ -112,8 +135,8 @@ async function connectConfigured({ config, signerPrivateKey, logger, onStop }: C
 }
 
 /** The embedded chain's id, created with its directory: `<dataDir>/chain/instance-id`. */
-function embeddedChainId(dataDir: string): string {
-  const file = path.join(dataDir, 'chain', 'instance-id');
+function embeddedChainId(dataDir: string, directory: string): string {
+  const file = path.join(dataDir, directory, 'instance-id');
   try {
     return fs.readFileSync(file, 'utf8').trim();
   } catch {

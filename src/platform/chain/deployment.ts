@@ -22,6 +22,8 @@ export interface EnsureEmbeddedDeploymentOptions {
   provider: Provider;
   /** Pays for deployment and funds the signer: Anvil's dev account on the embedded chain. */
   funder: Wallet;
+  /** The chain's folder in the data directory (default `chain`). */
+  directory?: string;
   /** The service's anchoring account, topped up so it can pay for anchors. */
   signerAddress: string;
   logger?: ChainLogger;
@@ -39,7 +41,7 @@ export interface EnsureEmbeddedDeploymentOptions {
  */
 export async function ensureEmbeddedDeployment(options: EnsureEmbeddedDeploymentOptions): Promise<EmbeddedDeployment> {
   const { provider, funder, logger } = options;
-  const recordFile = path.join(path.resolve(options.dataDir), 'chain', 'deployment.json');
+  const recordFile = path.join(path.resolve(options.dataDir), options.directory ?? 'chain', 'deployment.json');
   const chainId = Number((await provider.getNetwork()).chainId);
   const recorded = readRecord(recordFile, logger);
 

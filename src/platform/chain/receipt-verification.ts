@@ -69,3 +69,37 @@ export async function verifyReceiptOnChain(
     throw error;
   }
 }
+
+/**
+ * Verifies a receipt against every chain given (by CAIP-2 id): each of its anchors on one of them is
+ * checked there; anchors on other chains are reported as 'wrong-chain' (no RPC for them). Valid when
+ * one anchor holds.
+ */
+export async function verifyReceiptOnChains(
+  receipt: unknown,
+  options: {
+    providers: ReadonlyMap<string, Provider>;
+    /** Lookups per chain to use instead of fresh ones on the providers (cachedAnchorLookup, when many receipts share roots). */
+    lookups?: ReadonlyMap<string, AnchorLookup>;
+    documentBytes?: Uint8Array;
+    hash?: string;
+    expectedContract?: string;
+  },
+): Promise<ReceiptVerification> {
+  const lookups = options.lookups ?? new Map([...options.providers].map(([chain, provider]) => [chain, createAnchorLookup(provider)]));
+  try {
+    return await verifyReceipt(receipt, {
+      documentBytes: options.documentBytes,
+      hash: options.hash,
+      expectedChains: [...lookups.keys()],
+      expectedContract: options.expectedContract,
+      lookupAnchor: (query) => lookups.get(query.chain)!(query),
+    });
+  } catch (error) {
+    // No anchor verified, and one names an address without the contract: the receipt points elsewhere.
+    if (error instanceof AnchorContractError && error.code === 'ANCHOR_CONTRACT_NOT_FOUND') {
+      return { valid: false, reason: 'wrong-contract', message: error.message };
+    }
+    throw error;
+  }
+}

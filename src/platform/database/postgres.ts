@@ -16,6 +16,8 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
   });
   await pool.query('SELECT 1');
   let leaderConnection: import('pg').PoolClient | undefined;
+  /** The leadership attempt under way, shared by whoever asks meanwhile. */
+  let acquiringLeadership: Promise<boolean> | undefined;
   const notifications = postgresNotifications(() => new pg.Client({ connectionString: url }), (sql, params) => pool.query(sql, params).then(() => undefined));
   return {
     kind: 'postgres',
@@ -50,22 +52,29 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
     },
     async tryLeadership(lockKey: number) {
       if (leaderConnection) return true;
-      const client = await pool.connect();
-      try {
-        const rows = (await client.query('SELECT pg_try_advisory_lock($1) AS ok', [lockKey])).rows as Array<{ ok: boolean }>;
-        if (rows[0]?.ok) {
-          // Held for the life of this connection: if the process dies, PostgreSQL releases it.
-          leaderConnection = client;
-          client.on('error', () => {
-            leaderConnection = undefined;
-          });
-          return true;
+      // One attempt at a time: the notary and each chain's anchorer ask at once, and a second
+      // connection asking while the first takes the lock would be told "no" by the process's own lock.
+      acquiringLeadership ??= (async () => {
+        const client = await pool.connect();
+        try {
+          const rows = (await client.query('SELECT pg_try_advisory_lock($1) AS ok', [lockKey])).rows as Array<{ ok: boolean }>;
+          if (rows[0]?.ok) {
+            // Held for the life of this connection: if the process dies, PostgreSQL releases it.
+            leaderConnection = client;
+            client.on('error', () => {
+              leaderConnection = undefined;
+            });
+            return true;
+          }
+        } catch {
+          /* not leader this time */
         }
-      } catch {
-        /* not leader this time */
-      }
-      client.release();
-      return false;
+        client.release();
+        return false;
+      })().finally(() => {
+        acquiringLeadership = undefined;
+      });
+      return acquiringLeadership;
     },
     async close() {
       if (pool.ended) return;

@@ -14,6 +14,8 @@ export interface HealthSources {
   lowBalanceWei: bigint;
   /** True once the service is stopping: probes then take it out of rotation. */
   stopping: () => boolean;
+  /** Each anchoring chain's state: a failing one makes the service degraded, not unavailable (others anchor). */
+  anchoring?: () => ReadonlyArray<{ chain: string; healthy: boolean; lastError: string | null; failures: number }>;
 }
 
 /** The health check: unavailable when the service, store or chain is; degraded when the balance is low. */
@@ -36,7 +38,14 @@ export function serviceHealth(sources: HealthSources): () => Promise<HealthRepor
     } catch (error) {
       checks.chain = { ok: false, detail: `unreachable: ${(error as Error).message.slice(0, 200)}` };
     }
+    let anchoringFails = false;
+    for (const chain of sources.anchoring?.() ?? []) {
+      checks[`anchoring:${chain.chain}`] = chain.healthy
+        ? { ok: true }
+        : { ok: false, detail: `${chain.failures} failed round(s): ${chain.lastError ?? 'unknown error'}` };
+      anchoringFails ||= !chain.healthy;
+    }
     const unavailable = !checks.service.ok || !checks.store.ok || !checks.chain.ok;
-    return { status: unavailable ? 'unavailable' : lowBalance ? 'degraded' : 'ok', checks };
+    return { status: unavailable ? 'unavailable' : lowBalance || anchoringFails ? 'degraded' : 'ok', checks };
   };
 }

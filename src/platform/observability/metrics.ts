@@ -39,6 +39,18 @@ export class ServiceMetrics {
   readonly batchesAnchored = new Counter({ name: 'did_notary_batches_anchored_total', help: 'Batches anchored', registers: [this.registry] });
   readonly anchorErrors = new Counter({ name: 'did_notary_anchor_errors_total', help: 'Failed seal/anchor rounds (retried)', registers: [this.registry] });
   readonly pendingDocuments = new Gauge({ name: 'did_notary_pending_documents', help: 'Acknowledged documents not yet sealed in a batch (estimate)', registers: [this.registry] });
+  readonly chainHealthy = new Gauge({
+    name: 'did_notary_chain_anchoring_healthy',
+    help: 'Whether anchoring on the chain works (1) or its rounds fail (0), by chain',
+    labelNames: ['chain'] as const,
+    registers: [this.registry],
+  });
+  readonly chainAnchorings = new Counter({
+    name: 'did_notary_chain_anchorings_total',
+    help: 'Anchorings recorded, by chain',
+    labelNames: ['chain'] as const,
+    registers: [this.registry],
+  });
   readonly signerBalance = new Gauge({ name: 'did_notary_signer_balance_wei', help: 'Balance of the anchoring account, in wei', registers: [this.registry] });
   readonly verifications = new Counter({
     name: 'did_notary_verifications_total',

@@ -72,12 +72,21 @@ export async function verifyDocument(request: DocumentVerificationRequest): Prom
   try {
     chain = `eip155:${await readChainId(client)}`;
     const service = request.service;
-    const issuedByThisService = service !== undefined && service.did === receipt.issuer && service.chain === receipt.anchor.chain;
+    const issuedByThisService = service !== undefined && service.did === receipt.issuer;
+    // The chosen RPC URL answers for its chain; the service's other chains are asked at the URLs it
+    // publishes for them, so every anchor of a multi-chain receipt that can be reached is checked.
+    const lookups = new Map([[chain, createChainAnchorLookup(client)]]);
+    for (const other of issuedByThisService ? (service.chains ?? []) : []) {
+      if (!lookups.has(other.chain) && /^https?:\/\//.test(other.rpcUrl)) lookups.set(other.chain, createChainAnchorLookup(createJsonRpcClient(other.rpcUrl)));
+    }
+    const contracts = issuedByThisService
+      ? Object.fromEntries([[service.chain, service.contracts.anchor], ...(service.chains ?? []).map((c): [string, string] => [c.chain, c.contract])])
+      : undefined;
     const result = await verifyReceipt(receipt, {
       hash,
-      lookupAnchor: createChainAnchorLookup(client),
-      expectedChain: chain,
-      expectedContract: issuedByThisService ? service.contracts.anchor : undefined,
+      lookupAnchor: (query) => lookups.get(query.chain)!(query),
+      expectedChains: [...lookups.keys()],
+      expectedContracts: contracts,
     });
     if (result.valid) return { kind: 'valid', verification: result, receipt, rpcUrl, document };
     return { kind: 'invalid', reason: result.reason, message: result.message, receipt, rpcUrl, document };

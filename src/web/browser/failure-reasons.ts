@@ -27,6 +27,11 @@ export const FAILURE_REASONS: Readonly<Record<ReceiptFailureReason, ReasonText>>
     title: 'The receipt is for another chain',
     explanation: 'The receipt names a different chain from the one this RPC URL serves. Use an RPC URL of the chain the receipt names.',
   },
+  'bad-log-commitment': {
+    title: 'The receipt’s log position does not hold',
+    explanation:
+      'The receipt says its batch extends the service’s transparency log at a given size, but the batch it names does not commit to that log. The receipt was altered, or the service issued a contradictory one.',
+  },
   'wrong-contract': {
     title: 'The receipt names an unknown anchor contract',
     explanation: 'The contract the receipt names is not there on this chain, or it is not the contract of the service that issued the receipt.',

@@ -11,6 +11,8 @@ export interface ServiceInfo {
   rpcUrl: string;
   contracts: { anchor: string; didRegistry?: string };
   batch?: { intervalMs?: number };
+  /** Every chain the service anchors on, with an RPC URL verifiers may use (services since several chains). */
+  chains?: Array<{ chain: string; rpcUrl: string; contract: string }>;
 }
 
 /** `SERVICE_UNAVAILABLE`: the service gave no usable answer; the message says why, for the page to show. */

@@ -1,6 +1,7 @@
 // Renders a VerificationOutcome as the result region's content: a verdict headline, what it means, and
 // the facts behind it (time in the person's time zone, block, transaction, who anchored it).
-import type { AnchoredReceipt, Receipt } from '../../core/receipts/receipt';
+import type { AnchoredReceipt, Receipt, ReceiptAnchor } from '../../core/receipts/receipt';
+import type { ReceiptVerified } from '../../core/receipts/verify';
 import { chainLabel, explorerLinks } from './chain-directory';
 import type { HashedDocument } from './document-hashing';
 import type { VerificationOutcome } from './document-verification';
@@ -34,8 +35,10 @@ export function renderOutcome(outcome: VerificationOutcome, context: ViewContext
         facts([
           ['Anchored on', timeElement(verification.anchoredAt)],
           ...documentFacts(document, receipt),
-          ...anchorFacts(receipt, verification.submitter, context.service),
+          ...anchorFacts(verifiedAnchor(receipt, verification.transactionHash), receipt.issuer, verification.submitter, context.service),
           ['Batch', `document ${verification.leafIndex + 1} of ${verification.treeSize}, root ${verification.root}`],
+          ...logFacts(verification),
+          ...chainsFacts(verification),
           ['Checked on', outcome.rpcUrl],
         ]),
       ]);
@@ -138,16 +141,43 @@ function documentFacts(document: HashedDocument | undefined, receipt: Receipt): 
     : [['Document id', code(receipt.document.cid)]];
 }
 
-function anchorFacts(receipt: AnchoredReceipt, submitter: string, service: ServiceInfo | undefined): Fact[] {
-  const links = explorerLinks(receipt.anchor.chain);
+/** The anchor of the receipt that verified (its first, unless another chain's held). */
+function verifiedAnchor(receipt: AnchoredReceipt, transactionHash: string): ReceiptAnchor {
+  return (receipt.anchors ?? [receipt.anchor]).find((anchor) => anchor.transactionHash === transactionHash) ?? receipt.anchor;
+}
+
+/** Where the receipt's batch sits in the service's transparency log, when the receipt says. */
+function logFacts(verification: ReceiptVerified): Fact[] {
+  if (!verification.log) return [];
+  const { origin, index, commitmentRoot } = verification.log;
+  return [['Transparency log', `entry ${index} of ${origin}: this batch commits to the log's first ${index} entries (head ${commitmentRoot.slice(0, 16)}…), checked`]];
+}
+
+/** One line per chain for a receipt anchored on several: where it holds, and where it was not checked or did not hold. */
+function chainsFacts(verification: ReceiptVerified): Fact[] {
+  if (verification.anchors.length < 2) return [];
+  const list = element('ul', { class: 'anchors' });
+  for (const anchor of verification.anchors) {
+    const text = anchor.valid
+      ? `${chainLabel(anchor.chain)}: holds, block ${anchor.blockNumber}`
+      : anchor.reason === 'wrong-chain' || anchor.reason === 'unreachable'
+        ? `${chainLabel(anchor.chain)}: not checked (no reachable node of this chain)`
+        : `${chainLabel(anchor.chain)}: does not hold (${anchor.reason}): ${anchor.message ?? ''}`;
+    list.append(element('li', { 'data-chain': anchor.chain, 'data-valid': String(anchor.valid) }, text));
+  }
+  return [['Anchored on chains', list]];
+}
+
+function anchorFacts(anchor: ReceiptAnchor, issuer: string, submitter: string, service: ServiceInfo | undefined): Fact[] {
+  const links = explorerLinks(anchor.chain);
   const linked = (text: string, href: string | undefined): Node => (href ? externalLink(href, text) : code(text));
-  const issuerAddress = /^did:ethr:(?:[^:]+:)?(0x[0-9a-fA-F]{40})$/.exec(receipt.issuer)?.[1]?.toLowerCase();
+  const issuerAddress = /^did:ethr:(?:[^:]+:)?(0x[0-9a-fA-F]{40})$/.exec(issuer)?.[1]?.toLowerCase();
   const sameAccount = issuerAddress !== undefined && issuerAddress === submitter.toLowerCase();
   return [
-    ['Chain', chainLabel(receipt.anchor.chain)],
-    ['Block', linked(String(receipt.anchor.blockNumber), links?.block(receipt.anchor.blockNumber))],
-    ['Transaction', linked(receipt.anchor.transactionHash, links?.transaction(receipt.anchor.transactionHash))],
-    ['Issued by', didValue(receipt.issuer, service)],
+    ['Chain', chainLabel(anchor.chain)],
+    ['Block', linked(String(anchor.blockNumber), links?.block(anchor.blockNumber))],
+    ['Transaction', linked(anchor.transactionHash, links?.transaction(anchor.transactionHash))],
+    ['Issued by', didValue(issuer, service)],
     [
       'Anchored by',
       element(
@@ -157,7 +187,7 @@ function anchorFacts(receipt: AnchoredReceipt, submitter: string, service: Servi
         element('span', { class: 'muted' }, sameAccount ? ' — the issuer’s own account, as the chain records it' : ' — the account the chain records'),
       ),
     ],
-    ['Anchor contract', linked(receipt.anchor.contract.toLowerCase(), links?.address(receipt.anchor.contract))],
+    ['Anchor contract', linked(anchor.contract.toLowerCase(), links?.address(anchor.contract))],
   ];
 }
 

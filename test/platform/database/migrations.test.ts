@@ -14,6 +14,7 @@ const BEFORE_THE_SPLIT = SERVICE_SCHEMA.filter((feature) => !ADDED_SINCE.include
   ...feature,
   migrations: feature.migrations.filter((migration) => migration.legacyVersion !== undefined),
 }));
+const ALL = ['access:1', 'deployment:1', 'deployment:2', 'deployment:3', 'identity:1', 'identity:2', 'notarization:1', 'notarization:2', 'notarization:3', 'notarization:4', 'notarization:5', 'notarization:6', 'timestamping:1', 'webhooks:1'];
 
 describe('feature migrations', () => {
   const opened: SqlClient[] = [];
@@ -30,9 +31,9 @@ describe('feature migrations', () => {
 
   it('applies every feature\'s migrations once, in order', async () => {
     const db = await open();
-    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'access:1', 'notarization:1', 'notarization:2', 'notarization:3', 'notarization:4', 'identity:1', 'identity:2', 'timestamping:1', 'webhooks:1']);
+    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'deployment:2', 'deployment:3', 'access:1', 'notarization:1', 'notarization:2', 'notarization:3', 'notarization:4', 'notarization:5', 'notarization:6', 'identity:1', 'identity:2', 'timestamping:1', 'webhooks:1']);
     expect(await migrate(db, SERVICE_SCHEMA)).toEqual([]);
-    expect(await history(db)).toEqual(['access:1', 'deployment:1', 'identity:1', 'identity:2', 'notarization:1', 'notarization:2', 'notarization:3', 'notarization:4', 'timestamping:1', 'webhooks:1']);
+    expect(await history(db)).toEqual(ALL);
   });
 
   it('takes over the history of a database migrated by the former global list', async () => {
@@ -42,9 +43,9 @@ describe('feature migrations', () => {
     await db.exec(`DROP TABLE schema_migrations;
       CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
       INSERT INTO schema_migrations (version, name) VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd');`);
-    // Only what came after the split is new: the deployment binding, batches by seal time, batch subtrees, time stamps, webhooks.
-    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'notarization:3', 'notarization:4', 'timestamping:1', 'webhooks:1']);
-    expect(await history(db)).toEqual(['access:1', 'deployment:1', 'identity:1', 'identity:2', 'notarization:1', 'notarization:2', 'notarization:3', 'notarization:4', 'timestamping:1', 'webhooks:1']);
+    // Only what came after the split is new: the deployment binding, listing by seal time, batch subtrees, the log and the per-chain anchorings, time stamps, webhooks.
+    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'deployment:2', 'deployment:3', 'notarization:3', 'notarization:4', 'notarization:5', 'notarization:6', 'timestamping:1', 'webhooks:1']);
+    expect(await history(db)).toEqual(ALL);
   });
 
   it('applies, after a takeover, only what the old history did not have', async () => {
@@ -53,6 +54,6 @@ describe('feature migrations', () => {
     await db.exec(`DROP TABLE schema_migrations;
       CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
       INSERT INTO schema_migrations (version, name) VALUES (1, 'a'), (2, 'b'), (3, 'c');`);
-    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'notarization:2', 'notarization:3', 'notarization:4', 'timestamping:1', 'webhooks:1']);
+    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'deployment:2', 'deployment:3', 'notarization:2', 'notarization:3', 'notarization:4', 'notarization:5', 'notarization:6', 'timestamping:1', 'webhooks:1']);
   });
 });

@@ -24,8 +24,12 @@ export interface ChainLogger {
 }
 
 export interface EmbeddedAnvilOptions {
-  /** The service's data directory; the chain lives in `<dataDir>/chain/`. */
+  /** The service's data directory; the chain lives in `<dataDir>/<directory>/`. */
   dataDir: string;
+  /** The chain's folder in the data directory (default `chain`; a second embedded chain has its own). */
+  directory?: string;
+  /** The chain id Anvil serves (default EMBEDDED_CHAIN_ID). */
+  chainId?: number;
   logger?: ChainLogger;
   /** How long to wait for `eth_chainId` to answer (default 15 s). */
   startTimeoutMs?: number;
@@ -82,7 +86,7 @@ export async function startEmbeddedAnvil(options: EmbeddedAnvilOptions): Promise
   const logger = options.logger ?? defaultLogger;
   const startTimeoutMs = options.startTimeoutMs ?? 15_000;
   const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
-  const files = chainFiles(options.dataDir);
+  const files = chainFiles(options.dataDir, options.directory);
   fs.mkdirSync(files.chainDir, { recursive: true });
   await stopStaleAnvil(files, logger, stopTimeoutMs);
   // A save cut short by a crash leaves its temporary file (the state file itself is intact).
@@ -242,8 +246,8 @@ interface ChainFiles {
   logFile: string;
 }
 
-function chainFiles(dataDir: string): ChainFiles {
-  const chainDir = path.resolve(dataDir, 'chain');
+function chainFiles(dataDir: string, directory = 'chain'): ChainFiles {
+  const chainDir = path.resolve(dataDir, directory);
   return {
     chainDir,
     stateFile: path.join(chainDir, 'anvil-state.json'),
@@ -298,7 +302,7 @@ function spawnAnvil(files: ChainFiles, port: number, options: EmbeddedAnvilOptio
     ...prefixArgs,
     '--host', '127.0.0.1',
     '--port', String(port),
-    '--chain-id', String(EMBEDDED_CHAIN_ID),
+    '--chain-id', String(options.chainId ?? EMBEDDED_CHAIN_ID),
     // Loaded at start and written at exit; in between, startStateSaver writes it after new blocks
     // (Anvil's own --state-interval rewrites the whole history every interval, idle or not).
     '--state', files.stateFile,
