@@ -54,6 +54,24 @@ describe('batch subtrees', () => {
     }
   });
 
+  it('give the whole tree’s proofs when the tree ends with a leaf that is no submission (the log commitment)', () => {
+    const height = 2;
+    for (const size of [4, 7, 8, 11]) {
+      const leaves = leavesOf(size);
+      const commitment = new TextEncoder().encode('did-notary.invalid/log\n3\nAAAA\n');
+      const tree = buildMerkleTree([...leaves.multihashes, commitment]);
+      const subtrees = subtreesOf(tree, leaves.seqs, height)!;
+      expect(subtrees.firstSeqs).toHaveLength(Math.ceil((size + 1) / 2 ** height));
+      const batch = { root: tree.root, treeSize: size + 1 };
+      leaves.seqs.forEach((seq, leafIndex) => {
+        const { index, firstSeq, lastSeq } = subtreeOfSeq(subtrees, seq, leaves.seqs.at(-1)!);
+        const proof = proofFromSubtree(subtrees, index, subtreeLeaves(leaves, firstSeq, lastSeq), batch, seq, hashLeaf(leaves.multihashes[leafIndex]!), commitment);
+        expect(proof.leafIndex, `leaf ${leafIndex} of ${size}`).toBe(leafIndex);
+        expect(Buffer.from(proof.auditPath).equals(Buffer.concat(tree.inclusionProof(leafIndex))), `path of leaf ${leafIndex} of ${size}`).toBe(true);
+      });
+    }
+  });
+
   it('are not recorded for a batch of one subtree or less', () => {
     const leaves = leavesOf(2 ** SUBTREE_HEIGHT);
     expect(subtreesOf(buildMerkleTree(leaves.multihashes), leaves.seqs)).toBeNull();
