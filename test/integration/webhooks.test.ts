@@ -128,7 +128,8 @@ describe('webhooks', () => {
     expectMatchesOpenApiSchema('#/components/schemas/BatchAnchoredEvent', success.json, 'the batch.anchored payload');
     expect(success.json.type).toBe('batch.anchored');
     expect(success.json.data).toMatchObject({
-      batch: { id: batchId, root: anchored.json.batch.root, treeSize: 2, anchor: { transactionHash: anchored.json.batch.anchor.transactionHash } },
+      // Two documents and the batch's log commitment leaf (docs/transparency-log.md).
+      batch: { id: batchId, root: anchored.json.batch.root, treeSize: 3, anchor: { transactionHash: anchored.json.batch.anchor.transactionHash } },
       documents: { ids: hashes.map(cidOf), page: 1, pageCount: 1, total: 2 },
       receipts: `${service.url}/v1/batches/${batchId}/receipts`,
     });
@@ -152,7 +153,8 @@ describe('webhooks', () => {
     expect((await api({ url: service.url, adminKey: globex.json.secret }, 'POST', '/v1/documents', { hashes: theirs })).status).toBe(202);
     const anchored = await api(service, 'POST', '/v1/batches/anchor');
     const batchId = anchored.json.batch.id as string;
-    expect(anchored.json.batch.treeSize).toBe(2_505);
+    // 2,505 documents and the batch's log commitment leaf.
+    expect(anchored.json.batch).toMatchObject({ treeSize: 2_506, documentCount: 2_505 });
     const pages = await receiver.waitFor('three pages', () => {
       const got = requestsTo(endpoint, 'batch.anchored').filter((request) => request.json.data.batch.id === batchId);
       return got.length >= 3 ? got : undefined;
