@@ -11,6 +11,9 @@ import { Wallet } from 'ethers';
 import { ensureEmbeddedDeployment } from '../src/platform/chain/deployment';
 import { ANVIL_DEV_FUNDER_KEY, startEmbeddedAnvil } from '../src/platform/chain/embedded-anvil/embedded-anvil';
 import { createIdentityServices } from '../src/identity/identity-services';
+import type { IssuedJwtVc } from '../src/identity/credentials/issuance/credential-issuer';
+import { loadServiceKeys } from '../src/identity/keys/service-keys';
+import { ServiceKeyStore } from '../src/identity/sql/service-key-store';
 import { VC_CONTEXT_V1 } from '../src/identity/credentials/verification/vc-payload';
 import { openServiceDatabase } from '../src/schema';
 
@@ -56,9 +59,10 @@ export async function benchCredentials(options: BenchCredentialsOptions = {}): P
       funder: new Wallet(ANVIL_DEV_FUNDER_KEY, provider),
       signerAddress: new Wallet(signerPrivateKey).address,
     });
+    const keys = await loadServiceKeys({ store: new ServiceKeyStore(db), keysDir: path.join(dataDir, 'keys'), signerPrivateKey });
     const services = createIdentityServices({
       db,
-      signerPrivateKey,
+      keys,
       chainId: anvil.chainId,
       ethrNetworks: [{ chainId: anvil.chainId, registry: deployment.didRegistry, provider }],
       baseUrl: () => 'http://127.0.0.1:8080',
@@ -70,7 +74,7 @@ export async function benchCredentials(options: BenchCredentialsOptions = {}): P
 
     // Warm up: status lists exist, the service DID is resolved and cached, code paths are compiled.
     const warm = await services.issuer.issue('bench', request);
-    await services.verifier.verify({ jwt: warm.result.jwt });
+    await services.verifier.verify({ jwt: (warm.result as IssuedJwtVc).jwt });
 
     const concurrency = options.concurrency ?? 16;
     const slice = durationMs / ROUNDS;
@@ -84,7 +88,7 @@ export async function benchCredentials(options: BenchCredentialsOptions = {}): P
     const issuedJwts: string[] = [];
     const rawJwts: string[] = [];
     const issueOnce = async () => {
-      issuedJwts.push((await services.issuer.issue('bench', request)).result.jwt);
+      issuedJwts.push(((await services.issuer.issue('bench', request)).result as IssuedJwtVc).jwt);
     };
     const rawIssueOnce = async () => {
       // A unique id, as the service gives each credential: identical inputs would sign (RFC 6979) to

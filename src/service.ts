@@ -15,6 +15,8 @@ import type { ServiceInfo } from './http/routes/service';
 import { ethrDid } from './identity/did/service-identity';
 import { loadSignerKey } from './identity/did/signer-key';
 import { createIdentityServices } from './identity/identity-services';
+import { identityAddressOf, loadServiceKeys } from './identity/keys/service-keys';
+import { ServiceKeyStore } from './identity/sql/service-key-store';
 import { NotaryEvents } from './notarization/events';
 import { Notary } from './notarization/notary';
 import { startMerkleHelper } from './notarization/parallel-merkle';
@@ -64,12 +66,16 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     let onChainRestart = () => {};
     const chain = await connectChain({ config, signerPrivateKey: signerKey.privateKey, logger, onStop, onRestart: () => onChainRestart() });
     const signer = chain.wallet.address.toLowerCase();
-    const did = ethrDid(chain.chainId, signer);
     const db = await openServiceDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, embeddedCacheBytes: config.embeddedDbCacheBytes });
     onStop(() => db.close());
     logger.info({ store: config.databaseUrl ? redactUrl(config.databaseUrl) : `${config.dataDir}/db (embedded)` }, 'store ready');
+    const keyStore = new ServiceKeyStore(db);
+    // The did:ethr names the service's first key: a rotation adds keys to it, never renames it.
+    const did = ethrDid(chain.chainId, await identityAddressOf(keyStore, signerKey.privateKey));
     const binding = { chainId: chain.chainId, chainInstance: chain.instance, anchorContract: chain.anchorContract, didRegistry: chain.didRegistry, serviceDid: did };
     logger.info({ ...binding, binding: await bindDeployment(db, binding) }, 'deployment binding checked');
+    const signingKeys = await loadServiceKeys({ store: keyStore, keysDir: path.join(config.dataDir, 'keys'), signerPrivateKey: signerKey.privateKey });
+    logger.info({ es256k: signingKeys.es256k().id, es256: signingKeys.es256().id }, 'signing keys loaded');
     const keys = new SqlApiKeyStore(db);
     const created = await bootstrapAdminKey(keys, config.dataDir);
 
@@ -84,7 +90,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     let listeningUrl = '';
     const identity = createIdentityServices({
       db,
-      signerPrivateKey: signerKey.privateKey,
+      keys: signingKeys,
       chainId: chain.chainId,
       ethrNetworks: [{ chainId: chain.chainId, registry: chain.didRegistry, provider: chain.provider }],
       baseUrl: () => config.publicUrl ?? listeningUrl,

@@ -42,6 +42,20 @@ describe.each([
     expect(anchored.json.batch?.status).toBe('anchored');
   });
 
+  it.skipIf(skip)('issues an SD-JWT VC, publishes its key in the issuer metadata, verifies and revokes it', async () => {
+    const issued = await api(service, 'POST', '/v1/credentials', { format: 'dc+sd-jwt', vct: 'https://example.com/member', claims: { level: 'gold', since: 2020 } });
+    expect(issued.status).toBe(201);
+    const metadata = (await api(service, 'GET', '/.well-known/jwt-vc-issuer')).json;
+    const kid = JSON.parse(Buffer.from(issued.json.sdJwt.split('.')[0], 'base64url').toString()).kid;
+    expect(metadata.issuer).toBe(issued.json.credential.iss);
+    expect(metadata.jwks.keys.map((key: { kid: string }) => key.kid)).toContain(kid);
+    const verified = await api(service, 'POST', '/v1/credentials/verify', { credential: issued.json.sdJwt });
+    expect(verified.json).toMatchObject({ verified: true, format: 'dc+sd-jwt', claims: { level: 'gold', since: 2020 } });
+    expect((await api(service, 'POST', `/v1/credentials/${encodeURIComponent(issued.json.id)}/revoke`)).status).toBe(200);
+    const after = await api(service, 'POST', '/v1/credentials/verify', { credential: issued.json.sdJwt });
+    expect(after.json.errors.map((e: { code: string }) => e.code)).toEqual(['revoked']);
+  });
+
   it.skipIf(skip)('serves its did:web document and resolves its did:ethr', async () => {
     const info = (await api(service, 'GET', '/v1/info')).json;
     const didWeb = await api(service, 'GET', '/.well-known/did.json');

@@ -9,6 +9,7 @@ import { createVerifiableCredentialJwt, verifyCredential, type JwtCredentialPayl
 import { Resolver } from 'did-resolver';
 import { getResolver as ethrResolver } from 'ethr-did-resolver';
 import { Command } from 'commander';
+import * as jose from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerCredentialCommands } from '../../../src/cli/credential';
 import { registerDidCommands } from '../../../src/cli/did';
@@ -118,6 +119,25 @@ describe('issuing', () => {
     expect(verified.issuer).toBe(harness.services.identity.did);
     expect(JSON.parse(Buffer.from(jwt.split('.')[0], 'base64url').toString())).toEqual({ alg: 'ES256K', typ: 'JWT' });
     expect(await verify({ jwt })).toMatchObject({ verified: true, dataModel: '1.1', claims: { member: { level: 'gold' } } });
+  });
+
+  it('signs a 2.0 credential ES256 as its did:web on request, which jose verifies given only the DID document, and did-jwt too', async () => {
+    const holder = freshDidKey();
+    const response = await issue({ subject: holder.did, type: 'MembershipCredential', claims: { level: 'gold' }, alg: 'ES256' });
+    expect(response.status).toBe(201);
+    const { jwt } = response.json;
+    const didWeb = harness.services.didWeb();
+    const document = await (await fetch(`${harness.url}/.well-known/did.json`)).json();
+    const header = jose.decodeProtectedHeader(jwt);
+    expect(header).toMatchObject({ alg: 'ES256', typ: 'vc+jwt', kid: `${didWeb}#${harness.services.keys.es256().id}` });
+    const method = document.verificationMethod.find((m: { id: string }) => m.id === header.kid);
+    const { payload } = await jose.jwtVerify(jwt, await jose.importJWK(method.publicKeyJwk, 'ES256'), { typ: 'vc+jwt', issuer: didWeb });
+    expect(payload).toMatchObject({ '@context': ['https://www.w3.org/ns/credentials/v2'], issuer: didWeb, credentialSubject: { id: holder.did, level: 'gold' } });
+    const staticResolver = { resolve: async () => ({ didDocument: document, didDocumentMetadata: {}, didResolutionMetadata: {} }) };
+    expect((await verifyJWT(jwt, { resolver: staticResolver as never, proofPurpose: 'assertionMethod' })).issuer).toBe(didWeb);
+    expect(await verify({ credential: jwt })).toMatchObject({ verified: true, issuer: didWeb, dataModel: '2.0', checks: { status: true } });
+    // The 1.1 form is the did:ethr's only.
+    expect((await issue({ subject: holder.did, type: 'T', claims: {}, alg: 'ES256', dataModel: '1.1' })).status).toBe(400);
   });
 
   it('answers with the credential itself, as application/vc+jwt, to a client that asks for that media type', async () => {
@@ -566,6 +586,21 @@ describe('CLI', () => {
     expect(after.out).toMatch(/NOT verified[\s\S]*revoked:/);
   });
 
+  it('issues and verifies an SD-JWT VC', async () => {
+    const server = ['--server', harness.url];
+    const issued = await run([
+      'credential', 'issue', ...server, '--api-key', harness.keys.acme, '--format', 'dc+sd-jwt', '--vct', 'https://example.com/member',
+      '--claims', '{"level":"gold","since":2020}', '--disclosable', '[["level"]]',
+    ]);
+    const sdJwt = issued.out.trim();
+    expect(sdJwt).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+~[\w-]+~$/);
+    const verified = await run(['credential', 'verify', sdJwt, ...server]);
+    expect(verified).toMatchObject({ exitCode: 0, out: expect.stringMatching(/^verified\n[\s\S]*claims: +{"since":2020,"level":"gold"}/) });
+    const missing = await run(['credential', 'verify', sdJwt, ...server, '--nonce', 'n-1']);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.out).toMatch(/key-binding-missing/);
+  });
+
   it('resolves DIDs through the service and locally', async () => {
     const viaServer = await run(['did', 'resolve', harness.services.identity.did, '--server', harness.url]);
     expect(JSON.parse(viaServer.out).didDocument.id).toBe(harness.services.identity.did);
@@ -576,7 +611,7 @@ describe('CLI', () => {
   });
 
   it('explains itself with --help', async () => {
-    expect((await run(['credential', 'issue', '--help'])).out).toMatch(/--subject <did>[\s\S]*--claims <json>/);
+    expect((await run(['credential', 'issue', '--help'])).out).toMatch(/--format <format>[\s\S]*--subject <did>[\s\S]*--vct <type>[\s\S]*--claims <json>[\s\S]*--disclosable <paths>/);
     expect((await run(['credential', 'verify', '--help'])).out).toMatch(/--trusted-issuer/);
     expect((await run(['did', 'resolve', '--help'])).out).toMatch(/--rpc-url/);
   });

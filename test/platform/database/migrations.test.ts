@@ -7,8 +7,11 @@ import type { SqlClient } from '../../../src/platform/database/sql-client';
 import { SERVICE_SCHEMA } from '../../../src/schema';
 import { makeTempDir } from '../../helpers/service-process';
 
-/** The features a database migrated by the former global list has: all but those added since. */
-const BEFORE_THE_SPLIT = SERVICE_SCHEMA.filter((feature) => feature.feature !== 'deployment');
+/** What a database migrated by the former global list has: the migrations it numbered (legacyVersion), no feature added since. */
+const BEFORE_THE_SPLIT = SERVICE_SCHEMA.filter((feature) => feature.feature !== 'deployment').map((feature) => ({
+  ...feature,
+  migrations: feature.migrations.filter((migration) => migration.legacyVersion !== undefined),
+}));
 
 describe('feature migrations', () => {
   const opened: SqlClient[] = [];
@@ -25,9 +28,9 @@ describe('feature migrations', () => {
 
   it('applies every feature\'s migrations once, in order', async () => {
     const db = await open();
-    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'access:1', 'notarization:1', 'notarization:2', 'identity:1', 'identity:2']);
+    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'access:1', 'notarization:1', 'notarization:2', 'identity:1', 'identity:2', 'identity:3']);
     expect(await migrate(db, SERVICE_SCHEMA)).toEqual([]);
-    expect(await history(db)).toEqual(['access:1', 'deployment:1', 'identity:1', 'identity:2', 'notarization:1', 'notarization:2']);
+    expect(await history(db)).toEqual(['access:1', 'deployment:1', 'identity:1', 'identity:2', 'identity:3', 'notarization:1', 'notarization:2']);
   });
 
   it('takes over the history of a database migrated by the former global list', async () => {
@@ -37,9 +40,9 @@ describe('feature migrations', () => {
     await db.exec(`DROP TABLE schema_migrations;
       CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
       INSERT INTO schema_migrations (version, name) VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd');`);
-    // Only the deployment binding, which came after the split, is new.
-    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1']);
-    expect(await history(db)).toEqual(['access:1', 'deployment:1', 'identity:1', 'identity:2', 'notarization:1', 'notarization:2']);
+    // Only what came after the split is new: the deployment binding, identity's signing keys and token lists.
+    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'identity:3']);
+    expect(await history(db)).toEqual(['access:1', 'deployment:1', 'identity:1', 'identity:2', 'identity:3', 'notarization:1', 'notarization:2']);
   });
 
   it('applies, after a takeover, only what the old history did not have', async () => {
@@ -48,6 +51,6 @@ describe('feature migrations', () => {
     await db.exec(`DROP TABLE schema_migrations;
       CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
       INSERT INTO schema_migrations (version, name) VALUES (1, 'a'), (2, 'b'), (3, 'c');`);
-    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'notarization:2']);
+    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'notarization:2', 'identity:3']);
   });
 });

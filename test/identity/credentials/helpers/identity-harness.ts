@@ -13,6 +13,8 @@ import { ApiKeyAuthenticator, createApiKey } from '../../../../src/access/api-ke
 import { ensureEmbeddedDeployment } from '../../../../src/platform/chain/deployment';
 import { ANVIL_DEV_FUNDER_KEY, startEmbeddedAnvil } from '../../../../src/platform/chain/embedded-anvil/embedded-anvil';
 import { createIdentityServices, type IdentityServices, type IdentityServicesOptions } from '../../../../src/identity/identity-services';
+import { loadServiceKeys } from '../../../../src/identity/keys/service-keys';
+import { ServiceKeyStore } from '../../../../src/identity/sql/service-key-store';
 import { RequestGuard, requireScope } from '../../../../src/http/guards';
 import { HttpProblem } from '../../../../src/http/problems';
 import { problemErrorHandler } from '../../../../src/http/responses';
@@ -64,9 +66,10 @@ export async function startIdentityHarness(overrides: Partial<IdentityServicesOp
   let baseUrl = '';
   const notarized: Uint8Array[] = [];
   const clock = { offsetMs: 0 };
+  const serviceKeys = await loadServiceKeys({ store: new ServiceKeyStore(stores.db), keysDir: path.join(dataDir, 'keys'), signerPrivateKey });
   const services = createIdentityServices({
     db: stores.db,
-    signerPrivateKey,
+    keys: serviceKeys,
     chainId: anvil.chainId,
     ethrNetworks: [{ chainId: anvil.chainId, registry: deployment.didRegistry, provider }],
     baseUrl: () => baseUrl,
