@@ -3,6 +3,7 @@
 // in reverse order.
 import fs from 'node:fs';
 import path from 'node:path';
+import { Wallet, type Provider } from 'ethers';
 import { bootstrapAdminKey } from './access/api-keys';
 import { followKeyRevocations, revokeAndAnnounce } from './access/key-revocations';
 import { SqlApiKeyStore } from './access/sql/api-key-store';
@@ -15,14 +16,16 @@ import type { ServiceInfo } from './http/routes/service';
 import { ethrDid } from './identity/did/service-identity';
 import { loadSignerKey } from './identity/did/signer-key';
 import { createIdentityServices } from './identity/identity-services';
-import { identityAddressOf, loadServiceKeys } from './identity/keys/service-keys';
+import { announceRotation, followRotations } from './identity/keys/key-rotation';
+import { identityAddressOf, loadServiceKeys, type ServiceKeys } from './identity/keys/service-keys';
+import { DidRegistryWriter } from './platform/chain/did-registry-writer';
 import { ServiceKeyStore } from './identity/sql/service-key-store';
 import { NotaryEvents } from './notarization/events';
 import { Notary } from './notarization/notary';
 import { startMerkleHelper } from './notarization/parallel-merkle';
 import { SqlNotaryStore } from './notarization/sql/notary-store';
 import { notaryMetricsSubscriber } from './notarization/subscribers/notary-metrics';
-import { AnchorClient } from './platform/chain/anchor-client';
+import { AnchorClient, type AnchoringAccounts } from './platform/chain/anchor-client';
 import { connectChain } from './platform/chain/connect-chain';
 import { signerBalanceReader, watchLowBalance } from './platform/chain/signer-balance';
 import type { SqlClient } from './platform/database/sql-client';
@@ -46,6 +49,23 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+/** The service's ES256K keys as anchoring wallets: the active one, and earlier ones by address. */
+function anchoringAccounts(keys: ServiceKeys, provider: Provider): AnchoringAccounts {
+  const wallets = new Map<string, Wallet>();
+  const wallet = (privateKey: string, address: string) => {
+    let found = wallets.get(address);
+    if (!found) wallets.set(address, (found = new Wallet(privateKey, provider)));
+    return found;
+  };
+  return {
+    current: () => wallet(keys.es256k().privateKey, keys.es256k().address),
+    byAddress: (address) => {
+      const key = keys.es256kByAddress(address);
+      return key ? wallet(key.privateKey, key.address) : undefined;
+    },
+  };
+}
+
 /** Starts everything the configuration asks for; on failure, stops what already started. */
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
   const stops: Array<() => Promise<void>> = [];
@@ -65,7 +85,6 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     // A restarted embedded chain may have lost its newest blocks: the notary (made later) re-checks.
     let onChainRestart = () => {};
     const chain = await connectChain({ config, signerPrivateKey: signerKey.privateKey, logger, onStop, onRestart: () => onChainRestart() });
-    const signer = chain.wallet.address.toLowerCase();
     const db = await openServiceDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, embeddedCacheBytes: config.embeddedDbCacheBytes });
     onStop(() => db.close());
     logger.info({ store: config.databaseUrl ? redactUrl(config.databaseUrl) : `${config.dataDir}/db (embedded)` }, 'store ready');
@@ -74,7 +93,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const did = ethrDid(chain.chainId, await identityAddressOf(keyStore, signerKey.privateKey));
     const binding = { chainId: chain.chainId, chainInstance: chain.instance, anchorContract: chain.anchorContract, didRegistry: chain.didRegistry, serviceDid: did };
     logger.info({ ...binding, binding: await bindDeployment(db, binding) }, 'deployment binding checked');
-    const signingKeys = await loadServiceKeys({ store: keyStore, keysDir: path.join(config.dataDir, 'keys'), signerPrivateKey: signerKey.privateKey });
+    const keysDir = path.join(config.dataDir, 'keys');
+    const signingKeys = await loadServiceKeys({ store: keyStore, keysDir, signerPrivateKey: signerKey.privateKey });
     logger.info({ es256k: signingKeys.es256k().id, es256: signingKeys.es256().id }, 'signing keys loaded');
     const keys = new SqlApiKeyStore(db);
     const created = await bootstrapAdminKey(keys, config.dataDir);
@@ -83,7 +103,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const events = new NotaryEvents((error, event) => logger.error({ err: error, event: event.type }, 'a subscriber to notary events failed'));
     events.subscribe(notaryMetricsSubscriber(metrics));
     const { batchIntervalMs, batchMaxSize, confirmations, maxHashesPerRequest: maxDocumentsPerRequest } = config;
-    const anchoring = new AnchorClient(chain.provider, chain.wallet, chain.chainId, chain.anchorContract);
+    // The anchoring account is the active ES256K key; a transaction recorded before a rotation stays its signer's.
+    const anchoring = new AnchorClient(chain.provider, anchoringAccounts(signingKeys, chain.provider), chain.chainId, chain.anchorContract);
     const notaryOptions = { batchIntervalMs, batchMaxSize, confirmations, maxDocumentsPerRequest, issuerDid: did };
     const notary = new Notary(new SqlNotaryStore(db), anchoring, notaryOptions, logger.child({ module: 'notary' }), events);
 
@@ -97,18 +118,36 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       didWebAllowedHosts: config.didWebAllowedHosts,
       notarize: async (digest) => void (await notary.submit('system', [documentIdFromDigest(digest)], { label: 'status list version' })),
       reporter: logger.child({ module: 'credentials' }),
+      rotation: {
+        store: keyStore,
+        keysDir,
+        signerPrivateKey: signerKey.privateKey,
+        chain: new DidRegistryWriter(chain.provider, chain.didRegistry),
+        exclusive: (work) => notary.exclusive(work),
+        announce: () => announceRotation(db),
+      },
     });
+    // A rotation on any replica (this one included) swaps the keys in use here.
+    onStop(
+      await followRotations(db, () => {
+        identity.reloadSigningKeys().then(
+          () => logger.info({ es256k: signingKeys.es256k().id, es256: signingKeys.es256().id }, 'signing keys rotated'),
+          (error: unknown) => logger.error({ err: error }, 'could not load the rotated signing keys; signing with the previous ones, which stay valid'),
+        );
+      }),
+    );
 
-    const signerBalance = signerBalanceReader(chain.provider, chain.wallet.address);
+    const signerBalance = signerBalanceReader(chain.provider, () => signingKeys.es256k().address);
     metrics.onScrape(async () => {
       metrics.pendingDocuments.set(notary.pendingEstimate());
       metrics.signerBalance.set(Number(await signerBalance()));
     });
-    const balanceWatch = watchLowBalance(signerBalance, config.lowBalanceWei, signer, logger);
+    const balanceWatch = watchLowBalance(signerBalance, config.lowBalanceWei, () => signingKeys.es256k().address, logger);
     onStop(async () => balanceWatch.stop());
     await balanceWatch.first;
 
     const info = serviceInfo(config, chain, did);
+    Object.defineProperty(info, 'signer', { enumerable: true, get: () => signingKeys.es256k().address });
     let stopping = false;
     const guard = createRequestGuard(keys, config.rateLimitPerSecond);
     onStop(await followKeyRevocations(db, guard.authenticator));

@@ -26,6 +26,7 @@ import { keyRoutes } from './routes/keys';
 import { notaryRoutes } from './routes/notary';
 import type { HealthReport } from '../platform/observability/health';
 import { serviceRoutes, type ServiceInfo } from './routes/service';
+import { signingKeyRoutes } from './routes/signing-keys';
 
 export interface AppDependencies {
   config: Config;
@@ -112,6 +113,7 @@ export function createApp(deps: AppDependencies): Express {
   );
   didRoutes(app, deps);
   notaryRoutes(app, deps, auth.admin, auth.notarize);
+  signingKeyRoutes(app, deps, auth.admin);
   keyRoutes(app, deps, auth.admin, deps.guard.authenticator);
 
   app.use((req, _res, next) => next(new HttpProblem('not-found', `no route for ${req.method} ${req.path}`)));

@@ -42,6 +42,8 @@ export const PROBLEM_KINDS = {
   'did-unresolvable': { status: 502, title: 'The DID could not be resolved' },
   'invalid-presentation-request': { status: 400, title: 'Invalid presentation request' },
   'receipt-not-anchored': { status: 409, title: 'The receipt is not anchored yet' },
+  'invalid-rotation-request': { status: 400, title: 'Invalid key rotation request' },
+  'key-rotation-refused': { status: 409, title: 'The signing keys cannot be rotated' },
 } as const;
 
 export type ProblemKind = keyof typeof PROBLEM_KINDS;
@@ -86,6 +88,8 @@ const DOMAIN_CODE_TO_KIND: Record<string, ProblemKind> = {
   DID_UNRESOLVABLE: 'did-unresolvable',
   INVALID_PRESENTATION_REQUEST: 'invalid-presentation-request',
   RECEIPT_NOT_ANCHORED: 'receipt-not-anchored',
+  INVALID_ROTATION_REQUEST: 'invalid-rotation-request',
+  KEY_ROTATION_REFUSED: 'key-rotation-refused',
 };
 
 /** The problem kind for a 4xx status of an http-errors error (Express's router, serve-static). */

@@ -23,7 +23,9 @@ import type { VcDataModel } from './credentials/verification/vc-payload';
 import { BitstringStatusChecker } from './credentials/status-lists/status-checker';
 import { StatusLists, type PublishedStatusListVersion } from './credentials/status-lists/status-lists';
 import { TokenStatusChecker } from './credentials/status-lists/token-status-checker';
-import type { ServiceKeys } from './keys/service-keys';
+import { readServiceKeySet, type LoadServiceKeysOptions, type ServiceKeys } from './keys/service-keys';
+import { SigningKeyRotator, type KeyRotationChain, type RotateSigningKeysRequest, type SigningKeyRotation } from './keys/key-rotation';
+import { DomainError } from '../core/errors';
 import { es256Signer } from './keys/signing-keys';
 
 /** Submits a SHA-256 digest to the notary (the service passes one that notarizes for tenant `system`). */
@@ -48,10 +50,21 @@ export interface IdentityServicesOptions {
   /** Outbound fetch limits and test hooks (allowHttpForAllowedHosts, lookup, request). */
   fetch?: Omit<OutboundFetchPolicy, 'allowedHosts'>;
   didCache?: { maxEntries?: number; ttlMs?: number };
+  /** What rotating the keys needs (absent: `rotateSigningKeys` refuses). */
+  rotation?: KeyRotationWiring;
   /** Milliseconds clock (tests). */
   now?: () => number;
   skewSeconds?: number;
   statusListLength?: number;
+}
+
+/** The parts of a key rotation that live outside this feature: the chain, the anchoring lock, the other replicas. */
+export interface KeyRotationWiring extends LoadServiceKeysOptions {
+  chain: KeyRotationChain;
+  /** Runs `work` while this replica anchors nothing (Notary.exclusive). */
+  exclusive: <T>(work: () => Promise<T>) => Promise<T>;
+  /** Tells the other replicas (they call `reloadSigningKeys`). */
+  announce: () => Promise<void>;
 }
 
 /** JWT VC Issuer Metadata (SD-JWT VC §4): the issuer and the keys its SD-JWT VCs are signed with. */
@@ -79,6 +92,10 @@ export interface IdentityServices {
   statusLists: StatusLists;
   /** A DocumentNotarization VC-JWT for an anchored receipt (for `GET /v1/receipts/{id}?format=vc`), VCDM 2.0 unless asked for 1.1. */
   signReceipt(receipt: Receipt, dataModel?: VcDataModel): Promise<string>;
+  /** Rotates the service's signing keys (POST /v1/signing-keys/rotate, `did-notary keys rotate-signer`). */
+  rotateSigningKeys(request: RotateSigningKeysRequest | unknown): Promise<SigningKeyRotation>;
+  /** Re-reads the keys after another replica rotated them; forgets cached DID documents. */
+  reloadSigningKeys(): Promise<void>;
 }
 
 export function createIdentityServices(options: IdentityServicesOptions): IdentityServices {
@@ -150,6 +167,17 @@ export function createIdentityServices(options: IdentityServicesOptions): Identi
   });
   const verifier = new CredentialVerifier({ resolver, status, sdJwtVc, ...clock, ...skew });
   const challenges = new PresentationChallenges({ store, ...clock });
+  const { rotation } = options;
+  const rotator = rotation
+    ? new SigningKeyRotator({
+        ...rotation,
+        keys,
+        onRotated: async () => {
+          resolver.clearCache();
+          await rotation.announce();
+        },
+      })
+    : undefined;
   return {
     identity,
     keys,
@@ -174,5 +202,14 @@ export function createIdentityServices(options: IdentityServicesOptions): Identi
     presentations: new PresentationVerifier({ resolver, credentials: verifier, challenges, ...clock, ...skew }),
     statusLists,
     signReceipt: (receipt, dataModel) => signReceiptCredential(receipt, identity, dataModel),
+    rotateSigningKeys: async (request) => {
+      if (!rotator) throw new DomainError('KEY_ROTATION_REFUSED', 'this service was started without what key rotation needs');
+      return rotator.rotate(request);
+    },
+    reloadSigningKeys: async () => {
+      if (!rotation) return;
+      keys.replace(await readServiceKeySet(rotation));
+      resolver.clearCache();
+    },
   };
 }

@@ -185,14 +185,20 @@ export class CredentialStore {
    */
   async tokenStatuses(lookups: ReadonlyArray<{ listId: string; index: number }>): Promise<Array<'valid' | 'revoked' | 'suspended' | undefined>> {
     if (lookups.length === 0) return [];
+    // Two probes of the partial indexes of revoked and of suspended credentials (a credential of a
+    // token list names the list in both columns): a lookup of a valid credential reads no other row.
     const rows = await this.db.query<{ ord: number; purpose: string | null; revoked: boolean | null; suspended: boolean | null }>(
-      `SELECT q.ord::int AS ord, l.purpose, c.revoked, c.suspended
+      `SELECT q.ord::int AS ord, l.purpose, r.hit IS NOT NULL AS revoked, s.hit IS NOT NULL AS suspended
        FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS q(list_id, idx, ord)
        LEFT JOIN status_lists l ON l.id = q.list_id
        LEFT JOIN LATERAL (
-         SELECT revoked_at IS NOT NULL AS revoked, suspended_at IS NOT NULL AS suspended FROM issued_credentials c
-         WHERE c.revocation_list = q.list_id AND c.revocation_index = q.idx LIMIT 1
-       ) c ON l.purpose = 'token'
+         SELECT 1 AS hit FROM issued_credentials c
+         WHERE c.revocation_list = q.list_id AND c.revocation_index = q.idx AND c.revoked_at IS NOT NULL LIMIT 1
+       ) r ON l.purpose = 'token'
+       LEFT JOIN LATERAL (
+         SELECT 1 AS hit FROM issued_credentials c
+         WHERE c.suspension_list = q.list_id AND c.suspension_index = q.idx AND c.suspended_at IS NOT NULL LIMIT 1
+       ) s ON l.purpose = 'token'
        ORDER BY q.ord`,
       [lookups.map((l) => l.listId), lookups.map((l) => l.index)],
     );

@@ -12,23 +12,37 @@ import { cachedAnchorLookup, createAnchorLookup, verifyReceiptOnChain } from './
 /** Gas headroom over the estimate; anchor() costs the same for every root, so this is generous. */
 const GAS_LIMIT_MARGIN = 1.25;
 
+/**
+ * The accounts the service anchors from: the current one, and earlier ones by address. A transaction
+ * recorded before a key rotation is followed, and replaced if stuck, by the account that signed it.
+ */
+export interface AnchoringAccounts {
+  current(): Wallet;
+  byAddress(address: string): Wallet | undefined;
+}
+
 export class AnchorClient {
   readonly chain: string;
   readonly contract: string;
-  readonly signerAddress: string;
 
   /** Clients' receipt checks read anchorings through a short cache (receipt-verification.ts). */
   private readonly anchorLookup: AnchorLookup;
+  private readonly accounts: AnchoringAccounts;
   constructor(
     private readonly provider: Provider,
-    private readonly wallet: Wallet,
+    accounts: Wallet | AnchoringAccounts,
     readonly chainId: number,
     contractAddress: string,
   ) {
     this.anchorLookup = cachedAnchorLookup(createAnchorLookup(provider));
     this.chain = `eip155:${chainId}`;
     this.contract = contractAddress.toLowerCase();
-    this.signerAddress = wallet.address.toLowerCase();
+    this.accounts = 'current' in accounts ? accounts : { current: () => accounts, byAddress: (address) => (address.toLowerCase() === accounts.address.toLowerCase() ? accounts : undefined) };
+  }
+
+  /** The account new anchoring transactions are sent from. */
+  get signerAddress(): string {
+    return this.accounts.current().address.toLowerCase();
   }
 
   readAnchoring(rootHex: string): Promise<Anchoring | null> {
@@ -40,18 +54,19 @@ export class AnchorClient {
     return event ? { transactionHash: event.transactionHash.toLowerCase(), blockHash: event.blockHash.toLowerCase() } : null;
   }
 
-  /** Signs (does not send) an anchoring transaction at the signer's next pending nonce. */
+  /** Signs (does not send) an anchoring transaction at the current account's next pending nonce. */
   async prepareAnchorTransaction(rootHex: string, treeSize: number): Promise<{ hash: string; nonce: number; raw: string }> {
+    const wallet = this.accounts.current();
     const call = encodeAnchorCall(this.contract, rootHex, treeSize);
     const [nonce, fees, estimate] = await callChain('the nonce, fee and gas estimate', () =>
       Promise.all([
-        this.provider.getTransactionCount(this.wallet.address, 'pending'),
+        this.provider.getTransactionCount(wallet.address, 'pending'),
         this.provider.getFeeData(),
-        this.provider.estimateGas({ ...call, from: this.wallet.address }),
+        this.provider.estimateGas({ ...call, from: wallet.address }),
       ]),
     );
     const gasLimit = BigInt(Math.ceil(Number(estimate) * GAS_LIMIT_MARGIN));
-    const raw = await this.wallet.signTransaction({
+    const raw = await wallet.signTransaction({
       ...call,
       nonce,
       chainId: this.chainId,
@@ -63,15 +78,18 @@ export class AnchorClient {
     return { hash: keccak256(raw), nonce, raw };
   }
 
+  /** The same transaction, same account and nonce, with fees raised; signed by the account that signed `raw`. */
   async prepareReplacement(raw: string): Promise<{ hash: string; nonce: number; raw: string }> {
     const previous = Transaction.from(raw);
+    const wallet = this.accounts.byAddress(previous.from!);
+    if (!wallet) throw new Error(`the anchoring transaction ${previous.hash} was signed by ${previous.from}, whose key this service no longer has`);
     const fees = await callChain('eth_feeHistory', () => this.provider.getFeeData());
     // Nodes accept a replacement only with fees at least 10% higher; bump by 25%, or to the market.
     const bump = (old: bigint | null, market: bigint | null) => {
       const raised = ((old ?? 0n) * 125n) / 100n + 1n;
       return market != null && market > raised ? market : raised;
     };
-    const signed = await this.wallet.signTransaction({
+    const signed = await wallet.signTransaction({
       to: previous.to,
       data: previous.data,
       nonce: previous.nonce,
@@ -114,8 +132,10 @@ export class AnchorClient {
     };
   }
 
-  getConfirmedNonce(): Promise<number> {
-    return callChain('eth_getTransactionCount', () => this.provider.getTransactionCount(this.wallet.address, 'latest'));
+  /** The next nonce of the account that signed `raw`, counting only mined transactions. */
+  getConfirmedNonce(raw: string): Promise<number> {
+    const sender = Transaction.from(raw).from!;
+    return callChain('eth_getTransactionCount', () => this.provider.getTransactionCount(sender, 'latest'));
   }
 
   /** Verifies a client's receipt against this chain and this service's contract. */
