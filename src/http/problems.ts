@@ -44,6 +44,7 @@ export const PROBLEM_KINDS = {
   'receipt-not-anchored': { status: 409, title: 'The receipt is not anchored yet' },
   'invalid-rotation-request': { status: 400, title: 'Invalid key rotation request' },
   'key-rotation-refused': { status: 409, title: 'The signing keys cannot be rotated' },
+  'anchoring-account-unfunded': { status: 503, title: 'The anchoring account cannot pay for transactions' },
 } as const;
 
 export type ProblemKind = keyof typeof PROBLEM_KINDS;
@@ -90,6 +91,7 @@ const DOMAIN_CODE_TO_KIND: Record<string, ProblemKind> = {
   RECEIPT_NOT_ANCHORED: 'receipt-not-anchored',
   INVALID_ROTATION_REQUEST: 'invalid-rotation-request',
   KEY_ROTATION_REFUSED: 'key-rotation-refused',
+  ANCHORING_ACCOUNT_UNFUNDED: 'anchoring-account-unfunded',
 };
 
 /** The problem kind for a 4xx status of an http-errors error (Express's router, serve-static). */

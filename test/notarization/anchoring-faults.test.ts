@@ -152,6 +152,15 @@ describe('anchoring faults', () => {
     expect(next.nonce).toBe(1000);
   });
 
+  it('says so, with its code, when the anchoring account cannot pay (a rotation that kept the ether in the old account)', async () => {
+    const empty = new AnchorClient(provider, new Wallet(Wallet.createRandom().privateKey, provider), chain.anvil.chainId, contract);
+    const attempt = async () => {
+      const prepared = await empty.prepareAnchorTransaction('ef'.repeat(32), 1);
+      await empty.broadcast(prepared.raw);
+    };
+    await expect(attempt()).rejects.toMatchObject({ code: 'ANCHORING_ACCOUNT_UNFUNDED' });
+  });
+
   it('records an anchoring made by someone else instead of sending another', async () => {
     const batch = await sealOne();
     const rootHex = Buffer.from(batch.root).toString('hex');

@@ -12,6 +12,8 @@ import { es256kKey, generateEs256Key, type Es256kSigningKey } from './signing-ke
 /** What a rotation needs from the chain: the ERC-1056 registry and the anchoring account (platform/chain/did-registry-writer.ts). */
 export interface KeyRotationChain {
   identityOwner(identity: string): Promise<string>;
+  /** Whether `account` can pay for `transactions` registry writes. */
+  canPay(account: string, transactions: number): Promise<boolean>;
   addVerificationDelegate(identity: string, ownerPrivateKey: string, delegate: string, validitySeconds: number, senderPrivateKey: string): Promise<RotationTransaction>;
   changeOwner(identity: string, ownerPrivateKey: string, newOwner: string, senderPrivateKey: string): Promise<RotationTransaction>;
   transferBalance(fromPrivateKey: string, to: string): Promise<RotationTransaction | undefined>;
@@ -99,7 +101,37 @@ export class SigningKeyRotator {
     if (!ownerKey) {
       throw new DomainError('KEY_ROTATION_REFUSED', `the did:ethr's owner on the registry is ${owner}, not a key this service holds: it cannot register a new key`, { owner });
     }
+    if (!(await chain.canPay(previous.address, request.didEthr === 'owner' ? 2 : 1))) {
+      throw new DomainError('KEY_ROTATION_REFUSED', `the anchoring account ${previous.address} cannot pay for the registry transactions: send it ether, then rotate again`, {
+        account: previous.address,
+      });
+    }
     const sent: RotationTransaction[] = [];
+    try {
+      await this.registerNextKey(identity, owner, ownerKey, previous, next, request, sent);
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'INSUFFICIENT_FUNDS') throw error;
+      throw new DomainError(
+        'KEY_ROTATION_REFUSED',
+        `the anchoring account ${previous.address} cannot pay for the registry transactions` +
+          (sent.length > 0 ? ` (${sent.length} went through: ${sent.map((t) => t.hash).join(', ')})` : '') +
+          ': send it ether, then rotate again',
+        { account: previous.address },
+      );
+    }
+    return sent;
+  }
+
+  private async registerNextKey(
+    identity: string,
+    owner: string,
+    ownerKey: Es256kSigningKey,
+    previous: Es256kSigningKey,
+    next: Es256kSigningKey,
+    request: Required<RotateSigningKeysRequest>,
+    sent: RotationTransaction[],
+  ): Promise<void> {
+    const { chain } = this.options;
     if (request.didEthr === 'delegate') {
       sent.push(await chain.addVerificationDelegate(identity, ownerKey.privateKey, next.address, DELEGATE_VALIDITY_SECONDS, previous.privateKey));
     } else {
@@ -111,7 +143,6 @@ export class SigningKeyRotator {
       const moved = await chain.transferBalance(previous.privateKey, next.address);
       if (moved) sent.push(moved);
     }
-    return sent;
   }
 }
 

@@ -1,8 +1,8 @@
 // The notary's view of the chain (AnchoringChain in notarization/ports.ts), implemented with ethers v6:
 // reads anchorings, signs anchoring transactions ahead of broadcast, and follows them to a block.
-import { Transaction, keccak256, type Provider, type Wallet } from 'ethers';
+import { Transaction, isError, keccak256, type Provider, type Wallet } from 'ethers';
 import type { ReceiptVerification } from '../../core/receipts/verify';
-import { ChainUnavailableError } from '../../core/errors';
+import { ChainUnavailableError, DomainError } from '../../core/errors';
 import { callChain, isChainUnreachable } from './chain-errors';
 import type { Anchoring } from '../../core/receipts/verify';
 import { encodeAnchorCall, findAnchoringEvent, readAnchoring } from './anchor-contract';
@@ -64,7 +64,9 @@ export class AnchorClient {
         this.provider.getFeeData(),
         this.provider.estimateGas({ ...call, from: wallet.address }),
       ]),
-    );
+    ).catch((error: unknown) => {
+      throw isError(error, 'INSUFFICIENT_FUNDS') ? unfunded(wallet.address) : error;
+    });
     const gasLimit = BigInt(Math.ceil(Number(estimate) * GAS_LIMIT_MARGIN));
     const raw = await wallet.signTransaction({
       ...call,
@@ -115,6 +117,7 @@ export class AnchorClient {
       const message = (error as Error).message ?? '';
       if (/already known|already imported|known transaction|nonce too low|nonce has already been used|NONCE_EXPIRED/i.test(message)) return;
       if ((error as { code?: string }).code === 'NONCE_EXPIRED') return;
+      if (isError(error, 'INSUFFICIENT_FUNDS')) throw unfunded(Transaction.from(raw).from!);
       if (isChainUnreachable(error)) throw new ChainUnavailableError(`the chain did not take the transaction: ${message.slice(0, 200)}`, { cause: error });
       throw error;
     }
@@ -146,4 +149,14 @@ export class AnchorClient {
   getBlockNumber(): Promise<number> {
     return callChain('eth_blockNumber', () => this.provider.getBlockNumber());
   }
+}
+
+/**
+ * `ANCHORING_ACCOUNT_UNFUNDED`: the account anchoring transactions are sent from cannot pay for them
+ * (it ran dry, or a key rotation kept the ether in the old account). Anchoring resumes once it is funded.
+ */
+function unfunded(account: string): DomainError<'ANCHORING_ACCOUNT_UNFUNDED'> {
+  return new DomainError('ANCHORING_ACCOUNT_UNFUNDED', `the anchoring account ${account.toLowerCase()} cannot pay for the anchoring transaction: send it ether`, {
+    account: account.toLowerCase(),
+  });
 }

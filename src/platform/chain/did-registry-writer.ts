@@ -2,7 +2,8 @@
 // becomes a delegate (veriKey), or the owner. Every write is a signed meta-transaction
 // (`addDelegateSigned`, `changeOwnerSigned`): the identity's owner key signs, the funded anchoring
 // account sends and pays, so an owner key that holds no ether can still rotate.
-import { Contract, keccak256, solidityPacked, toUtf8Bytes, Wallet, zeroPadBytes, type Provider } from 'ethers';
+import { Contract, isError, keccak256, solidityPacked, toUtf8Bytes, Wallet, zeroPadBytes, type Provider } from 'ethers';
+import { DomainError } from '../../core/errors';
 import { callChain } from './chain-errors';
 
 const REGISTRY_ABI = [
@@ -13,8 +14,18 @@ const REGISTRY_ABI = [
   'function changeOwnerSigned(address identity, uint8 sigV, bytes32 sigR, bytes32 sigS, address newOwner)',
 ];
 
+/** Gas of one signed registry write, generously: addDelegateSigned uses about 60,000, changeOwnerSigned less. */
+const REGISTRY_WRITE_GAS = 100_000n;
+
 /** `veriKey`: a delegate that may sign for the DID (assertionMethod), as ethr-did-resolver reads it. */
 const VERIFICATION_KEY = zeroPadBytes(toUtf8Bytes('veriKey'), 32);
+
+/** `INSUFFICIENT_FUNDS`: the sending account cannot pay for the transaction; nothing was sent. */
+export class InsufficientFundsError extends DomainError<'INSUFFICIENT_FUNDS'> {
+  constructor(readonly account: string) {
+    super('INSUFFICIENT_FUNDS', `the account ${account} cannot pay for the transaction`, { account });
+  }
+}
 
 export interface RegistryTransaction {
   purpose: string;
@@ -40,6 +51,16 @@ export class DidRegistryWriter {
   /** Whether `delegate` is a valid veriKey delegate of `identity`. */
   async isVerificationDelegate(identity: string, delegate: string): Promise<boolean> {
     return (await callChain('validDelegate', () => this.contract.getFunction('validDelegate')(identity, VERIFICATION_KEY, delegate))) as boolean;
+  }
+
+  /**
+   * Whether `account` can pay for `transactions` registry writes at today's fees (with room to spare):
+   * checked before the first one, so that a rotation does not stop halfway for want of ether.
+   */
+  async canPay(account: string, transactions: number): Promise<boolean> {
+    const [balance, fees] = await callChain('balance and fees', () => Promise.all([this.provider.getBalance(account), this.provider.getFeeData()]));
+    const pricePerGas = fees.maxFeePerGas ?? fees.gasPrice ?? 1_000_000_000n;
+    return balance >= BigInt(transactions) * REGISTRY_WRITE_GAS * pricePerGas * 2n;
   }
 
   /** Makes `delegate` a veriKey of `identity` for `validitySeconds`, signed by the owner's key. */
@@ -85,7 +106,7 @@ export class DidRegistryWriter {
         ? { type: 2, maxFeePerGas, maxPriorityFeePerGas: (fees.maxPriorityFeePerGas ?? 1n) < maxFeePerGas ? (fees.maxPriorityFeePerGas ?? 1n) : maxFeePerGas }
         : { type: 0, gasPrice };
     if (balance <= fee) return undefined;
-    const transaction = await wallet.sendTransaction({ to, value: balance - fee, gasLimit, nonce, ...pricing });
+    const transaction = await sendOrExplain(wallet, () => wallet.sendTransaction({ to, value: balance - fee, gasLimit, nonce, ...pricing }));
     await this.confirmed(transaction.hash);
     return { purpose: `move the anchoring account's ${balance - fee} wei to ${to}`, hash: transaction.hash.toLowerCase() };
   }
@@ -97,13 +118,23 @@ export class DidRegistryWriter {
   private async send(senderPrivateKey: string, data: string): Promise<string> {
     const sender = new Wallet(senderPrivateKey, this.provider);
     const nonce = await callChain('eth_getTransactionCount', () => this.provider.getTransactionCount(sender.address, 'pending'));
-    const transaction = await sender.sendTransaction({ to: this.registry, data, nonce });
+    const transaction = await sendOrExplain(sender, () => sender.sendTransaction({ to: this.registry, data, nonce }));
     await this.confirmed(transaction.hash);
     return transaction.hash.toLowerCase();
   }
 
   private async confirmed(hash: string): Promise<void> {
-    const receipt = await this.provider.waitForTransaction(hash, 1, 120_000);
+    const receipt = await callChain('the registry transaction\'s receipt', () => this.provider.waitForTransaction(hash, 1, 120_000));
     if (!receipt || receipt.status !== 1) throw new Error(`registry transaction ${hash} failed`);
+  }
+}
+
+/** Sends through `call`; an account that cannot pay is an InsufficientFundsError, an unreachable chain a ChainUnavailableError. */
+async function sendOrExplain<T>(wallet: Wallet, call: () => Promise<T>): Promise<T> {
+  try {
+    return await callChain('the registry transaction', call);
+  } catch (error) {
+    if (isError(error, 'INSUFFICIENT_FUNDS')) throw new InsufficientFundsError(wallet.address.toLowerCase());
+    throw error;
   }
 }

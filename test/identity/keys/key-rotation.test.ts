@@ -138,6 +138,19 @@ describe('rotating the signing keys', () => {
     await expectAllVerify(latest, 'signed by the new owner');
   });
 
+  it('refuses, with its code and before sending anything, a rotation the anchoring account cannot pay for', async () => {
+    // Rotating with the ether left behind: the new anchoring account holds nothing.
+    const kept = await call(harness, 'POST', '/v1/signing-keys/rotate', { key: harness.keys.admin, body: { algorithms: ['ES256K'], moveBalance: false } });
+    expect(kept.status, kept.text).toBe(200);
+    const unfunded = harness.services.keys.es256k();
+    expect(await harness.provider.getBalance(unfunded.address)).toBe(0n);
+    const refused = await call(harness, 'POST', '/v1/signing-keys/rotate', { key: harness.keys.admin, body: {} });
+    expect(refused.status).toBe(409);
+    expect(refused.json).toMatchObject({ type: 'urn:did-notary:problem:key-rotation-refused', account: unfunded.address });
+    expect(harness.services.keys.es256k().id).toBe(unfunded.id);
+    expect(await harness.provider.getTransactionCount(unfunded.address)).toBe(0);
+  });
+
   it('refuses a credential signed with a key that was never the service\'s, and a bad rotation request', async () => {
     const stranger = Wallet.createRandom();
     const forged = await createJWT(
