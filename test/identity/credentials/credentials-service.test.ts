@@ -13,8 +13,9 @@ import * as jose from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerCredentialCommands } from '../../../src/cli/credential';
 import { registerDidCommands } from '../../../src/cli/did';
-import type { AnchoredReceipt } from '../../../src/core/receipts/receipt';
+import { registerKeysCommand } from '../../../src/cli/keys';
 import { signReceiptCredential } from '../../../src/identity/credentials/issuance/receipt-credential';
+import { ANCHORED_RECEIPT } from './helpers/anchored-receipt';
 import { call, startIdentityHarness, type IdentityHarness } from './helpers/identity-harness';
 import { freshDidEthr, freshDidKey, type TestIssuer } from './helpers/test-keys';
 
@@ -513,16 +514,7 @@ describe('DIDs', () => {
 });
 
 describe('DID-signed receipts', () => {
-  const receipt: AnchoredReceipt = {
-    version: 'did-notary/receipt/1',
-    status: 'anchored',
-    document: { cid: 'bafkreie7q3iidccmpvszul7kudcvvuavuo7u6gzlbobczuk5nqk3b4akba', multihash: '12209f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08' },
-    submittedAt: '2026-11-24T12:00:00.000Z',
-    batch: { id: '1', root: 'ab'.repeat(32), treeSize: 1 },
-    proof: { type: 'rfc9162-sha256-inclusion', leafIndex: 0, treeSize: 1, auditPath: [] },
-    anchor: { chain: 'eip155:31337', contract: '0x' + '12'.repeat(20), transactionHash: '0x' + '34'.repeat(32), blockNumber: 7, blockHash: '0x' + '56'.repeat(32), timestamp: 1764000000 },
-    issuer: 'did:ethr:0x7a69:0x0000000000000000000000000000000000000000',
-  };
+  const receipt = ANCHORED_RECEIPT;
 
   it('wraps an anchored receipt in a DocumentNotarization credential: 2.0 verified by did-jwt, 1.1 by did-jwt-vc', async () => {
     const jwt = await signReceiptCredential(receipt, harness.services.identity);
@@ -556,6 +548,7 @@ describe('CLI', () => {
     const program = new Command().name('did-notary').exitOverride().configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (out += s) });
     registerCredentialCommands(program);
     registerDidCommands(program);
+    registerKeysCommand(program);
     const log = vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => {
       out += `${parts.join(' ')}\n`;
     });
@@ -614,5 +607,6 @@ describe('CLI', () => {
     expect((await run(['credential', 'issue', '--help'])).out).toMatch(/--format <format>[\s\S]*--subject <did>[\s\S]*--vct <type>[\s\S]*--claims <json>[\s\S]*--disclosable <paths>/);
     expect((await run(['credential', 'verify', '--help'])).out).toMatch(/--trusted-issuer/);
     expect((await run(['did', 'resolve', '--help'])).out).toMatch(/--rpc-url/);
+    expect((await run(['keys', 'rotate-signer', '--help'])).out).toMatch(/ERC-1056[\s\S]*--only <alg>[\s\S]*--did-ethr <mode>[\s\S]*--keep-balance/);
   });
 });

@@ -9,7 +9,7 @@ import { getResolver as ethrResolver } from 'ethr-did-resolver';
 import { Wallet } from 'ethers';
 import * as jose from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AnchoredReceipt } from '../../../src/core/receipts/receipt';
+import { ANCHORED_RECEIPT } from '../credentials/helpers/anchored-receipt';
 import { call, startIdentityHarness, type IdentityHarness } from '../credentials/helpers/identity-harness';
 import { metadataVerifier } from '../credentials/helpers/sd-jwt-library';
 import { freshDidKey } from '../credentials/helpers/test-keys';
@@ -25,16 +25,6 @@ afterAll(async () => {
   await harness?.stop();
 });
 
-const receipt: AnchoredReceipt = {
-  version: 'did-notary/receipt/1',
-  status: 'anchored',
-  document: { cid: 'bafkreie7q3iidccmpvszul7kudcvvuavuo7u6gzlbobczuk5nqk3b4akba', multihash: '12209f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08' },
-  submittedAt: '2026-11-24T12:00:00.000Z',
-  batch: { id: '1', root: 'ab'.repeat(32), treeSize: 1 },
-  proof: { type: 'rfc9162-sha256-inclusion', leafIndex: 0, treeSize: 1, auditPath: [] },
-  anchor: { chain: 'eip155:31337', contract: '0x' + '12'.repeat(20), transactionHash: '0x' + '34'.repeat(32), blockNumber: 7, blockHash: '0x' + '56'.repeat(32), timestamp: 1764000000 },
-  issuer: 'did:ethr:0x7a69:0x0000000000000000000000000000000000000000',
-};
 
 /** One of everything the service signs, with the keys active now. */
 async function signEverything() {
@@ -49,7 +39,7 @@ async function signEverything() {
   const didWeb = await issue({ subject, type: 'MembershipCredential', claims: { level: 'gold' }, alg: 'ES256' });
   const sdJwt = await issue({ format: 'dc+sd-jwt', vct: 'https://example.com/member', claims: { level: 'gold' } });
   const list = await (await fetch(w3c.status[0].statusListCredential)).text();
-  return { w3c: w3c.jwt as string, legacy: legacy.jwt as string, didWeb: didWeb.jwt as string, sdJwt: sdJwt.sdJwt as string, sdJwtId: sdJwt.id as string, list, receipt: await harness.services.signReceipt(receipt) };
+  return { w3c: w3c.jwt as string, legacy: legacy.jwt as string, didWeb: didWeb.jwt as string, sdJwt: sdJwt.sdJwt as string, sdJwtId: sdJwt.id as string, list, receipt: await harness.services.signReceipt(ANCHORED_RECEIPT) };
 }
 
 type Signed = Awaited<ReturnType<typeof signEverything>>;
