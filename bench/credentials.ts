@@ -1,5 +1,7 @@
 // Benchmark building block: credentials issued/s and verified/s through the service code (real store,
-// status lists, warm DID cache) against raw did-jwt-vc create/verify on the same inputs.
+// status lists, warm DID cache) against raw did-jwt-vc create/verify on the same inputs; VC Data Model
+// 2.0 verification against 1.1 in the same service; SD-JWT VCs issued and verified against
+// @sd-jwt/sd-jwt-vc alone with the same key.
 import { connectEmbeddedChain } from '../src/platform/chain/embedded-anvil/embedded-provider';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -11,14 +13,21 @@ import { Wallet } from 'ethers';
 import { ensureEmbeddedDeployment } from '../src/platform/chain/deployment';
 import { ANVIL_DEV_FUNDER_KEY, startEmbeddedAnvil } from '../src/platform/chain/embedded-anvil/embedded-anvil';
 import { createIdentityServices } from '../src/identity/identity-services';
+import type { IssuedJwtVc, IssuedSdJwtVc } from '../src/identity/credentials/issuance/credential-issuer';
+import { digest, ES256, generateSalt } from '@sd-jwt/crypto-nodejs';
+import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
+import { loadServiceKeys } from '../src/identity/keys/service-keys';
+import { ServiceKeyStore } from '../src/identity/sql/service-key-store';
 import { VC_CONTEXT_V1 } from '../src/identity/credentials/verification/vc-payload';
 import { openServiceDatabase } from '../src/schema';
 
 export interface BenchFigure {
+  /** The figure id (bench/credentials-hook.ts) this row measures. */
+  id: string;
   figure: string;
   value: number;
   unit: string;
-  /** The same work done with raw did-jwt-vc (static resolver, no store, no status list). */
+  /** The same work done by the peer (raw did-jwt-vc or @sd-jwt/sd-jwt-vc: no store, no status list). */
   peerValue: number;
   /** value / peerValue. */
   ratio: number;
@@ -38,6 +47,9 @@ const ROUNDS = 4;
 
 const SUBJECT = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
 const CLAIMS = { member: { name: 'Alice', level: 'gold', since: '2024-01-01' } };
+const SD_JWT_VCT = 'https://credentials.example.com/identity_credential';
+/** The claims of the SD-JWT VC figures, each disclosable on its own (the service's default, and the peer's frame). */
+const PERSON = { given_name: 'Alice', family_name: 'Doe', birthdate: '2000-01-01', age_over_18: true, address: { locality: 'Berlin', country: 'DE' } };
 
 export async function benchCredentials(options: BenchCredentialsOptions = {}): Promise<BenchFigure[]> {
   const durationMs = options.durationMs ?? 3_000;
@@ -56,9 +68,10 @@ export async function benchCredentials(options: BenchCredentialsOptions = {}): P
       funder: new Wallet(ANVIL_DEV_FUNDER_KEY, provider),
       signerAddress: new Wallet(signerPrivateKey).address,
     });
+    const keys = await loadServiceKeys({ store: new ServiceKeyStore(db), keysDir: path.join(dataDir, 'keys'), signerPrivateKey });
     const services = createIdentityServices({
       db,
-      signerPrivateKey,
+      keys,
       chainId: anvil.chainId,
       ethrNetworks: [{ chainId: anvil.chainId, registry: deployment.didRegistry, provider }],
       baseUrl: () => 'http://127.0.0.1:8080',
@@ -70,7 +83,7 @@ export async function benchCredentials(options: BenchCredentialsOptions = {}): P
 
     // Warm up: status lists exist, the service DID is resolved and cached, code paths are compiled.
     const warm = await services.issuer.issue('bench', request);
-    await services.verifier.verify({ jwt: warm.result.jwt });
+    await services.verifier.verify({ jwt: (warm.result as IssuedJwtVc).jwt });
 
     const concurrency = options.concurrency ?? 16;
     const slice = durationMs / ROUNDS;
@@ -84,7 +97,7 @@ export async function benchCredentials(options: BenchCredentialsOptions = {}): P
     const issuedJwts: string[] = [];
     const rawJwts: string[] = [];
     const issueOnce = async () => {
-      issuedJwts.push((await services.issuer.issue('bench', request)).result.jwt);
+      issuedJwts.push(((await services.issuer.issue('bench', request)).result as IssuedJwtVc).jwt);
     };
     const rawIssueOnce = async () => {
       // A unique id, as the service gives each credential: identical inputs would sign (RFC 6979) to
@@ -96,14 +109,14 @@ export async function benchCredentials(options: BenchCredentialsOptions = {}): P
     // compiled the hot paths and the embedded database's WebAssembly has been tiered up (in background
     // threads, about a second of CPU), neither side is at its steady speed; one warm-up call above
     // does not get there.
-    const measure = async (service: () => Promise<void>, peer: () => Promise<void>): Promise<[Rate, Rate]> => {
+    const measure = async (service: () => Promise<void>, peer: () => Promise<void>, rounds = ROUNDS): Promise<[Rate, Rate]> => {
       const warmupMs = Math.min(1_000, slice);
       await new Rate().measure(warmupMs, concurrency, service);
       await new Rate().measure(warmupMs, concurrency, peer);
       const rates: [Rate, Rate] = [new Rate(), new Rate()];
-      for (let round = 0; round < ROUNDS; round++) {
-        await rates[0].measure(slice, concurrency, service);
-        await rates[1].measure(slice, concurrency, peer);
+      for (let round = 0; round < rounds; round++) {
+        await rates[0].measure((slice * ROUNDS) / rounds, concurrency, service);
+        await rates[1].measure((slice * ROUNDS) / rounds, concurrency, peer);
       }
       return rates;
     };
@@ -122,9 +135,58 @@ export async function benchCredentials(options: BenchCredentialsOptions = {}): P
     };
     const [verified, rawVerified] = await measure(verifyOnce, rawVerifyOnce);
 
+    // VC Data Model 2.0 against 1.1, both issued and verified by the service.
+    const legacyJwts: string[] = [];
+    for (let i = 0; i < 64; i++) legacyJwts.push(((await services.issuer.issue('bench', { ...request, dataModel: '1.1' })).result as IssuedJwtVc).jwt);
+    let legacyNext = 0;
+    const verifyLegacyOnce = async () => {
+      const result = await services.verifier.verify({ jwt: legacyJwts[legacyNext++ % legacyJwts.length]! });
+      if (!result.verified || result.dataModel !== '1.1') throw new Error(`benchmark 1.1 credential did not verify: ${JSON.stringify(result.errors)}`);
+    };
+    // The same work but for the payload's shape: shorter rounds, more of them, so that load drift on a
+    // shared machine falls on both alike (a ratio near 1 is what is measured).
+    const [verifiedVc2, verifiedVc11] = await measure(verifyOnce, verifyLegacyOnce, 4 * ROUNDS);
+
+    // SD-JWT VCs: the service against @sd-jwt/sd-jwt-vc alone, with the service's own ES256 key.
+    const es256 = services.keys.es256();
+    const library = new SDJwtVcInstance({
+      signer: await ES256.getSigner(es256.privateJwk()),
+      signAlg: 'ES256',
+      verifier: await ES256.getVerifier(es256.publicJwk),
+      hasher: digest,
+      hashAlg: 'sha-256',
+      saltGenerator: generateSalt,
+    });
+    const holder = (await ES256.generateKeyPair()).publicKey as Record<string, string>;
+    const holderJwk = { kty: holder.kty!, crv: holder.crv!, x: holder.x!, y: holder.y! };
+    const sdRequest = { format: 'dc+sd-jwt' as const, vct: SD_JWT_VCT, claims: PERSON, holder: { jwk: holderJwk } };
+    const issuedSdJwts: string[] = [];
+    const librarySdJwts: string[] = [];
+    const sdIssueOnce = async () => {
+      issuedSdJwts.push(((await services.issuer.issue('bench', sdRequest)).result as IssuedSdJwtVc).sdJwt);
+    };
+    const librarySdIssueOnce = async () => {
+      const payload = { iss: services.issuerUrl(), iat: Math.floor(Date.now() / 1000), vct: SD_JWT_VCT, cnf: { jwk: holderJwk }, ...PERSON };
+      librarySdJwts.push(await library.issue(payload, { _sd: Object.keys(PERSON) as never }, { header: { kid: es256.id } }));
+    };
+    const [sdIssued, librarySdIssued] = await measure(sdIssueOnce, librarySdIssueOnce);
+    let sdNext = 0;
+    let librarySdNext = 0;
+    const sdVerifyOnce = async () => {
+      const result = await services.verifier.verify({ credential: issuedSdJwts[sdNext++ % issuedSdJwts.length]! });
+      if (!result.verified) throw new Error(`benchmark SD-JWT VC did not verify: ${JSON.stringify(result.errors)}`);
+    };
+    const librarySdVerifyOnce = async () => {
+      await library.verify(librarySdJwts[librarySdNext++ % librarySdJwts.length]!);
+    };
+    const [sdVerified, librarySdVerified] = await measure(sdVerifyOnce, librarySdVerifyOnce);
+
     return [
-      figure(`credentials issued per second (service: validate, sign ES256K, claim random status indices and record in the store; ${concurrency} in flight)`, issued.perSecond(), rawIssued.perSecond()),
-      figure(`credentials verified per second (service: strict decoding, warm DID cache, signature, times, status lists in the store; ${concurrency} in flight)`, verified.perSecond(), rawVerified.perSecond()),
+      figure('credentials.issue', `credentials issued per second (service: validate, sign ES256K, claim random status indices and record in the store; ${concurrency} in flight)`, issued.perSecond(), rawIssued.perSecond()),
+      figure('credentials.verify', `credentials verified per second (service: strict decoding, warm DID cache, signature, times, status lists in the store; ${concurrency} in flight)`, verified.perSecond(), rawVerified.perSecond()),
+      figure('credentials.verify-vc2', `VC Data Model 2.0 credentials verified per second by the service, against 1.1 credentials verified by the same service (warm DID cache, status lists in the store; ${concurrency} in flight)`, verifiedVc2.perSecond(), verifiedVc11.perSecond()),
+      figure('credentials.sd-jwt-issue', `SD-JWT VCs issued per second (service: validate, ${Object.keys(PERSON).length} disclosable claims, sign ES256, claim a Token Status List index and record in the store; peer: SDJwtVcInstance.issue with @sd-jwt/crypto-nodejs and the same key; ${concurrency} in flight)`, sdIssued.perSecond(), librarySdIssued.perSecond()),
+      figure('credentials.sd-jwt-verify', `SD-JWT VCs verified per second (service: signature with its own key, every disclosure, times, Token Status List in the store; peer: SDJwtVcInstance.verify, no status list; ${concurrency} in flight)`, sdVerified.perSecond(), librarySdVerified.perSecond()),
     ];
   } finally {
     provider.destroy();
@@ -134,8 +196,8 @@ export async function benchCredentials(options: BenchCredentialsOptions = {}): P
   }
 }
 
-function figure(name: string, value: number, peerValue: number): BenchFigure {
-  return { figure: name, value: round(value), unit: 'credentials/s', peerValue: round(peerValue), ratio: Math.round((value / peerValue) * 100) / 100 };
+function figure(id: string, name: string, value: number, peerValue: number): BenchFigure {
+  return { id, figure: name, value: round(value), unit: 'credentials/s', peerValue: round(peerValue), ratio: Math.round((value / peerValue) * 100) / 100 };
 }
 
 /** Operations per second, accumulated over several timed runs. */

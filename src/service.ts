@@ -3,6 +3,7 @@
 // in reverse order.
 import fs from 'node:fs';
 import path from 'node:path';
+import { Wallet, type Provider } from 'ethers';
 import { bootstrapAdminKey } from './access/api-keys';
 import { followKeyRevocations, revokeAndAnnounce } from './access/key-revocations';
 import { SqlApiKeyStore } from './access/sql/api-key-store';
@@ -20,13 +21,17 @@ import { loadSignerKey } from './identity/did/signer-key';
 import { CredentialStatusEvents } from './identity/credentials/status-changes';
 import { createIdentityServices } from './identity/identity-services';
 import { credentialStatusWebhookSubscriber } from './identity/subscribers/webhooks';
+import { announceRotation, followRotations } from './identity/keys/key-rotation';
+import { identityAddressOf, loadServiceKeys, type ServiceKeys } from './identity/keys/service-keys';
+import { DidRegistryWriter } from './platform/chain/did-registry-writer';
+import { ServiceKeyStore } from './identity/sql/service-key-store';
 import { NotaryEvents } from './notarization/events';
 import { Notary } from './notarization/notary';
 import { startMerkleHelper } from './notarization/parallel-merkle';
 import { SqlNotaryStore } from './notarization/sql/notary-store';
 import { notaryMetricsSubscriber } from './notarization/subscribers/notary-metrics';
 import { anchoredBatchDocuments, batchAnchoredWebhookSubscriber } from './notarization/subscribers/webhooks';
-import { AnchorClient } from './platform/chain/anchor-client';
+import { AnchorClient, type AnchoringAccounts } from './platform/chain/anchor-client';
 import { connectChains } from './platform/chain/connect-chain';
 import { signerBalanceReader, watchLowBalance } from './platform/chain/signer-balance';
 import type { SqlClient } from './platform/database/sql-client';
@@ -53,6 +58,23 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+/** The service's ES256K keys as anchoring wallets: the active one, and earlier ones by address. */
+function anchoringAccounts(keys: ServiceKeys, provider: Provider): AnchoringAccounts {
+  const wallets = new Map<string, Wallet>();
+  const wallet = (privateKey: string, address: string) => {
+    let found = wallets.get(address);
+    if (!found) wallets.set(address, (found = new Wallet(privateKey, provider)));
+    return found;
+  };
+  return {
+    current: () => wallet(keys.es256k().privateKey, keys.es256k().address),
+    byAddress: (address) => {
+      const key = keys.es256kByAddress(address);
+      return key ? wallet(key.privateKey, key.address) : undefined;
+    },
+  };
+}
+
 /** Starts everything the configuration asks for; on failure, stops what already started. */
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
   const stops: Array<() => Promise<void>> = [];
@@ -74,15 +96,20 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     // The primary chain names the service's did:ethr; every chain, primary or extra, anchors every batch.
     const chains = await connectChains({ config, signerPrivateKey: signerKey.privateKey, logger, onStop, onRestart: () => onChainRestart() });
     const chain = chains[0]!;
-    const signer = chain.wallet.address.toLowerCase();
-    const did = ethrDid(chain.chainId, signer);
     const db = await openServiceDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, embeddedCacheBytes: config.embeddedDbCacheBytes });
     onStop(() => db.close());
     logger.info({ store: config.databaseUrl ? redactUrl(config.databaseUrl) : `${config.dataDir}/db (embedded)` }, 'store ready');
+    const keyStore = new ServiceKeyStore(db);
+    // The did:ethr names the service's first key: a rotation adds keys to it, never renames it.
+    const identityAddress = await identityAddressOf(keyStore, signerKey.privateKey);
+    const did = ethrDid(chain.chainId, identityAddress);
     const binding = { chainId: chain.chainId, chainInstance: chain.instance, anchorContract: chain.anchorContract, didRegistry: chain.didRegistry, serviceDid: did };
     logger.info({ ...binding, binding: await bindDeployment(db, binding) }, 'deployment binding checked');
+    const keysDir = path.join(config.dataDir, 'keys');
+    const signingKeys = await loadServiceKeys({ store: keyStore, keysDir, signerPrivateKey: signerKey.privateKey });
+    logger.info({ es256k: signingKeys.es256k().id, es256: signingKeys.es256().id }, 'signing keys loaded');
     const logKey = loadLogKey({ dataDir: config.dataDir, keyFile: config.logKeyFile });
-    const fallbackLogOrigin = config.publicUrl ? `${new URL(config.publicUrl).host}/log` : `did-notary/${signer}/log`;
+    const fallbackLogOrigin = config.publicUrl ? `${new URL(config.publicUrl).host}/log` : `did-notary/${identityAddress}/log`;
     const logOrigin = await bindTransparencyLog(db, { configuredOrigin: config.logOrigin, fallbackOrigin: fallbackLogOrigin, publicKey: bytesToBase64(logKey.key.publicKey) });
     logger.info({ origin: logOrigin, key: logKey.source }, 'transparency log ready');
     const keys = new SqlApiKeyStore(db);
@@ -92,7 +119,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const events = new NotaryEvents((error, event) => logger.error({ err: error, event: event.type }, 'a subscriber to notary events failed'));
     events.subscribe(notaryMetricsSubscriber(metrics));
     const { batchIntervalMs, batchMaxSize, confirmations, maxHashesPerRequest: maxDocumentsPerRequest } = config;
-    const anchoringClients = chains.map((connected) => new AnchorClient(connected.provider, connected.wallet, connected.chainId, connected.anchorContract));
+    // The anchoring account is the active ES256K key on every chain; a transaction recorded before a rotation stays its signer's.
+    const anchoringClients = chains.map((connected) => new AnchorClient(connected.provider, anchoringAccounts(signingKeys, connected.provider), connected.chainId, connected.anchorContract));
     const logSize = Number((await db.query<{ size: number }>('SELECT COALESCE(max(log_index) + 1, 0) AS size FROM batches'))[0]?.size ?? 0);
     const firstLogIndexes = await bindExtraChains(
       db,
@@ -125,7 +153,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     statusEvents.subscribe(credentialStatusWebhookSubscriber(webhooks.outbox));
     const identity = createIdentityServices({
       db,
-      signerPrivateKey: signerKey.privateKey,
+      keys: signingKeys,
       chainId: chain.chainId,
       ethrNetworks: [{ chainId: chain.chainId, registry: chain.didRegistry, provider: chain.provider }],
       baseUrl,
@@ -134,6 +162,14 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       notarize: async (digest) => void (await notary.submit('system', [documentIdFromDigest(digest)], { label: 'status list version' })),
       reporter: logger.child({ module: 'credentials' }),
       logKey: logKey.key,
+      rotation: {
+        store: keyStore,
+        keysDir,
+        signerPrivateKey: signerKey.privateKey,
+        chain: new DidRegistryWriter(chain.provider, chain.didRegistry),
+        exclusive: (work) => notary.exclusive(work),
+        announce: () => announceRotation(db),
+      },
     });
 
     const tsa = await setUpTimeStampAuthority({
@@ -146,18 +182,28 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
         void (await notary.submit(TSA_TENANT, [documentIdFromDigest(tokenSha256)], { label: 'RFC 3161 time-stamp token', externalRef: `tsa-serial:${serialNumber}` })),
       logger: logger.child({ module: 'tsa' }),
     });
+    // A rotation on any replica (this one included) swaps the keys in use here.
+    onStop(
+      await followRotations(db, () => {
+        identity.reloadSigningKeys().then(
+          () => logger.info({ es256k: signingKeys.es256k().id, es256: signingKeys.es256().id }, 'signing keys rotated'),
+          (error: unknown) => logger.error({ err: error }, 'could not load the rotated signing keys; signing with the previous ones, which stay valid'),
+        );
+      }),
+    );
 
-    const signerBalance = signerBalanceReader(chain.provider, chain.wallet.address);
+    const signerBalance = signerBalanceReader(chain.provider, () => signingKeys.es256k().address);
     metrics.onScrape(async () => {
       metrics.pendingDocuments.set(notary.pendingEstimate());
       for (const status of notary.anchoringStatus()) metrics.chainHealthy.set({ chain: status.chain }, status.healthy ? 1 : 0);
       metrics.signerBalance.set(Number(await signerBalance()));
     });
-    const balanceWatch = watchLowBalance(signerBalance, config.lowBalanceWei, signer, logger);
+    const balanceWatch = watchLowBalance(signerBalance, config.lowBalanceWei, () => signingKeys.es256k().address, logger);
     onStop(async () => balanceWatch.stop());
     await balanceWatch.first;
 
     const info = serviceInfo(config, chains, did, { origin: logOrigin, verifierKey: checkpoints.verifierKey, checkpoint: '/v1/log/checkpoint' });
+    Object.defineProperty(info, 'signer', { enumerable: true, get: () => signingKeys.es256k().address });
     let stopping = false;
     const guard = createRequestGuard(keys, config.rateLimitPerSecond);
     onStop(await followKeyRevocations(db, guard.authenticator));

@@ -1,4 +1,4 @@
-// `did-notary credential issue|verify|revoke|suspend|reinstate`: W3C credentials through a running service.
+// `did-notary credential issue|verify|revoke|suspend|reinstate`: credentials (W3C VC-JWT, SD-JWT VC) through a running service.
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { apiKeyOption, serverOption } from './service-options';
@@ -52,66 +52,62 @@ function withService(command: Command, needsKey: boolean): Command {
 }
 
 export function registerCredentialCommands(program: Command): void {
-  const credential = program.command('credential').description('issue, verify, revoke and suspend W3C credentials (VC-JWT) through a running service');
+  const credential = program.command('credential').description('issue, verify, revoke and suspend credentials (W3C VC-JWT, SD-JWT VC) through a running service');
 
   withService(
     credential
       .command('issue')
-      .description('issue a credential signed by the service DID; prints the VC-JWT')
-      .requiredOption('--subject <did>', 'DID of the credential subject')
-      .requiredOption('--type <types>', 'credential type(s), comma-separated (VerifiableCredential is implied)')
+      .description('issue a credential signed by the service; prints the credential (a VC-JWT, or an SD-JWT VC with every disclosure)')
+      .option('--format <format>', 'jwt_vc_json (a W3C credential as a JWT, the default) or dc+sd-jwt (an SD-JWT VC)', 'jwt_vc_json')
+      .option('--subject <did>', 'DID of the credential subject (required for jwt_vc_json; the sub of an SD-JWT VC)')
+      .option('--type <types>', 'jwt_vc_json: credential type(s), comma-separated (VerifiableCredential is implied)')
+      .option('--vct <type>', 'dc+sd-jwt: the credential type, e.g. https://credentials.example.com/identity_credential')
       .requiredOption('--claims <json>', 'claims about the subject as a JSON object, or @file to read them from a file')
+      .option('--disclosable <paths>', 'dc+sd-jwt: claims the holder may disclose one by one, as a JSON list of claim paths, e.g. \'[["given_name"],["address","locality"],["nationalities",null]]\' (default: every top-level claim)')
+      .option('--holder-jwk <json>', 'dc+sd-jwt: the holder\'s public JWK to bind the credential to (cnf), or @file')
+      .option('--holder-did <did>', 'dc+sd-jwt: the holder\'s DID (or DID URL of its key) to bind the credential to')
       .option('--expires <date-time>', 'ISO 8601 date-time it expires (validUntil)')
-      .option('--data-model <version>', 'W3C VC Data Model: 2.0 (VC-JOSE-COSE, the default) or 1.1 (the vc claim, for old verifiers)')
+      .option('--data-model <version>', 'jwt_vc_json: W3C VC Data Model 2.0 (VC-JOSE-COSE, the default) or 1.1 (the vc claim, for old verifiers)')
+      .option('--alg <alg>', 'jwt_vc_json: ES256K (signed by the service\'s did:ethr, the default) or ES256 (by its did:web)')
       .option('--valid-from <date-time>', 'ISO 8601 date-time it becomes valid (default: now)')
       .option('--id <uri>', 'the credential id (default: a fresh urn:uuid)')
       .option('--idempotency-key <key>', 'retrying with the same key returns the first credential instead of a second one'),
     true,
-  ).action(async (options: ServiceOptions & { subject: string; type: string; claims: string; expires?: string; dataModel?: string; validFrom?: string; id?: string; idempotencyKey?: string }) => {
-    const claims = parseClaims(options.claims);
-    const types = options.type.split(',').map((t) => t.trim()).filter((t) => t !== '');
-    const body = {
-      subject: options.subject,
-      type: types.length === 1 ? types[0] : types,
-      claims,
-      ...(options.expires ? { validUntil: options.expires } : {}),
-      ...(options.dataModel ? { dataModel: options.dataModel } : {}),
-      ...(options.validFrom ? { validFrom: options.validFrom } : {}),
-      ...(options.id ? { id: options.id } : {}),
-    };
-    const issued = await serviceRequest<{ id: string; jwt: string }>(options.server!, 'POST', '/v1/credentials', {
+  ).action(async (options: ServiceOptions & IssueOptions) => {
+    const issued = await serviceRequest<{ id: string; format: string; jwt?: string; sdJwt?: string }>(options.server!, 'POST', '/v1/credentials', {
       apiKey: options.apiKey,
-      body,
+      body: issueRequestBody(options),
       headers: options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {},
     });
     if (options.json) console.log(JSON.stringify(issued, null, 2));
     else {
-      process.stderr.write(`issued ${issued.id}\n`);
-      console.log(issued.jwt);
+      process.stderr.write(`issued ${issued.id} (${issued.format})\n`);
+      console.log(issued.jwt ?? issued.sdJwt);
     }
   });
 
   withService(
     credential
       .command('verify')
-      .description('verify a VC-JWT from any issuer with a resolvable DID; exits 1 when it does not verify')
-      .argument('<jwt|file>', 'the VC-JWT, a file holding it, or - for standard input')
-      .option('--trusted-issuer <did...>', 'accept only these issuers')
-      .option('--expected-type <type...>', 'require these credential types')
-      .option('--audience <aud>', 'the audience the credential must be addressed to'),
+      .description('verify a credential (a VC-JWT from any issuer with a resolvable DID, or an SD-JWT VC); prints the disclosed claims; exits 1 when it does not verify')
+      .argument('<credential|file>', 'the VC-JWT or SD-JWT VC, a file holding it, or - for standard input')
+      .option('--trusted-issuer <issuer...>', 'accept only these issuers')
+      .option('--expected-type <type...>', 'require these credential types (an SD-JWT VC: its vct is one of them)')
+      .option('--audience <aud>', 'the audience the credential (an SD-JWT VC: its key-binding JWT) must be addressed to')
+      .option('--nonce <nonce>', 'an SD-JWT VC presentation: the nonce its key-binding JWT must carry'),
     false,
-  ).action(async (input: string, options: ServiceOptions & { trustedIssuer?: string[]; expectedType?: string[]; audience?: string }) => {
-    const jwt = readJwtArgument(input);
-    const result = await serviceRequest<{ verified: boolean; issuer: string | null; subject: string | null; errors: Array<{ code: string; message: string }> }>(
+  ).action(async (input: string, options: ServiceOptions & { trustedIssuer?: string[]; expectedType?: string[]; audience?: string; nonce?: string }) => {
+    const result = await serviceRequest<{ verified: boolean; issuer: string | null; subject: string | null; format?: string; claims?: unknown; errors: Array<{ code: string; message: string }> }>(
       options.server!,
       'POST',
       '/v1/credentials/verify',
       {
         body: {
-          jwt,
+          credential: readCredentialArgument(input),
           ...(options.trustedIssuer ? { trustedIssuers: options.trustedIssuer } : {}),
           ...(options.expectedType ? { expectedTypes: options.expectedType } : {}),
           ...(options.audience ? { audience: options.audience } : {}),
+          ...(options.nonce ? { nonce: options.nonce } : {}),
         },
       },
     );
@@ -120,6 +116,7 @@ export function registerCredentialCommands(program: Command): void {
       console.log(result.verified ? 'verified' : 'NOT verified');
       if (result.issuer) console.log(`issuer:  ${result.issuer}`);
       if (result.subject) console.log(`subject: ${result.subject}`);
+      if (result.claims) console.log(`claims:  ${JSON.stringify(result.claims)}`);
       for (const error of result.errors) console.log(`  ${error.code}: ${error.message}`);
     }
     if (!result.verified) process.exitCode = 1;
@@ -145,19 +142,70 @@ export function registerCredentialCommands(program: Command): void {
   }
 }
 
-function parseClaims(text: string): unknown {
+/** A JSON option given inline or as @file. */
+function parseJsonOption(text: string, option: string): unknown {
   const source = text.startsWith('@') ? readFile(text.slice(1)) : text;
   try {
     return JSON.parse(source);
   } catch (error) {
-    throw new Error(`--claims is not valid JSON: ${(error as Error).message}`);
+    throw new Error(`${option} is not valid JSON: ${(error as Error).message}`);
   }
 }
 
-/** A compact JWT given inline, in a file, or on standard input (`-`). */
-function readJwtArgument(input: string): string {
+/** The options of `credential issue`. */
+interface IssueOptions {
+  format: string;
+  subject?: string;
+  type?: string;
+  vct?: string;
+  claims: string;
+  disclosable?: string;
+  holderJwk?: string;
+  holderDid?: string;
+  expires?: string;
+  dataModel?: string;
+  alg?: string;
+  validFrom?: string;
+  id?: string;
+  idempotencyKey?: string;
+}
+
+/** The POST /v1/credentials body of the options; the service checks it (and says what is wrong). */
+function issueRequestBody(options: IssueOptions): Record<string, unknown> {
+  const common = {
+    claims: parseJsonOption(options.claims, '--claims'),
+    ...(options.expires ? { validUntil: options.expires } : {}),
+    ...(options.validFrom ? { validFrom: options.validFrom } : {}),
+    ...(options.id ? { id: options.id } : {}),
+  };
+  if (options.format === 'dc+sd-jwt') {
+    if (!options.vct) throw new Error('--vct is required with --format dc+sd-jwt');
+    return {
+      format: 'dc+sd-jwt',
+      vct: options.vct,
+      ...(options.subject ? { subject: options.subject } : {}),
+      ...common,
+      ...(options.disclosable ? { disclosable: parseJsonOption(options.disclosable, '--disclosable') } : {}),
+      ...(options.holderJwk ? { holder: { jwk: parseJsonOption(options.holderJwk, '--holder-jwk') } } : {}),
+      ...(options.holderDid ? { holder: { did: options.holderDid } } : {}),
+    };
+  }
+  if (!options.subject || !options.type) throw new Error('--subject and --type are required for a jwt_vc_json credential');
+  const types = options.type.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  return {
+    ...(options.format !== 'jwt_vc_json' ? { format: options.format } : {}),
+    subject: options.subject,
+    type: types.length === 1 ? types[0] : types,
+    ...common,
+    ...(options.dataModel ? { dataModel: options.dataModel } : {}),
+    ...(options.alg ? { alg: options.alg } : {}),
+  };
+}
+
+/** A credential given inline (a compact JWT or SD-JWT), in a file, or on standard input (`-`). */
+function readCredentialArgument(input: string): string {
   if (input === '-') return fs.readFileSync(0, 'utf8').trim();
-  if (/^[\w-]*\.[\w-]*\.[\w-]*$/.test(input)) return input;
+  if (/^[\w-]*\.[\w-]*\.[\w-]*(~[\w.-]*)*$/.test(input)) return input;
   return readFile(input).trim();
 }
 

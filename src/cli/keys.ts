@@ -1,10 +1,13 @@
-// `did-notary keys create|list|revoke`: through a running service (--server) or directly on the store.
+// `did-notary keys create|list|revoke`: API keys, through a running service (--server) or directly on
+// the store; `keys rotate-signer`: the service's signing keys, through a running service.
 import { Command, Option } from 'commander';
 import { createApiKey } from '../access/api-keys';
 import { SCOPES, type ApiKeyRecord, type Scope } from '../access/api-keys';
 import { SqlApiKeyStore } from '../access/sql/api-key-store';
 import { revokeAndAnnounce } from '../access/key-revocations';
 import { openServiceDatabase } from '../schema';
+import { serviceRequest } from './credential';
+import { apiKeyOption, serverOption } from './service-options';
 import { addSettingOptions, configFromCommand } from './settings-options';
 
 interface KeyView {
@@ -26,7 +29,7 @@ interface KeysBackend {
 export function registerKeysCommand(program: Command): void {
   const keys = program
     .command('keys')
-    .description('manage API keys (through a running service with --server, or directly on a stopped one\'s store)');
+    .description('manage API keys (through a running service with --server, or directly on a stopped one\'s store), and rotate the service\'s signing keys');
   const withBackendOptions = (command: Command) =>
     addSettingOptions(command, ['DATA_DIR', 'DATABASE_URL'])
       .addOption(new Option('--server <url>', 'base URL of a running service (uses its admin API)').env('DID_NOTARY_SERVER'))
@@ -94,6 +97,37 @@ export function registerKeysCommand(program: Command): void {
       }
     },
   );
+
+  keys
+    .command('rotate-signer')
+    .description(
+      'rotate the service\'s signing keys through a running service (admin): new ES256K and ES256 keys sign from now on; its did:ethr takes ' +
+        'the new ES256K key on the ERC-1056 registry, and the did:web document and JWT VC issuer metadata publish the new keys beside the old ones, ' +
+        'so everything signed before still verifies',
+    )
+    .addOption(serverOption().makeOptionMandatory())
+    .addOption(apiKeyOption('"admin"'))
+    .addOption(new Option('--only <alg>', 'rotate only one key: ES256K (did:ethr, W3C credentials, anchoring) or ES256 (SD-JWT VCs, did:web)').choices(['ES256K', 'ES256']))
+    .addOption(new Option('--did-ethr <mode>', 'delegate: the new key becomes a veriKey delegate of the did:ethr; owner: it becomes the owner (the old one a delegate)').choices(['delegate', 'owner']).default('delegate'))
+    .option('--keep-balance', 'leave the old anchoring account\'s ether where it is (by default it moves to the new account)')
+    .option('--json', 'print the service\'s JSON answer')
+    .action(async (options: { server: string; apiKey: string; only?: 'ES256K' | 'ES256'; didEthr: string; keepBalance?: boolean; json?: boolean }) => {
+      process.stderr.write('rotating the signing keys (this waits for the chain)…\n');
+      const rotation = await serviceRequest<{ rotated: Array<{ alg: string; previous: string; current: string }>; transactions: Array<{ purpose: string; hash: string }> }>(
+        options.server,
+        'POST',
+        '/v1/signing-keys/rotate',
+        {
+          apiKey: options.apiKey,
+          body: { ...(options.only ? { algorithms: [options.only] } : {}), didEthr: options.didEthr, moveBalance: !options.keepBalance },
+        },
+      );
+      if (options.json) console.log(JSON.stringify(rotation, null, 2));
+      else {
+        for (const { alg, previous, current } of rotation.rotated) console.log(`${alg}: ${previous} → ${current}`);
+        for (const { purpose, hash } of rotation.transactions) console.log(`  ${hash}  ${purpose}`);
+      }
+    });
 }
 
 function usage(message: string): never {

@@ -32,6 +32,7 @@ import { serviceRoutes, type ServiceInfo } from './routes/service';
 import { TIME_STAMP_QUERY_TYPE, timestampRoutes, type TimestampRouteDependencies } from './routes/timestamps';
 import { MAX_QUERY_BYTES } from '../timestamping/time-stamp-request';
 import { webhookRoutes } from './routes/webhooks';
+import { signingKeyRoutes } from './routes/signing-keys';
 
 export interface AppDependencies {
   config: Config;
@@ -136,6 +137,7 @@ export function createApp(deps: AppDependencies): Express {
   didRoutes(app, deps);
   notaryRoutes(app, deps, auth.admin, auth.notarize);
   logRoutes(app, deps);
+  signingKeyRoutes(app, deps, auth.admin);
   keyRoutes(app, deps, auth.admin, deps.guard.authenticator);
   timestampRoutes(app, deps);
   webhookRoutes(app, deps, auth.webhooks);

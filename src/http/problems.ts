@@ -50,6 +50,9 @@ export const PROBLEM_KINDS = {
   'webhook-disabled': { status: 409, title: 'The webhook endpoint is turned off' },
   'webhook-delivery-not-found': { status: 404, title: 'Unknown webhook delivery' },
   'invalid-log-range': { status: 400, title: 'The log holds no such size or entry (yet)' },
+  'invalid-rotation-request': { status: 400, title: 'Invalid key rotation request' },
+  'key-rotation-refused': { status: 409, title: 'The signing keys cannot be rotated' },
+  'anchoring-account-unfunded': { status: 503, title: 'The anchoring account cannot pay for transactions' },
 } as const;
 
 export type ProblemKind = keyof typeof PROBLEM_KINDS;
@@ -102,6 +105,9 @@ const DOMAIN_CODE_TO_KIND: Record<string, ProblemKind> = {
   WEBHOOK_DISABLED: 'webhook-disabled',
   WEBHOOK_DELIVERY_NOT_FOUND: 'webhook-delivery-not-found',
   INVALID_LOG_RANGE: 'invalid-log-range',
+  INVALID_ROTATION_REQUEST: 'invalid-rotation-request',
+  KEY_ROTATION_REFUSED: 'key-rotation-refused',
+  ANCHORING_ACCOUNT_UNFUNDED: 'anchoring-account-unfunded',
 };
 
 /** The problem kind for a 4xx status of an http-errors error (Express's router, serve-static). */

@@ -45,7 +45,7 @@ export async function anchorBatch(
     if (mined && !mined.succeeded) {
       log.warn({ tx: intended.hash }, 'anchoring transaction reverted; sending a new one');
       intended = null;
-    } else if ((await chain.getConfirmedNonce()) > intended.nonce) {
+    } else if ((await chain.getConfirmedNonce(intended.raw)) > intended.nonce) {
       // Its nonce was used by another transaction (replaced or dropped): this one can never be mined.
       log.warn({ tx: intended.hash, nonce: intended.nonce }, 'anchoring transaction was replaced; sending a new one');
       intended = null;
@@ -76,7 +76,7 @@ export async function anchorBatch(
     if (anchoring) return recordAnchoring(store, chain, batch, rootHex, anchoring.blockNumber, options, log);
     if (Date.now() >= replaceAt) {
       replaceAt = Date.now() + options.replaceAfterMs;
-      if ((await chain.getConfirmedNonce()) <= intended.nonce) {
+      if ((await chain.getConfirmedNonce(intended.raw)) <= intended.nonce) {
         // Stuck (fees too low, or dropped from the mempool): same nonce, higher fees.
         const replacement = await chain.prepareReplacement(intended.raw);
         await store.recordIntendedTransaction(batch.id, chain.chain, replacement);

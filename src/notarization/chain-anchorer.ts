@@ -104,6 +104,25 @@ export class ChainAnchorer {
     await this.round();
   }
 
+  /**
+   * Runs `work` while no anchoring round runs on this chain, and keeps the next one waiting until it
+   * ends: a key rotation changes the account that rounds send from.
+   */
+  async exclusive<T>(work: () => Promise<T>): Promise<T> {
+    while (this.running) await this.running.catch(() => undefined);
+    const run = work();
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.running = settled;
+    try {
+      return await run;
+    } finally {
+      if (this.running === settled) this.running = null;
+    }
+  }
+
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(async () => {

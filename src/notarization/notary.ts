@@ -373,6 +373,31 @@ export class Notary {
   }
 
   /**
+   * Runs `work` while no seal round runs here and no chain's anchoring round either, on the
+   * anchoring replica only: a key rotation sends transactions from the anchoring account, which must
+   * not send two at once. Throws ANCHORED_BY_ANOTHER_REPLICA on a replica that does not anchor.
+   */
+  async exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const withEveryChainIdle = this.anchorers.reduceRight<() => Promise<T>>((inner, anchorer) => () => anchorer.exclusive(inner), work);
+    while (this.running) await this.running.catch(() => null);
+    let result: T | undefined;
+    const run = (async () => {
+      if (!(await this.store.tryAnchoringLeadership())) {
+        throw new DomainError('ANCHORED_BY_ANOTHER_REPLICA', 'another replica anchors, with the account a key rotation changes: rotate the keys there');
+      }
+      result = await withEveryChainIdle();
+      return null;
+    })();
+    this.running = run;
+    try {
+      await run;
+      return result as T;
+    } finally {
+      if (this.running === run) this.running = null;
+    }
+  }
+
+  /**
    * Re-checks recent anchorings against the chain in the next round, which starts now: for a chain
    * that may have lost its newest blocks (the embedded Anvil restarted after a crash).
    */

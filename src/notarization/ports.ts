@@ -22,26 +22,30 @@ export interface MinedTransaction {
   feeWei: string;
 }
 
-/** The chain the notary anchors roots on (one DocumentAnchor contract, one signer). */
+/** The chain the notary anchors roots on (one DocumentAnchor contract; one account at a time sends). */
 export interface AnchoringChain {
   /** CAIP-2 id, `eip155:<chainId>`. */
   readonly chain: string;
   readonly chainId: number;
   /** Lower-case anchor contract address. */
   readonly contract: string;
+  /** The account new anchoring transactions come from (a key rotation changes it). */
   readonly signerAddress: string;
   readAnchoring(rootHex: string): Promise<Anchoring | null>;
   /** The transaction and block that anchored `rootHex` in `blockNumber`, from the RootAnchored event. */
   findAnchoringEvent(rootHex: string, blockNumber: number): Promise<{ transactionHash: string; blockHash: string } | null>;
   prepareAnchorTransaction(rootHex: string, treeSize: number): Promise<PreparedTransaction>;
-  /** The same transaction (same nonce) with fees raised enough for nodes to accept it as a replacement. */
+  /** The same transaction (same account and nonce) with fees raised enough for nodes to accept it as a replacement. */
   prepareReplacement(raw: string): Promise<PreparedTransaction>;
   /** Broadcasts a signed transaction; an "already known" answer counts as success. */
   broadcast(raw: string): Promise<void>;
   /** The mined transaction, or null when it is not (yet) in a block. */
   getMinedTransaction(hash: string): Promise<MinedTransaction | null>;
-  /** The signer's next nonce counting only mined transactions. */
-  getConfirmedNonce(): Promise<number>;
+  /**
+   * The next nonce, counting only mined transactions, of the account that signed `raw`: after a key
+   * rotation, a transaction recorded before it is judged by its own account's history.
+   */
+  getConfirmedNonce(raw: string): Promise<number>;
   getBlockNumber(): Promise<number>;
   /** The anchoring of a root by a contract on this chain, for clients' receipt checks (may be cached briefly). */
   lookupAnchor: AnchorLookup;

@@ -1,7 +1,8 @@
 // Anchoring under injected faults, on a real Anvil and a real store: stuck and dropped transactions,
-// a crash between recording and broadcasting, and a root someone else anchored first.
+// a crash between recording and broadcasting, a root someone else anchored first, and a key rotation
+// while a transaction of the old account is in flight.
 import { randomBytes } from 'node:crypto';
-import { JsonRpcProvider, Wallet } from 'ethers';
+import { JsonRpcProvider, Transaction, Wallet } from 'ethers';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AnchorClient } from '../../src/platform/chain/anchor-client';
 import { anchorRoot } from '../../src/platform/chain/anchor-contract';
@@ -16,6 +17,8 @@ import { makeTempDir } from '../helpers/service-process';
 import { insertSubmissions, openTestStores, sealNextBatch, type TestStores } from '../helpers/stores';
 
 const DEV_KEY_1 = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
+/** Anvil's third dev account: the anchoring key after a rotation. */
+const DEV_KEY_2 = '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a';
 const logger = createLogger('silent');
 
 describe('anchoring faults', () => {
@@ -128,6 +131,46 @@ describe('anchoring faults', () => {
     await store.recordIntendedTransaction(batch.id, client.chain, prepared); // ...and the process died here.
     const anchored = await anchorBatch(store, client, await job(batch.id), options, logger);
     expect(anchored.anchor?.transactionHash).toBe(prepared.hash);
+  });
+
+  it('after a rotation of the anchoring key, replaces a stuck transaction of the old account with the old key and its nonce, and sends new ones from the new account', async () => {
+    const newKey = new Wallet(DEV_KEY_2, provider);
+    // The new account has a history of its own, its nonce far past the old transaction's: judged by the
+    // new account, the old transaction would look replaced, and a second one would be sent.
+    await provider.send('anvil_setNonce', [newKey.address, '0x3e8']);
+    let current = signer;
+    const rotating = new AnchorClient(
+      provider,
+      { current: () => current, byAddress: (address) => [signer, newKey].find((wallet) => wallet.address.toLowerCase() === address.toLowerCase()) },
+      chain.anvil.chainId,
+      contract,
+    );
+    const { batch } = await sealOne();
+    await provider.send('evm_setAutomine', [false]);
+    const prepared = await rotating.prepareAnchorTransaction(Buffer.from(batch.root).toString('hex'), batch.treeSize);
+    await store.recordIntendedTransaction(batch.id, rotating.chain, prepared);
+    await rotating.broadcast(prepared.raw);
+    current = newKey; // the key rotation
+    expect(rotating.signerAddress).toBe(newKey.address.toLowerCase());
+    const anchoring = anchorBatch(store, rotating, await job(batch.id), options, logger);
+    await waitFor(async () => (await intended(batch.id))?.hash !== prepared.hash);
+    const replacement = (await job(batch.id)).intendedTransaction!;
+    expect(Transaction.from(replacement.raw).from).toBe(signer.address);
+    expect(replacement.nonce).toBe(prepared.nonce);
+    const anchored = await mineUntilSettled(anchoring);
+    expect(anchored.anchor?.transactionHash).toBe(replacement.hash);
+    const next = await rotating.prepareAnchorTransaction('cd'.repeat(32), 1);
+    expect(Transaction.from(next.raw).from).toBe(newKey.address);
+    expect(next.nonce).toBe(1000);
+  });
+
+  it('says so, with its code, when the anchoring account cannot pay (a rotation that kept the ether in the old account)', async () => {
+    const empty = new AnchorClient(provider, new Wallet(Wallet.createRandom().privateKey, provider), chain.anvil.chainId, contract);
+    const attempt = async () => {
+      const prepared = await empty.prepareAnchorTransaction('ef'.repeat(32), 1);
+      await empty.broadcast(prepared.raw);
+    };
+    await expect(attempt()).rejects.toMatchObject({ code: 'ANCHORING_ACCOUNT_UNFUNDED' });
   });
 
   it('records an anchoring made by someone else instead of sending another', async () => {

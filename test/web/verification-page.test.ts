@@ -14,6 +14,7 @@ import { PAGE_CONTENT_SECURITY_POLICY } from '../../src/web/routes';
 import { api, freePort, makeTempDir, PROJECT_ROOT, startServiceProcess, type ServiceProcess } from '../helpers/service-process';
 import { startStaticPageServer } from './static-page-server';
 import { CHROMIUM_ARGS, chromiumExecutable } from '../helpers/browser';
+import { libraryHolder, libraryKey } from '../identity/credentials/helpers/sd-jwt-library';
 
 const SCREENSHOTS = path.join(PROJECT_ROOT, 'test-output', 'screenshots');
 /** Set DOCS_SCREENSHOT=1 to refresh the README's committed image from the valid state. */
@@ -369,6 +370,46 @@ describe('the verification page in Chromium', () => {
     const inner = await verdictIn(page, '#credential-result');
     expect(inner.state, inner.text).toBe('verified');
     expect(await page.locator('#credential-result').innerText()).toContain('A presentation by');
+    expect(problems).toEqual([]);
+  });
+
+  it('verifies an SD-JWT VC presented by its holder in the credential tab, and shows exactly the claim it discloses', async () => {
+    const holder = await libraryKey();
+    const issued = await api(service, 'POST', '/v1/credentials', {
+      format: 'dc+sd-jwt',
+      vct: 'https://credentials.example.com/identity_credential',
+      claims: { given_name: 'Alice', birthdate: '2000-01-01', age_over_18: true },
+      holder: { jwk: holder.publicJwk },
+    });
+    expect(issued.status, JSON.stringify(issued.json)).toBe(201);
+    // The holder (the @sd-jwt library) discloses one claim of three, with key binding.
+    const presentation = await libraryHolder(holder.signer).present(issued.json.sdJwt, { age_over_18: true } as never, {
+      kb: { payload: { iat: Math.floor(Date.now() / 1000), aud: 'https://shop.example', nonce: 'n-page' } },
+    });
+    await openPage('#credentials');
+    await page.getByLabel('Credential or presentation (JWT)').fill(presentation.replace(/(.{60})/g, '$1\n'));
+    await page.getByRole('button', { name: 'Decode and verify' }).click();
+    const verdict = await verdictIn(page, '#credential-result');
+    expect(verdict.state, verdict.text).toBe('verified');
+    expect(verdict.text).toContain('SD-JWT VC');
+    expect(await page.locator('#credential-result [data-check="disclosures"] dd').innerText()).toBe('passed');
+    expect(await page.locator('#credential-result [data-check="keyBinding"] dd').innerText()).toBe('passed');
+    const claims = page.locator('#credential-result [data-claim]');
+    expect(await claims.count()).toBe(1);
+    expect(await claims.first().getAttribute('data-claim')).toBe('age_over_18');
+    expect(await claims.first().getAttribute('data-disclosed')).toBe('true');
+    expect(JSON.parse(await page.locator('#credential-result pre[data-part="disclosures"]').innerText())).toEqual([['age_over_18', true]]);
+    expect(JSON.parse(await page.locator('#credential-result pre[data-part="key-binding"]').innerText())).toMatchObject({ aud: 'https://shop.example', nonce: 'n-page' });
+    await screenshot(page, 'credential-sd-jwt');
+
+    // A disclosure altered in the pasted text: the page says so, with the service's code.
+    const parts = presentation.split('~');
+    parts[1] = Buffer.from(JSON.stringify([...JSON.parse(Buffer.from(parts[1]!, 'base64url').toString()).slice(0, 2), false])).toString('base64url');
+    await page.getByLabel('Credential or presentation (JWT)').fill(parts.join('~'));
+    await page.getByRole('button', { name: 'Decode and verify' }).click();
+    const tampered = await verdictIn(page, '#credential-result');
+    expect(tampered.state, tampered.text).toBe('not-verified');
+    expect(tampered.text).toContain('invalid-disclosure');
     expect(problems).toEqual([]);
   });
 

@@ -1,9 +1,11 @@
 // Credentials, status lists and presentations over HTTP. Handlers translate; the rules live in
-// src/credentials. Verification failures are 200 results with coded errors, not problems.
+// src/identity/credentials. Verification failures are 200 results with coded errors, not problems.
 import type { Express, RequestHandler } from 'express';
 import type { StatusAction } from '../../identity/credentials/issuance/credential-issuer';
 import type { IdentityServices } from '../../identity/identity-services';
+import type { CredentialVerificationRequest } from '../../identity/credentials/verification/credential-verifier';
 import { CREDENTIAL_MEDIA_TYPES } from '../../identity/credentials/credential-formats';
+import { STATUS_LIST_JWT_MEDIA_TYPE } from '../../identity/credentials/status-lists/token-status-list';
 import { callerKey } from '../guards';
 
 export interface CredentialRouteDependencies {
@@ -25,13 +27,12 @@ export function credentialRoutes(app: Express, deps: CredentialRouteDependencies
     if (replayed) res.setHeader('Idempotent-Replayed', 'true');
     // The credential itself, in its own media type, for a client that asks for it; else the JSON view.
     const mediaType = CREDENTIAL_MEDIA_TYPES[result.format];
-    if (req.accepts(['application/json', mediaType]) === mediaType) res.status(201).type(mediaType).send(result.jwt);
+    if (req.accepts(['application/json', mediaType]) === mediaType) res.status(201).type(mediaType).send(result.format === 'dc+sd-jwt' ? result.sdJwt : result.jwt);
     else res.status(201).json(result);
   });
 
   app.post('/v1/credentials/verify', async (req, res) => {
-    const body = req.body as { jwt: string; trustedIssuers?: string[]; expectedTypes?: string[]; audience?: string };
-    const result = await identity.verifier.verify(body);
+    const result = await identity.verifier.verify(req.body as CredentialVerificationRequest);
     deps.onVerification?.('credential', result);
     res.json(result);
   });
@@ -47,8 +48,10 @@ export function credentialRoutes(app: Express, deps: CredentialRouteDependencies
     const list = await identity.statusLists.get(String(req.params.id));
     res.setHeader('Cache-Control', 'no-cache');
     res.setHeader('ETag', `"${list.id}-${list.version}"`);
-    if (req.accepts(['application/vc+jwt', 'application/jwt', 'application/json']) === 'application/json') res.json(list);
-    else res.type('application/vc+jwt').send(list.jwt);
+    // A W3C list is a credential (application/vc+jwt); a Token Status List is a statuslist+jwt.
+    const mediaType = list.purpose === 'token' ? STATUS_LIST_JWT_MEDIA_TYPE : 'application/vc+jwt';
+    if (req.accepts([mediaType, 'application/jwt', 'application/json']) === 'application/json') res.json(list);
+    else res.type(mediaType).send(list.jwt);
   });
 
   app.post('/v1/presentations/challenges', issue, async (req, res) => {

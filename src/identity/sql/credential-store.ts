@@ -3,10 +3,15 @@
 import type { SqlClient, SqlExecutor, SqlRow } from '../../platform/database/sql-client';
 
 export type StatusPurpose = 'revocation' | 'suspension';
+/** What a list records: a W3C Bitstring Status List of one purpose, or an IETF Token Status List (both). */
+export type StatusListPurpose = StatusPurpose | 'token';
+/** Which of the service's keys signs a list: ES256K (did:ethr) or ES256 (did:web and the HTTPS issuer). */
+export type StatusListSigningAlg = 'ES256K' | 'ES256';
 
 export interface StatusListRecord {
   id: string;
-  purpose: StatusPurpose;
+  purpose: StatusListPurpose;
+  signingAlg: StatusListSigningAlg;
   url: string;
   length: number;
   version: number;
@@ -17,7 +22,8 @@ export interface StatusListRecord {
 /** A list new credentials can take indices in. */
 export interface OpenStatusList {
   id: string;
-  purpose: StatusPurpose;
+  purpose: StatusListPurpose;
+  signingAlg: StatusListSigningAlg;
   url: string;
   length: number;
 }
@@ -94,23 +100,24 @@ export class CredentialStore {
 
   // ---- status lists ----
 
-  /** The newest list of `purpose` that still takes new entries. */
-  async openStatusList(executor: SqlExecutor, purpose: StatusPurpose): Promise<OpenStatusList | undefined> {
+  /** The newest list of `purpose` signed with `signingAlg` that still takes new entries. */
+  async openStatusList(executor: SqlExecutor, purpose: StatusListPurpose, signingAlg: StatusListSigningAlg): Promise<OpenStatusList | undefined> {
     const rows = await executor.query<{ id: string; url: string; length: number }>(
-      'SELECT id, url, length FROM status_lists WHERE purpose = $1 AND NOT is_full ORDER BY created_at DESC, id LIMIT 1',
-      [purpose],
+      'SELECT id, url, length FROM status_lists WHERE purpose = $1 AND signing_alg = $2 AND NOT is_full ORDER BY created_at DESC, id LIMIT 1',
+      [purpose, signingAlg],
     );
-    return rows[0] ? { id: rows[0].id, purpose, url: rows[0].url, length: Number(rows[0].length) } : undefined;
+    return rows[0] ? { id: rows[0].id, purpose, signingAlg, url: rows[0].url, length: Number(rows[0].length) } : undefined;
   }
 
   /** Stores a new list with its first version. */
   async insertStatusList(
     tx: SqlExecutor,
-    list: { id: string; purpose: StatusPurpose; url: string; length: number; jwt: string; sha256: Uint8Array },
+    list: { id: string; purpose: StatusListPurpose; signingAlg: StatusListSigningAlg; url: string; length: number; jwt: string; sha256: Uint8Array },
   ): Promise<void> {
-    await tx.query('INSERT INTO status_lists (id, purpose, url, length, version, jwt) VALUES ($1, $2, $3, $4, 1, $5)', [
+    await tx.query('INSERT INTO status_lists (id, purpose, signing_alg, url, length, version, jwt) VALUES ($1, $2, $3, $4, $5, 1, $6)', [
       list.id,
       list.purpose,
+      list.signingAlg,
       list.url,
       list.length,
       list.jwt,
@@ -138,12 +145,12 @@ export class CredentialStore {
 
   /** Locks a list row until the transaction ends: status changes of one list are serialised. */
   async lockStatusList(tx: SqlExecutor, id: string): Promise<StatusListRecord | undefined> {
-    const rows = await tx.query('SELECT id, purpose, url, length, version, jwt, is_full FROM status_lists WHERE id = $1 FOR UPDATE', [id]);
+    const rows = await tx.query('SELECT id, purpose, signing_alg, url, length, version, jwt, is_full FROM status_lists WHERE id = $1 FOR UPDATE', [id]);
     return rows[0] ? toStatusList(rows[0]) : undefined;
   }
 
   async findStatusList(id: string): Promise<StatusListRecord | undefined> {
-    const rows = await this.db.query('SELECT id, purpose, url, length, version, jwt, is_full FROM status_lists WHERE id = $1', [id]);
+    const rows = await this.db.query('SELECT id, purpose, signing_alg, url, length, version, jwt, is_full FROM status_lists WHERE id = $1', [id]);
     return rows[0] ? toStatusList(rows[0]) : undefined;
   }
 
@@ -162,16 +169,52 @@ export class CredentialStore {
     return rows.map((r) => Number(r.i));
   }
 
+  /** The revoked or suspended credentials of a Token Status List: each index with its state. */
+  async tokenStatusEntries(tx: SqlExecutor, listId: string): Promise<Array<{ index: number; revoked: boolean }>> {
+    const rows = await tx.query<{ i: number; revoked: boolean }>(
+      `SELECT revocation_index AS i, revoked_at IS NOT NULL AS revoked FROM issued_credentials
+       WHERE revocation_list = $1 AND (revoked_at IS NOT NULL OR suspended_at IS NOT NULL)`,
+      [listId],
+    );
+    return rows.map((row) => ({ index: Number(row.i), revoked: Boolean(row.revoked) }));
+  }
+
+  /**
+   * For each (token list, index) of ours, the credential's state; undefined where there is no such
+   * list. One statement for many lookups, as areStatusesSet.
+   */
+  async tokenStatuses(lookups: ReadonlyArray<{ listId: string; index: number }>): Promise<Array<'valid' | 'revoked' | 'suspended' | undefined>> {
+    if (lookups.length === 0) return [];
+    // Two probes of the partial indexes of revoked and of suspended credentials (a credential of a
+    // token list names the list in both columns): a lookup of a valid credential reads no other row.
+    const rows = await this.db.query<{ ord: number; purpose: string | null; revoked: boolean | null; suspended: boolean | null }>(
+      `SELECT q.ord::int AS ord, l.purpose, r.hit IS NOT NULL AS revoked, s.hit IS NOT NULL AS suspended
+       FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS q(list_id, idx, ord)
+       LEFT JOIN status_lists l ON l.id = q.list_id
+       LEFT JOIN LATERAL (
+         SELECT 1 AS hit FROM issued_credentials c
+         WHERE c.revocation_list = q.list_id AND c.revocation_index = q.idx AND c.revoked_at IS NOT NULL LIMIT 1
+       ) r ON l.purpose = 'token'
+       LEFT JOIN LATERAL (
+         SELECT 1 AS hit FROM issued_credentials c
+         WHERE c.suspension_list = q.list_id AND c.suspension_index = q.idx AND c.suspended_at IS NOT NULL LIMIT 1
+       ) s ON l.purpose = 'token'
+       ORDER BY q.ord`,
+      [lookups.map((l) => l.listId), lookups.map((l) => l.index)],
+    );
+    return rows.map((row) => (row.purpose !== 'token' ? undefined : row.revoked ? 'revoked' : row.suspended ? 'suspended' : 'valid'));
+  }
+
   /**
    * For each (list, index) of ours, whether its bit is set; undefined where there is no such list.
    * One statement for many lookups: verifications running together share it.
    */
-  async areStatusesSet(lookups: ReadonlyArray<{ listId: string; index: number }>): Promise<Array<{ purpose: StatusPurpose; set: boolean } | undefined>> {
+  async areStatusesSet(lookups: ReadonlyArray<{ listId: string; index: number }>): Promise<Array<{ purpose: StatusListPurpose; set: boolean } | undefined>> {
     if (lookups.length === 0) return [];
     // One index probe per lookup (LATERAL … LIMIT 1). With EXISTS, and no statistics (PGlite never
     // analyzes), the planner guessed most credentials revoked and hashed them all: a scan of every
     // issued credential per statement, slower as the table grows.
-    const rows = await this.db.query<{ ord: number; purpose: StatusPurpose | null; set: boolean | null }>(
+    const rows = await this.db.query<{ ord: number; purpose: StatusListPurpose | null; set: boolean | null }>(
       `SELECT q.ord::int AS ord, l.purpose,
               CASE WHEN l.purpose = 'revocation' THEN r.hit IS NOT NULL ELSE s.hit IS NOT NULL END AS set
        FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS q(list_id, idx, ord)
@@ -288,7 +331,8 @@ function textArrayLiteral(values: readonly string[]): string {
 function toStatusList(row: SqlRow): StatusListRecord {
   return {
     id: String(row.id),
-    purpose: row.purpose as StatusPurpose,
+    purpose: row.purpose as StatusListPurpose,
+    signingAlg: (row.signing_alg as StatusListSigningAlg | undefined) ?? 'ES256K',
     url: String(row.url),
     length: Number(row.length),
     version: Number(row.version),

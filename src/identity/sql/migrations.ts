@@ -1,5 +1,5 @@
 // The schema of credentials: status lists and their versions, issued credentials' metadata,
-// idempotency keys and presentation challenges.
+// idempotency keys, presentation challenges, and the service's signing keys.
 import type { FeatureMigrations } from '../../platform/database/migrations';
 
 export const IDENTITY_MIGRATIONS: FeatureMigrations = {
@@ -89,6 +89,32 @@ export const IDENTITY_MIGRATIONS: FeatureMigrations = {
       ALTER TABLE status_list_entries DROP CONSTRAINT IF EXISTS status_list_entries_list_id_fkey;
       ALTER TABLE issued_credentials DROP CONSTRAINT IF EXISTS issued_credentials_revocation_list_fkey;
       ALTER TABLE issued_credentials DROP CONSTRAINT IF EXISTS issued_credentials_suspension_list_fkey;
+    `,
+    },
+    {
+      version: 3,
+      name: 'token status lists, status lists per signing key type, service signing keys',
+      sql: `
+      -- 'token': an IETF Token Status List (2 bits per credential: valid, invalid = revoked, suspended)
+      -- for SD-JWT VCs; revocation and suspension lists stay W3C Bitstring Status Lists.
+      ALTER TABLE status_lists DROP CONSTRAINT IF EXISTS status_lists_purpose_check;
+      ALTER TABLE status_lists ADD CONSTRAINT status_lists_purpose_check CHECK (purpose IN ('revocation', 'suspension', 'token'));
+      -- which of the service's keys signs the list: ES256K (did:ethr) or ES256 (did:web, the HTTPS issuer)
+      ALTER TABLE status_lists ADD COLUMN signing_alg TEXT NOT NULL DEFAULT 'ES256K' CHECK (signing_alg IN ('ES256K', 'ES256'));
+      DROP INDEX IF EXISTS status_lists_open;
+      CREATE INDEX status_lists_open ON status_lists (purpose, signing_alg, created_at) WHERE NOT is_full;
+      -- Every key the service signs with or has signed with: the public half (published beside the
+      -- active one so that what it signed still verifies); private halves stay in files.
+      CREATE TABLE service_keys (
+        id TEXT PRIMARY KEY,
+        alg TEXT NOT NULL CHECK (alg IN ('ES256K', 'ES256')),
+        public_jwk JSONB NOT NULL,
+        address TEXT,
+        state TEXT NOT NULL CHECK (state IN ('active', 'retired')),
+        created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        retired_at TIMESTAMPTZ
+      );
+      CREATE UNIQUE INDEX service_keys_one_active ON service_keys (alg) WHERE state = 'active';
     `,
     },
   ],

@@ -13,13 +13,15 @@ const BALANCE_TIMEOUT_MS = 3_000;
 const LOW_BALANCE_CHECK_MS = 60_000;
 
 /**
- * Reads the balance of `address`, shared for a few seconds; rejects when the chain stalls or fails.
+ * Reads the balance of `address` (or of the account it names now: a key rotation changes it), shared
+ * for a few seconds; rejects when the chain stalls or fails.
  * A failure is shared as long as a success: during an outage, polling callers do not each retry.
  */
-export function signerBalanceReader(provider: Pick<Provider, 'getBalance'>, address: string): () => Promise<bigint> {
+export function signerBalanceReader(provider: Pick<Provider, 'getBalance'>, address: string | (() => string)): () => Promise<bigint> {
   const read = reuseRecentResult(async (): Promise<{ wei: bigint } | { error: Error }> => {
     try {
-      return { wei: await withTimeout(provider.getBalance(address), BALANCE_TIMEOUT_MS, `no answer within ${BALANCE_TIMEOUT_MS} ms`) };
+      const current = typeof address === 'string' ? address : address();
+      return { wei: await withTimeout(provider.getBalance(current), BALANCE_TIMEOUT_MS, `no answer within ${BALANCE_TIMEOUT_MS} ms`) };
     } catch (error) {
       return { error: error as Error };
     }
@@ -32,12 +34,12 @@ export function signerBalanceReader(provider: Pick<Provider, 'getBalance'>, addr
 }
 
 /** Warns now and every minute while the balance is under `thresholdWei`; returns the stop function. */
-export function watchLowBalance(balance: () => Promise<bigint>, thresholdWei: bigint, signer: string, logger: Logger): { first: Promise<void>; stop: () => void } {
+export function watchLowBalance(balance: () => Promise<bigint>, thresholdWei: bigint, signer: string | (() => string), logger: Logger): { first: Promise<void>; stop: () => void } {
   const check = () =>
     balance()
       .then((wei) => {
         if (wei < thresholdWei) {
-          logger.warn({ signer, balanceWei: wei.toString(), thresholdWei: thresholdWei.toString() }, 'signer balance is low: anchoring will stop when it runs out');
+          logger.warn({ signer: typeof signer === 'string' ? signer : signer(), balanceWei: wei.toString(), thresholdWei: thresholdWei.toString() }, 'signer balance is low: anchoring will stop when it runs out');
         }
       })
       .catch(() => undefined);

@@ -1,20 +1,24 @@
-// The credential tab: decode a pasted VC-JWT or VP-JWT in the browser and show what the service's
-// POST /v1/credentials/verify says about it (for a presentation: about each credential inside).
+// The credential tab: decode a pasted VC-JWT, VP-JWT or SD-JWT VC in the browser and show what the
+// service's POST /v1/credentials/verify says about it (for a presentation: about each credential
+// inside; for an SD-JWT VC: which claims it discloses).
 import { byId, element } from './element-builder';
-import { decodeJwt, embeddedCredentialJwts, jwtKind, MalformedJwtError, type DecodedJwt } from './jwt-decoding';
+import { decodeJwt, decodeSdJwt, embeddedCredentialJwts, isSdJwt, jwtKind, MalformedJwtError, type DecodedJwt, type DecodedSdJwt } from './jwt-decoding';
 import { httpUrl, withTrailingSlash, type PageConfig } from './page-config';
-import { ServiceUnavailableError, verifyCredentialJwt, type CredentialCheck } from './service-client';
+import { ServiceUnavailableError, verifyCredential, type CredentialCheck, type CredentialVerificationResult } from './service-client';
 import { verdictBox } from './verdict-box';
 import { formatTime } from './verification-view';
 
 const CHECK_LABELS: Record<string, string> = {
-  signature: 'Signature by the issuer’s DID key',
+  signature: 'Signature by the issuer’s key (its DID or published metadata)',
   notBefore: 'Already valid (not before)',
   expiry: 'Not expired',
   status: 'Not revoked or suspended',
   audience: 'Audience',
   trustedIssuer: 'Trusted issuer',
   type: 'Expected type',
+  disclosures: 'Each disclosure matches the signed credential',
+  keyBinding: 'Presented by the holder’s key (key binding)',
+  nonce: 'Nonce',
 };
 
 /** Wires the credential tab. */
@@ -37,6 +41,18 @@ export function setupCredentialsPanel(config: PageConfig): void {
   });
 
   async function run(text: string): Promise<Node[]> {
+    const apiBase = withTrailingSlash(httpUrl((document.getElementById('api-base') as HTMLInputElement | null)?.value) ?? config.apiBase);
+    if (isSdJwt(text)) {
+      let sdJwt: DecodedSdJwt;
+      try {
+        sdJwt = decodeSdJwt(text);
+      } catch (error) {
+        if (!(error instanceof MalformedJwtError)) throw error;
+        return [verdictBox('malformed', '✗', 'This is not an SD-JWT', element('p', {}, `It cannot be decoded: ${error.message}.`))];
+      }
+      const check = await checkCredential(apiBase, sdJwt.compact);
+      return [check.box, ...(check.result ? [disclosedClaimsSection(check.result)] : []), ...decodedSdJwtSections(sdJwt)];
+    }
     let decoded: DecodedJwt;
     try {
       decoded = decodeJwt(text);
@@ -44,7 +60,6 @@ export function setupCredentialsPanel(config: PageConfig): void {
       if (!(error instanceof MalformedJwtError)) throw error;
       return [verdictBox('malformed', '✗', 'This is not a JWT', element('p', {}, `It cannot be decoded: ${error.message}.`))];
     }
-    const apiBase = withTrailingSlash(httpUrl((document.getElementById('api-base') as HTMLInputElement | null)?.value) ?? config.apiBase);
     const kind = jwtKind(decoded.payload);
     if (kind === 'presentation') {
       const embedded = embeddedCredentialJwts(decoded.payload);
@@ -64,22 +79,32 @@ export function setupCredentialsPanel(config: PageConfig): void {
 }
 
 async function checkSection(apiBase: string, jwt: string): Promise<HTMLElement> {
+  return (await checkCredential(apiBase, jwt)).box;
+}
+
+/** The service's verdict on a credential, as a box, with the result when the service gave one. */
+async function checkCredential(apiBase: string, credential: string): Promise<{ box: HTMLElement; result?: CredentialVerificationResult }> {
   let check: CredentialCheck;
   try {
-    check = await verifyCredentialJwt(apiBase, jwt);
+    check = await verifyCredential(apiBase, credential);
   } catch (error) {
     const detail = error instanceof ServiceUnavailableError ? error.message : String(error);
-    return verdictBox('service-unreachable', '!', 'Could not verify', element('p', {}, `The service at ${apiBase} gave no usable answer: ${detail}. The decoded content below is not verified.`));
+    return { box: verdictBox('service-unreachable', '!', 'Could not verify', element('p', {}, `The service at ${apiBase} gave no usable answer: ${detail}. The decoded content below is not verified.`)) };
   }
   if (!check.available) {
-    return verdictBox(
-      'unavailable',
-      '!',
-      'Verification is not available',
-      element('p', {}, `This service does not offer credential verification: POST /v1/credentials/verify answered ${check.detail}. The decoded content below is not verified.`),
-    );
+    return {
+      box: verdictBox(
+        'unavailable',
+        '!',
+        'Verification is not available',
+        element('p', {}, `This service does not offer credential verification: POST /v1/credentials/verify answered ${check.detail}. The decoded content below is not verified.`),
+      ),
+    };
   }
-  const { result } = check;
+  return { box: verdictSection(check.result), result: check.result };
+}
+
+function verdictSection(result: CredentialVerificationResult): HTMLElement {
   const checks = element('dl', { class: 'facts checks' });
   for (const [name, outcome] of Object.entries(result.checks)) {
     const word = outcome === true ? 'passed' : outcome === false ? 'failed' : 'not checked';
@@ -94,10 +119,55 @@ async function checkSection(apiBase: string, jwt: string): Promise<HTMLElement> 
       element('div', {}, element('dt', {}, 'Issuer'), element('dd', {}, element('code', {}, result.issuer ?? '(none)'))),
       element('div', {}, element('dt', {}, 'Subject'), element('dd', {}, element('code', {}, result.subject ?? '(none)'))),
       result.types ? element('div', {}, element('dt', {}, 'Type'), element('dd', {}, result.types.join(', '))) : null,
+      result.format ? element('div', {}, element('dt', {}, 'Format'), element('dd', {}, FORMAT_LABELS[result.format] ?? result.format)) : null,
     ),
     checks,
     errors,
   );
+}
+
+const FORMAT_LABELS: Record<string, string> = {
+  jwt_vc_json: 'W3C credential as a JWT',
+  'dc+sd-jwt': 'SD-JWT VC (selective disclosure)',
+};
+
+/**
+ * The claims an SD-JWT VC shows, as the service read them: each top-level claim with its value, marked
+ * "disclosed" when the holder chose to reveal it (or something inside it) and "always visible" otherwise.
+ */
+function disclosedClaimsSection(result: CredentialVerificationResult): HTMLElement {
+  const claims = result.claims ?? {};
+  const disclosedNames = new Set((result.disclosed ?? []).map((path) => String(path[0])));
+  const names = Object.keys(claims);
+  return element('section', { class: 'disclosed-claims' },
+    element('h3', {}, 'Claims it shows'),
+    names.length === 0
+      ? element('p', {}, 'No claims about the subject are disclosed.')
+      : element('dl', { class: 'facts' },
+          ...names.map((name) =>
+            element('div', { 'data-claim': name, 'data-disclosed': disclosedNames.has(name) ? 'true' : 'false' },
+              element('dt', {}, name),
+              element('dd', {},
+                element('code', {}, JSON.stringify(claims[name])),
+                element('span', { class: 'badge' }, disclosedNames.has(name) ? 'disclosed' : 'always visible'),
+              ),
+            ),
+          ),
+        ),
+    element('p', { class: 'detail' }, `${result.disclosed?.length ?? 0} selectively disclosed claim${result.disclosed?.length === 1 ? '' : 's'}; the issuer may have hidden others, which the holder did not reveal.`),
+  );
+}
+
+function decodedSdJwtSections(sdJwt: DecodedSdJwt): Node[] {
+  return [
+    ...decodedSections(sdJwt.issuerJwt),
+    element('details', { class: 'decoded', open: true },
+      element('summary', {}, `Disclosures (${sdJwt.disclosures.length})`),
+      element('pre', { class: 'json', 'data-part': 'disclosures' }, JSON.stringify(sdJwt.disclosures.map((d) => (d.name === undefined ? [d.value] : [d.name, d.value])), null, 2)),
+      sdJwt.keyBinding ? element('h4', {}, 'Key binding (signed by the holder)') : null,
+      sdJwt.keyBinding ? element('pre', { class: 'json', 'data-part': 'key-binding' }, JSON.stringify(sdJwt.keyBinding.payload, null, 2)) : null,
+    ),
+  ];
 }
 
 function decodedSections(decoded: DecodedJwt | string): Node[] {

@@ -51,9 +51,9 @@ export type CredentialCheck =
 /** The service's CredentialVerification (openapi.yaml); a type-only import, erased from the bundle. */
 export type { CredentialVerificationResult };
 
-/** POST /v1/credentials/verify { jwt }; a 404 or 405 means this service has no such endpoint. */
-export async function verifyCredentialJwt(apiBase: string, jwt: string): Promise<CredentialCheck> {
-  const response = await request(apiBase, '/v1/credentials/verify', { jwt });
+/** POST /v1/credentials/verify { credential } (a VC-JWT or an SD-JWT VC); a 404 or 405 means this service has no such endpoint. */
+export async function verifyCredential(apiBase: string, credential: string): Promise<CredentialCheck> {
+  const response = await request(apiBase, '/v1/credentials/verify', { credential });
   if (response.status === 404 || response.status === 405 || response.status === 501) {
     return { available: false, status: response.status, detail: await problemText(response) };
   }

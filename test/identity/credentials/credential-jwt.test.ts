@@ -6,8 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { normalizeSignedCredential, signCredentialJwt, type CredentialToSign } from '../../../src/identity/credentials/issuance/credential-jwt';
 import { STATUS_LIST_CONTEXT, VC_CONTEXT_V1 } from '../../../src/identity/credentials/verification/vc-payload';
 import { createServiceIdentity } from '../../../src/identity/did/service-identity';
+import { inMemoryServiceKeys } from './helpers/test-keys';
 
-const identity = createServiceIdentity(`0x${'4c'.repeat(32)}`, 31337);
+const identity = createServiceIdentity(inMemoryServiceKeys(`0x${'4c'.repeat(32)}`), 31337);
 const url = 'https://notary.example/v1/status-lists/revocation-0123456789ab';
 const status = [
   { id: `${url}#17`, type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: '17', statusListCredential: url },

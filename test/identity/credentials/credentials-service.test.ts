@@ -9,11 +9,13 @@ import { createVerifiableCredentialJwt, verifyCredential, type JwtCredentialPayl
 import { Resolver } from 'did-resolver';
 import { getResolver as ethrResolver } from 'ethr-did-resolver';
 import { Command } from 'commander';
+import * as jose from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerCredentialCommands } from '../../../src/cli/credential';
 import { registerDidCommands } from '../../../src/cli/did';
-import type { AnchoredReceipt } from '../../../src/core/receipts/receipt';
+import { registerKeysCommand } from '../../../src/cli/keys';
 import { signReceiptCredential } from '../../../src/identity/credentials/issuance/receipt-credential';
+import { ANCHORED_RECEIPT } from './helpers/anchored-receipt';
 import { call, startIdentityHarness, type IdentityHarness } from './helpers/identity-harness';
 import { freshDidEthr, freshDidKey, type TestIssuer } from './helpers/test-keys';
 
@@ -118,6 +120,25 @@ describe('issuing', () => {
     expect(verified.issuer).toBe(harness.services.identity.did);
     expect(JSON.parse(Buffer.from(jwt.split('.')[0], 'base64url').toString())).toEqual({ alg: 'ES256K', typ: 'JWT' });
     expect(await verify({ jwt })).toMatchObject({ verified: true, dataModel: '1.1', claims: { member: { level: 'gold' } } });
+  });
+
+  it('signs a 2.0 credential ES256 as its did:web on request, which jose verifies given only the DID document, and did-jwt too', async () => {
+    const holder = freshDidKey();
+    const response = await issue({ subject: holder.did, type: 'MembershipCredential', claims: { level: 'gold' }, alg: 'ES256' });
+    expect(response.status).toBe(201);
+    const { jwt } = response.json;
+    const didWeb = harness.services.didWeb();
+    const document = await (await fetch(`${harness.url}/.well-known/did.json`)).json();
+    const header = jose.decodeProtectedHeader(jwt);
+    expect(header).toMatchObject({ alg: 'ES256', typ: 'vc+jwt', kid: `${didWeb}#${harness.services.keys.es256().id}` });
+    const method = document.verificationMethod.find((m: { id: string }) => m.id === header.kid);
+    const { payload } = await jose.jwtVerify(jwt, await jose.importJWK(method.publicKeyJwk, 'ES256'), { typ: 'vc+jwt', issuer: didWeb });
+    expect(payload).toMatchObject({ '@context': ['https://www.w3.org/ns/credentials/v2'], issuer: didWeb, credentialSubject: { id: holder.did, level: 'gold' } });
+    const staticResolver = { resolve: async () => ({ didDocument: document, didDocumentMetadata: {}, didResolutionMetadata: {} }) };
+    expect((await verifyJWT(jwt, { resolver: staticResolver as never, proofPurpose: 'assertionMethod' })).issuer).toBe(didWeb);
+    expect(await verify({ credential: jwt })).toMatchObject({ verified: true, issuer: didWeb, dataModel: '2.0', checks: { status: true } });
+    // The 1.1 form is the did:ethr's only.
+    expect((await issue({ subject: holder.did, type: 'T', claims: {}, alg: 'ES256', dataModel: '1.1' })).status).toBe(400);
   });
 
   it('answers with the credential itself, as application/vc+jwt, to a client that asks for that media type', async () => {
@@ -493,16 +514,7 @@ describe('DIDs', () => {
 });
 
 describe('DID-signed receipts', () => {
-  const receipt: AnchoredReceipt = {
-    version: 'did-notary/receipt/1',
-    status: 'anchored',
-    document: { cid: 'bafkreie7q3iidccmpvszul7kudcvvuavuo7u6gzlbobczuk5nqk3b4akba', multihash: '12209f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08' },
-    submittedAt: '2026-11-24T12:00:00.000Z',
-    batch: { id: '1', root: 'ab'.repeat(32), treeSize: 1 },
-    proof: { type: 'rfc9162-sha256-inclusion', leafIndex: 0, treeSize: 1, auditPath: [] },
-    anchor: { chain: 'eip155:31337', contract: '0x' + '12'.repeat(20), transactionHash: '0x' + '34'.repeat(32), blockNumber: 7, blockHash: '0x' + '56'.repeat(32), timestamp: 1764000000 },
-    issuer: 'did:ethr:0x7a69:0x0000000000000000000000000000000000000000',
-  };
+  const receipt = ANCHORED_RECEIPT;
 
   it('wraps an anchored receipt in a DocumentNotarization credential: 2.0 verified by did-jwt, 1.1 by did-jwt-vc', async () => {
     const jwt = await signReceiptCredential(receipt, harness.services.identity);
@@ -536,6 +548,7 @@ describe('CLI', () => {
     const program = new Command().name('did-notary').exitOverride().configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (out += s) });
     registerCredentialCommands(program);
     registerDidCommands(program);
+    registerKeysCommand(program);
     const log = vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => {
       out += `${parts.join(' ')}\n`;
     });
@@ -566,6 +579,21 @@ describe('CLI', () => {
     expect(after.out).toMatch(/NOT verified[\s\S]*revoked:/);
   });
 
+  it('issues and verifies an SD-JWT VC', async () => {
+    const server = ['--server', harness.url];
+    const issued = await run([
+      'credential', 'issue', ...server, '--api-key', harness.keys.acme, '--format', 'dc+sd-jwt', '--vct', 'https://example.com/member',
+      '--claims', '{"level":"gold","since":2020}', '--disclosable', '[["level"]]',
+    ]);
+    const sdJwt = issued.out.trim();
+    expect(sdJwt).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+~[\w-]+~$/);
+    const verified = await run(['credential', 'verify', sdJwt, ...server]);
+    expect(verified).toMatchObject({ exitCode: 0, out: expect.stringMatching(/^verified\n[\s\S]*claims: +{"since":2020,"level":"gold"}/) });
+    const missing = await run(['credential', 'verify', sdJwt, ...server, '--nonce', 'n-1']);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.out).toMatch(/key-binding-missing/);
+  });
+
   it('resolves DIDs through the service and locally', async () => {
     const viaServer = await run(['did', 'resolve', harness.services.identity.did, '--server', harness.url]);
     expect(JSON.parse(viaServer.out).didDocument.id).toBe(harness.services.identity.did);
@@ -576,8 +604,9 @@ describe('CLI', () => {
   });
 
   it('explains itself with --help', async () => {
-    expect((await run(['credential', 'issue', '--help'])).out).toMatch(/--subject <did>[\s\S]*--claims <json>/);
+    expect((await run(['credential', 'issue', '--help'])).out).toMatch(/--format <format>[\s\S]*--subject <did>[\s\S]*--vct <type>[\s\S]*--claims <json>[\s\S]*--disclosable <paths>/);
     expect((await run(['credential', 'verify', '--help'])).out).toMatch(/--trusted-issuer/);
     expect((await run(['did', 'resolve', '--help'])).out).toMatch(/--rpc-url/);
+    expect((await run(['keys', 'rotate-signer', '--help'])).out).toMatch(/ERC-1056[\s\S]*--only <alg>[\s\S]*--did-ethr <mode>[\s\S]*--keep-balance/);
   });
 });

@@ -1,14 +1,15 @@
 // Random status index allocation on a real store: indices are claimed in blocks held in memory, and
 // concurrent issues, replicas and restarts never share an index; a list that fills up is replaced.
 import fs from 'node:fs';
-import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CredentialIssuer } from '../../../src/identity/credentials/issuance/credential-issuer';
+import { CredentialIssuer, type IssuedJwtVc } from '../../../src/identity/credentials/issuance/credential-issuer';
+import { Wallet } from 'ethers';
 import { CredentialStore, type NewCredentialRecord } from '../../../src/identity/sql/credential-store';
 import { StatusLists, type PublishedStatusListVersion } from '../../../src/identity/credentials/status-lists/status-lists';
 import { createServiceIdentity } from '../../../src/identity/did/service-identity';
 import { makeTempDir } from '../../helpers/service-process';
 import { openStoreFromTemplate } from './helpers/identity-harness';
+import { inMemoryServiceKeys, testSigners } from './helpers/test-keys';
 import type { TestStores } from '../../helpers/stores';
 
 let dataDir: string;
@@ -27,13 +28,20 @@ const request = { subject: 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta
 /** An issuer on the shared store (a process of its own) whose random indices come from `randomIndex`. */
 function issuerWith(randomIndex?: (length: number) => number) {
   const store = new CredentialStore(sqlStore.db);
-  const identity = createServiceIdentity(Wallet.createRandom().privateKey, 31337);
+  const keys = inMemoryServiceKeys();
+  const identity = createServiceIdentity(keys, 31337);
+  const { statusListSigners, issuerSigners } = testSigners(identity, keys);
   const published: PublishedStatusListVersion[] = [];
   const publish = async (version: PublishedStatusListVersion) => {
     published.push(version);
   };
-  const statusLists = new StatusLists({ store, identity, baseUrl: () => 'https://notary.example', publish, ...(randomIndex ? { randomIndex } : {}) });
-  return { issuer: new CredentialIssuer({ store, statusLists, identity, publish }), statusLists, published, store };
+  const statusLists = new StatusLists({ store, signers: statusListSigners, baseUrl: () => 'https://notary.example', publish, ...(randomIndex ? { randomIndex } : {}) });
+  return { issuer: jwtVcIssuer(new CredentialIssuer({ store, statusLists, identity, ...issuerSigners, publish })), statusLists, published, store };
+}
+
+/** The issuer, for the jwt_vc_json requests of this file: answers typed as W3C credentials with their two status entries. */
+function jwtVcIssuer(issuer: CredentialIssuer) {
+  return { issue: (tenantId: string, input: unknown) => issuer.issue(tenantId, input) as Promise<{ result: IssuedJwtVc; replayed: boolean }> };
 }
 
 /** A seeded pseudo-random index below `below` (mulberry32): repeatable runs, picks that overlap on purpose. */
@@ -80,12 +88,14 @@ describe('status index allocation', () => {
       }
     }
     const store = new RecordingStore(sqlStore.db);
-    const identity = createServiceIdentity(Wallet.createRandom().privateKey, 31337);
+    const keys = inMemoryServiceKeys();
+    const identity = createServiceIdentity(keys, 31337);
     const signer = identity.signer;
-    const signing = { ...identity, signer: (data: string | Uint8Array) => (events.push('sign'), signer(data)) };
+    const signing = { ...identity, did: identity.did, signer: (data: string | Uint8Array) => (events.push('sign'), signer(data)) };
+    const { statusListSigners, issuerSigners } = testSigners(signing, keys);
     const publish = async () => undefined;
-    const statusLists = new StatusLists({ store, identity: signing, baseUrl: () => 'https://notary.example', publish });
-    const issuer = new CredentialIssuer({ store, statusLists, identity: signing, publish });
+    const statusLists = new StatusLists({ store, signers: statusListSigners, baseUrl: () => 'https://notary.example', publish });
+    const issuer = jwtVcIssuer(new CredentialIssuer({ store, statusLists, identity: signing, ...issuerSigners, publish }));
     // lists exist, and enough indices are claimed that no issue below waits for a block
     for (let i = 0; i < 24; i++) await issuer.issue('acme', request);
     events.length = 0;

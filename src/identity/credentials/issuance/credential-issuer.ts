@@ -1,16 +1,28 @@
 // Issuing credentials as the service DID, and revoking, suspending and reinstating them. Each status
 // change publishes a new signed status list version whose hash goes to the notary after the commit.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import type { Resolvable } from 'did-resolver';
 import { DomainError } from '../../../core/errors';
 import type { ServiceIdentity } from '../../did/service-identity';
 import type { CredentialStore, IssuedCredentialRecord, NewCredentialRecord, StatusPurpose } from '../../sql/credential-store';
 import { normalizeSignedCredential, signCredentialJwt } from './credential-jwt';
 import { microBatcher } from '../../../platform/micro-batcher';
 import { TurnQueue } from './turn-queue';
-import { canonicalJson, validateIdempotencyKey, validateIssueRequest, type ValidatedJwtVcRequest } from './issue-request';
-import { sha256Of, type AllocatedStatusEntry, type ClaimedStatusIndex, type PublishedStatusListVersion, type StatusLists } from '../status-lists/status-lists';
+import {
+  canonicalJson,
+  validateIdempotencyKey,
+  validateIssueRequest,
+  type IssueCredentialRequest,
+  type ValidatedIssueRequest,
+  type ValidatedSdJwtVcRequest,
+} from './issue-request';
+import { resolutionProblem } from '../../did/did-resolution';
+import type { ClaimPath } from '../sd-jwt/claim-paths';
+import { SaltSource } from '../sd-jwt/disclosures';
+import { signSdJwtVc, type SdJwtVcIssuerKey } from './sd-jwt-vc-credential';
+import type { VcJwtIssuer } from './vc-jose-credential';
+import { sha256Of, type AllocatedStatusEntry, type ClaimedStatusIndex, type PublishedStatusListVersion, type StatusLists, type TokenStatusReference } from '../status-lists/status-lists';
 import { STATUS_LIST_CONTEXT, VC_CONTEXT_V1, type VcDataModel } from '../verification/vc-payload';
-import type { CredentialFormat } from '../credential-formats';
 import { signVcJoseCredential, vcJoseCredentialBody } from './vc-jose-credential';
 import type { CredentialStatusEvents, CredentialStatusView } from '../status-changes';
 
@@ -20,12 +32,15 @@ export interface ErrorReporter {
 }
 
 /** The response to an issue request (also what an idempotency key replays). */
-export interface IssuedCredential {
+export type IssuedCredential = IssuedJwtVc | IssuedSdJwtVc;
+
+/** A W3C credential as a JWT (`jwt_vc_json`). */
+export interface IssuedJwtVc {
   id: string;
-  format: CredentialFormat;
-  /** For `jwt_vc_json`: the W3C data model the credential follows. */
-  dataModel?: VcDataModel;
-  /** The signed credential: a compact JWT (`jwt_vc_json`, served as application/vc+jwt). */
+  format: 'jwt_vc_json';
+  /** The W3C data model the credential follows. */
+  dataModel: VcDataModel;
+  /** The signed credential: a compact JWT (served as application/vc+jwt). */
   jwt: string;
   /**
    * The credential in JSON: the VC Data Model 2.0 credential the JWT carries, or for 1.1 its W3C form
@@ -36,6 +51,21 @@ export interface IssuedCredential {
   status: AllocatedStatusEntry[];
 }
 
+/** An IETF SD-JWT VC (`dc+sd-jwt`). */
+export interface IssuedSdJwtVc {
+  id: string;
+  format: 'dc+sd-jwt';
+  /** The SD-JWT with every disclosure (served as application/dc+sd-jwt); the holder picks which to present. */
+  sdJwt: string;
+  /** Every claim as issued: the registered ones (iss, vct, cnf, status…) and the claims about the subject. */
+  credential: Record<string, unknown>;
+  /** Each disclosure and the claim it reveals. */
+  disclosures: Array<{ path: ClaimPath; disclosure: string }>;
+  /** Its entry in a Token Status List (revocation and suspension alike). */
+  status: TokenStatusReference[];
+}
+
+export type CredentialState = 'active' | 'suspended' | 'revoked';
 export type StatusAction = 'revoke' | 'suspend' | 'reinstate';
 
 /** Who asks for a status change: the owning tenant, or an admin acting for any tenant. */
@@ -47,7 +77,14 @@ export interface StatusCaller {
 export interface CredentialIssuerOptions {
   store: CredentialStore;
   statusLists: StatusLists;
+  /** Signs W3C credentials as the service's did:ethr (ES256K). */
   identity: ServiceIdentity;
+  /** Signs W3C credentials as the service's did:web (ES256), for requests with `alg: ES256`. */
+  didWebSigner: () => VcJwtIssuer;
+  /** Signs SD-JWT VCs as the service's HTTPS issuer (ES256). */
+  sdJwtVcKey: () => SdJwtVcIssuerKey;
+  /** Resolves a holder DID to the key a credential is bound to. */
+  resolver: Resolvable;
   /** Announces a committed status list version (notarizes its SHA-256); must not throw. */
   publish: (version: PublishedStatusListVersion) => Promise<void>;
   reporter?: ErrorReporter;
@@ -72,6 +109,8 @@ export class CredentialIssuer {
   private readonly recordBatched: (record: NewCredentialRecord) => Promise<boolean>;
   /** Signatures take turns, so concurrent issues do not sign in lock step (turn-queue.ts). */
   private readonly signingTurns = new TurnQueue();
+  /** Salts of SD-JWT disclosures. */
+  private readonly salts = new SaltSource();
 
   constructor(private readonly options: CredentialIssuerOptions) {
     this.now = options.now ?? Date.now;
@@ -87,29 +126,34 @@ export class CredentialIssuer {
    * and body) returns the first response (`replayed: true`); a different body is refused. A credential
    * is returned only once it is recorded, so it can be revoked even after a crash.
    */
-  async issue(tenantId: string, input: unknown, idempotencyKey?: string): Promise<{ result: IssuedCredential; replayed: boolean }> {
+  async issue(tenantId: string, input: IssueCredentialRequest | unknown, idempotencyKey?: string): Promise<{ result: IssuedCredential; replayed: boolean }> {
     const { store, statusLists } = this.options;
     const nowMs = this.now();
     const request = validateIssueRequest(input, nowMs);
-    if (request.format !== 'jwt_vc_json' || request.alg !== 'ES256K') {
-      throw new DomainError('INVALID_CREDENTIAL_REQUEST', 'this service issues jwt_vc_json credentials signed ES256K', { field: 'format' });
-    }
     const key = idempotencyKey === undefined ? undefined : validateIdempotencyKey(idempotencyKey);
+    const cnf = request.format === 'dc+sd-jwt' && request.holder ? await this.confirmationKey(request.holder) : undefined;
     this.cleanUpOccasionally(nowMs);
     if (key === undefined) {
       if (request.id !== undefined && (await store.credentialExists(store.db, request.id))) throw alreadyExists(request.id);
-      const issued = await this.sign(tenantId, request, nowMs, await statusLists.allocate());
+      const status = await this.allocate(request);
+      let issued: { result: IssuedCredential; record: NewCredentialRecord };
+      try {
+        issued = await this.sign(tenantId, request, nowMs, status, cnf);
+      } catch (error) {
+        statusLists.release(status.claimed);
+        throw error;
+      }
       if (!(await this.recordBatched(issued.record))) throw alreadyExists(issued.record.id);
       return { result: issued.result, replayed: false };
     }
     const requestHash = sha256Of(canonicalJson(request));
     // Before the transaction: claiming indices uses the store's own connection, and an embedded
     // database's transaction holds off every other statement, so it must not wait for a signature.
-    const status = await statusLists.allocate();
+    const status = await this.allocate(request);
     let recording = false;
     let outcome: { result: IssuedCredential; replayed: boolean };
     try {
-      const issued = await this.sign(tenantId, request, nowMs, status);
+      const issued = await this.sign(tenantId, request, nowMs, status, cnf);
       outcome = await store.transaction(async (tx) => {
         const claim = await store.claimIdempotencyKey(tx, tenantId, key, requestHash);
         if (!claim.claimed) {
@@ -128,35 +172,100 @@ export class CredentialIssuer {
       });
     } catch (error) {
       // Nothing holds the indices unless the credential's insert was sent: they can go to the next issue.
-      if (!recording) statusLists.release([status.revocation, status.suspension]);
+      if (!recording) statusLists.release(status.claimed);
       throw error;
     }
-    if (outcome.replayed) statusLists.release([status.revocation, status.suspension]);
+    if (outcome.replayed) statusLists.release(status.claimed);
     return outcome;
   }
 
-  /** Signs the credential with its claimed status indices: the JWT, its W3C form and the record to store. */
+  /** The status indices a credential of this request takes: two W3C lists, or one Token Status List. */
+  private async allocate(request: ValidatedIssueRequest): Promise<AllocatedStatus> {
+    const { statusLists } = this.options;
+    if (request.format === 'dc+sd-jwt') {
+      const token = await statusLists.allocateToken();
+      return { kind: 'token', token, claimed: [token] };
+    }
+    const w3c = await statusLists.allocate(request.alg);
+    return { kind: 'bitstring', ...w3c, claimed: [w3c.revocation, w3c.suspension] };
+  }
+
+  /** The `cnf` of a holder: its JWK, or the DID URL of its key (a bare DID: its first authentication key). */
+  private async confirmationKey(holder: NonNullable<ValidatedSdJwtVcRequest['holder']>): Promise<Record<string, unknown>> {
+    if ('jwk' in holder) return { jwk: holder.jwk };
+    if (holder.did.includes('#')) return { kid: holder.did };
+    const resolution = await this.options.resolver.resolve(holder.did);
+    const problem = resolutionProblem(holder.did, resolution);
+    if (problem) throw new DomainError('INVALID_CREDENTIAL_REQUEST', `holder ${problem.message}`, { field: 'holder' });
+    const first = resolution.didDocument?.authentication?.[0];
+    const kid = typeof first === 'string' ? first : first?.id;
+    if (!kid) throw new DomainError('INVALID_CREDENTIAL_REQUEST', `holder ${holder.did} has no authentication key to bind the credential to`, { field: 'holder' });
+    return { kid: kid.startsWith('#') ? `${holder.did}${kid}` : kid };
+  }
+
+  /** Signs the credential with its claimed status indices: the credential, its JSON view and the record to store. */
   private async sign(
     tenantId: string,
-    request: ValidatedJwtVcRequest,
+    request: ValidatedIssueRequest,
     nowMs: number,
-    status: Record<StatusPurpose, ClaimedStatusIndex>,
+    status: AllocatedStatus,
+    cnf: Record<string, unknown> | undefined,
   ): Promise<{ result: IssuedCredential; record: NewCredentialRecord }> {
     const id = request.id ?? `urn:uuid:${randomUUID()}`;
+    const validFromSeconds = request.validFromSeconds ?? Math.floor(nowMs / 1000);
+    const expiresAt = request.expiresAtSeconds === undefined ? null : new Date(request.expiresAtSeconds * 1000);
+    await this.signingTurns.next();
+    if (request.format === 'dc+sd-jwt' && status.kind === 'token') {
+      const key = this.options.sdJwtVcKey();
+      const signed = signSdJwtVc(
+        key,
+        {
+          vct: request.vct,
+          claims: request.claims,
+          disclosable: request.disclosable,
+          iatSeconds: Math.floor(nowMs / 1000),
+          ...(request.validFromSeconds !== undefined ? { nbfSeconds: request.validFromSeconds } : {}),
+          ...(request.expiresAtSeconds !== undefined ? { expSeconds: request.expiresAtSeconds } : {}),
+          ...(request.subject !== undefined ? { sub: request.subject } : {}),
+          ...(cnf !== undefined ? { cnf } : {}),
+          status: status.token.entry,
+        },
+        this.salts,
+      );
+      const credential: Record<string, unknown> = { iss: key.iss, vct: request.vct, ...(request.subject !== undefined ? { sub: request.subject } : {}), ...(cnf ? { cnf } : {}), status: status.token.entry, ...request.claims };
+      return {
+        result: { id, format: 'dc+sd-jwt', sdJwt: signed.sdJwt, credential, disclosures: signed.disclosures, status: [status.token.entry] },
+        record: {
+          id,
+          tenantId,
+          subject: request.subject ?? holderName(cnf) ?? '',
+          types: [request.vct],
+          jwtSha256: sha256Of(signed.jwt),
+          issuedAt: new Date(nowMs),
+          expiresAt,
+          // A Token Status List holds both states of a credential in one entry.
+          revocationList: status.token.listId,
+          revocationIndex: status.token.index,
+          suspensionList: status.token.listId,
+          suspensionIndex: status.token.index,
+        },
+      };
+    }
+    if (request.format !== 'jwt_vc_json' || status.kind !== 'bitstring') throw new Error('status lists do not match the credential format');
     const entries = [status.revocation.entry, status.suspension.entry];
     const types = ['VerifiableCredential', ...request.types];
-    const validFromSeconds = request.validFromSeconds ?? Math.floor(nowMs / 1000);
-    await this.signingTurns.next();
     let jwt: string;
     let credential: Record<string, unknown>;
     if (request.dataModel === '2.0') {
+      const signer = request.alg === 'ES256' ? this.options.didWebSigner() : this.options.identity;
       credential = vcJoseCredentialBody(
-        this.options.identity.did,
+        signer.did,
         { id, type: types, credentialSubject: { id: request.subject, ...request.claims }, credentialStatus: entries },
         { fromSeconds: validFromSeconds, ...(request.expiresAtSeconds !== undefined ? { untilSeconds: request.expiresAtSeconds } : {}) },
       );
-      jwt = await signVcJoseCredential(this.options.identity, credential);
+      jwt = await signVcJoseCredential(signer, credential);
     } else {
+      if (request.alg !== 'ES256K') throw new DomainError('INVALID_CREDENTIAL_REQUEST', 'the 1.1 form is signed ES256K by the did:ethr only', { field: 'alg' });
       const signed = await signCredentialJwt(this.options.identity, {
         id,
         subject: request.subject,
@@ -179,7 +288,7 @@ export class CredentialIssuer {
         types,
         jwtSha256: sha256Of(jwt),
         issuedAt: new Date(nowMs),
-        expiresAt: request.expiresAtSeconds === undefined ? null : new Date(request.expiresAtSeconds * 1000),
+        expiresAt,
         revocationList: status.revocation.listId,
         revocationIndex: status.revocation.index,
         suspensionList: status.suspension.listId,
@@ -245,6 +354,20 @@ export class CredentialIssuer {
       this.options.reporter?.error({ err: error }, 'could not delete old idempotency keys');
     });
   }
+}
+
+/** The status indices one credential holds. */
+type AllocatedStatus =
+  | ({ kind: 'bitstring'; claimed: ClaimedStatusIndex[] } & Record<StatusPurpose, ClaimedStatusIndex>)
+  | { kind: 'token'; token: ClaimedStatusIndex<TokenStatusReference>; claimed: Array<ClaimedStatusIndex<TokenStatusReference>> };
+
+/** What names the holder of an SD-JWT VC without a subject: its DID URL, or its key's thumbprint URI (RFC 9278). */
+function holderName(cnf: Record<string, unknown> | undefined): string | undefined {
+  if (typeof cnf?.kid === 'string') return cnf.kid;
+  const jwk = cnf?.jwk as { kty: string; crv: string; x: string; y?: string } | undefined;
+  if (!jwk) return undefined;
+  const members = jwk.kty === 'OKP' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x } : { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y };
+  return `urn:ietf:params:oauth:jwk-thumbprint:sha-256:${createHash('sha256').update(JSON.stringify(members)).digest('base64url')}`;
 }
 
 function alreadyExists(id: string): DomainError<'CREDENTIAL_ALREADY_EXISTS'> {

@@ -1,6 +1,7 @@
-// Verifies a VC-JWT from any issuer with a resolvable DID: decoding limits and algorithm, signature via
-// the issuer's DID document, validity window, audience, trusted issuers, expected types, status lists.
-// Every failure is a coded issue in the result; nothing here throws for a bad credential.
+// Verifies a credential of either format: an SD-JWT VC goes to sd-jwt-vc-verifier.ts; a W3C VC-JWT (2.0
+// or 1.1) from any issuer with a resolvable DID is checked here: decoding limits and algorithm, signature
+// via the issuer's DID document, validity window, audience, trusted issuers, expected types, status
+// lists. Every failure is a coded issue in the result; nothing here throws for a bad credential.
 import type { Resolvable } from 'did-resolver';
 import { CREDENTIAL_JWT_LIMITS, decodeCompactJwt } from './compact-jwt';
 import { checkJwtSignature } from './jwt-signature';
@@ -8,16 +9,28 @@ import { StatusUnavailableError, type StatusChecker } from '../status-lists/stat
 import { checkValidityWindow, DEFAULT_CLOCK_SKEW_SECONDS } from './validity-window';
 import { checkAudience, checkExpectedTypes, checkTrustedIssuer, readCredentialClaims, type CredentialClaims, type VcDataModel } from './vc-payload';
 import type { CredentialFormat } from '../credential-formats';
+import type { ClaimPath } from '../sd-jwt/claim-paths';
+import { looksLikeSdJwt } from '../sd-jwt/sd-jwt-decoding';
+import type { SdJwtVcVerifier } from './sd-jwt-vc-verifier';
 import { issue, VerificationCheckError, type VerificationIssue } from './verification-errors';
 
+/** A credential to verify, in `credential` (either format) or, as before SD-JWT VCs, in `jwt`. */
 export interface CredentialVerificationRequest {
-  jwt: string;
-  /** When given, the issuer must be one of these DIDs. */
+  /** The credential: a VC-JWT (application/vc+jwt) or an SD-JWT VC (application/dc+sd-jwt). */
+  credential?: string;
+  /** The same as `credential`, for a VC-JWT (the field's name before SD-JWT VCs). */
+  jwt?: string;
+  /** When given, the issuer must be one of these (DIDs; for an SD-JWT VC, its `iss`). */
   trustedIssuers?: readonly string[];
-  /** When given, the credential's `type` must include all of these. */
+  /** When given, the credential's `type` must include all of these (an SD-JWT VC's `vct` must be one of them). */
   expectedTypes?: readonly string[];
-  /** When given, `aud` must include it; a credential with an `aud` fails without it. */
+  /**
+   * A VC-JWT: `aud` must include it, and one with an `aud` fails without it. An SD-JWT VC: the audience
+   * its holder's key-binding JWT must name.
+   */
   audience?: string;
+  /** An SD-JWT VC: the nonce its holder's key-binding JWT must carry. */
+  nonce?: string;
 }
 
 /** Each check: true passed, false failed, null not evaluated (not applicable, or an earlier step failed). */
@@ -29,6 +42,12 @@ export interface CredentialChecks {
   audience: boolean | null;
   trustedIssuer?: boolean | null;
   type?: boolean | null;
+  /** SD-JWT VC: the holder's KB-JWT (signed by the `cnf` key, over this presentation, fresh). */
+  keyBinding?: boolean | null;
+  /** SD-JWT VC: the KB-JWT's nonce is the expected one. */
+  nonce?: boolean | null;
+  /** SD-JWT VC: every disclosure matches a digest of the credential, none twice. */
+  disclosures?: boolean | null;
 }
 
 export interface CredentialVerificationResult {
@@ -43,6 +62,8 @@ export interface CredentialVerificationResult {
   dataModel?: VcDataModel;
   /** The claims about the subject the credential shows (for an SD-JWT VC: those it discloses). */
   claims?: Record<string, unknown>;
+  /** SD-JWT VC: the paths of the claims that were selectively disclosed (the others were always visible). */
+  disclosed?: ClaimPath[];
   checks: CredentialChecks;
   errors: VerificationIssue[];
 }
@@ -50,6 +71,7 @@ export interface CredentialVerificationResult {
 export interface CredentialVerifierOptions {
   resolver: Resolvable;
   status: StatusChecker;
+  sdJwtVc: SdJwtVcVerifier;
   /** Milliseconds clock. */
   now?: () => number;
   skewSeconds?: number;
@@ -64,7 +86,14 @@ export class CredentialVerifier {
     this.skewSeconds = options.skewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
   }
 
+  /** Verifies `request.credential` (or `request.jwt`), of whichever format it is. */
   async verify(request: CredentialVerificationRequest): Promise<CredentialVerificationResult> {
+    const credential = request.credential ?? request.jwt;
+    if (typeof credential === 'string' && looksLikeSdJwt(credential)) return this.options.sdJwtVc.verify({ ...request, credential });
+    return this.verifyJwtVc({ ...request, jwt: credential ?? '' });
+  }
+
+  private async verifyJwtVc(request: CredentialVerificationRequest & { jwt: string }): Promise<CredentialVerificationResult> {
     const checks: CredentialChecks = { signature: null, notBefore: null, expiry: null, status: null, audience: null };
     if (request.trustedIssuers) checks.trustedIssuer = null;
     if (request.expectedTypes) checks.type = null;

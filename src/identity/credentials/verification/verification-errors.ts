@@ -30,6 +30,15 @@ export const VERIFICATION_ERROR_CODES = [
   'nonce-replayed',
   'holder-mismatch',
   'too-many-credentials',
+  'malformed-sd-jwt',
+  'invalid-disclosure',
+  'duplicate-disclosure',
+  'unknown-issuer-key',
+  'issuer-metadata-unavailable',
+  'key-binding-missing',
+  'invalid-key-binding',
+  'stale-key-binding',
+  'sd-hash-mismatch',
 ] as const;
 
 export type VerificationErrorCode = (typeof VERIFICATION_ERROR_CODES)[number];

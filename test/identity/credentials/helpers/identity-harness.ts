@@ -13,11 +13,15 @@ import { ApiKeyAuthenticator, createApiKey } from '../../../../src/access/api-ke
 import { ensureEmbeddedDeployment } from '../../../../src/platform/chain/deployment';
 import { ANVIL_DEV_FUNDER_KEY, startEmbeddedAnvil } from '../../../../src/platform/chain/embedded-anvil/embedded-anvil';
 import { createIdentityServices, type IdentityServices, type IdentityServicesOptions } from '../../../../src/identity/identity-services';
+import { loadServiceKeys } from '../../../../src/identity/keys/service-keys';
+import { ServiceKeyStore } from '../../../../src/identity/sql/service-key-store';
 import { RequestGuard, requireScope } from '../../../../src/http/guards';
 import { HttpProblem } from '../../../../src/http/problems';
 import { problemErrorHandler } from '../../../../src/http/responses';
 import { credentialRoutes } from '../../../../src/http/routes/credentials';
 import { didRoutes } from '../../../../src/http/routes/dids';
+import { signingKeyRoutes } from '../../../../src/http/routes/signing-keys';
+import { DidRegistryWriter } from '../../../../src/platform/chain/did-registry-writer';
 import { createLogger } from '../../../../src/platform/observability/logger';
 import { makeTempDir } from '../../../helpers/service-process';
 import { openTestStores, type TestStores } from '../../../helpers/stores';
@@ -64,9 +68,11 @@ export async function startIdentityHarness(overrides: Partial<IdentityServicesOp
   let baseUrl = '';
   const notarized: Uint8Array[] = [];
   const clock = { offsetMs: 0 };
+  const keyLoading = { store: new ServiceKeyStore(stores.db), keysDir: path.join(dataDir, 'keys'), signerPrivateKey };
+  const serviceKeys = await loadServiceKeys(keyLoading);
   const services = createIdentityServices({
     db: stores.db,
-    signerPrivateKey,
+    keys: serviceKeys,
     chainId: anvil.chainId,
     ethrNetworks: [{ chainId: anvil.chainId, registry: deployment.didRegistry, provider }],
     baseUrl: () => baseUrl,
@@ -76,6 +82,8 @@ export async function startIdentityHarness(overrides: Partial<IdentityServicesOp
       notarized.push(digest);
     },
     now: () => Date.now() + clock.offsetMs,
+    // No notary here: nothing anchors while a rotation runs, and there is no other replica to tell.
+    rotation: { ...keyLoading, chain: new DidRegistryWriter(provider, deployment.didRegistry), exclusive: (work) => work(), announce: async () => undefined },
     ...overrides,
   });
 
@@ -94,6 +102,7 @@ export async function startIdentityHarness(overrides: Partial<IdentityServicesOp
   );
   credentialRoutes(app, { identity: services }, requireScope(new RequestGuard(new ApiKeyAuthenticator(stores.keys), 0), 'issue'));
   didRoutes(app, { identity: services });
+  signingKeyRoutes(app, { identity: services }, requireScope(new RequestGuard(new ApiKeyAuthenticator(stores.keys), 0), 'admin'));
   app.use((req, _res, next) => next(new HttpProblem('not-found', `no route for ${req.method} ${req.path}`)));
   app.use(problemErrorHandler(logger));
   const server = app.listen(0, '127.0.0.1');

@@ -2,6 +2,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { bytesToMultibase, EdDSASigner, ES256KSigner, hexToBytes, type Signer } from 'did-jwt';
 import { Wallet } from 'ethers';
+import type { ServiceIdentity } from '../../../../src/identity/did/service-identity';
+import { ServiceKeys } from '../../../../src/identity/keys/service-keys';
+import { es256kKey, es256Signer, generateEs256Key } from '../../../../src/identity/keys/signing-keys';
 
 export interface TestIssuer {
   did: string;
@@ -25,5 +28,32 @@ export function freshDidEthr(chainId: number, alg: 'ES256K' | 'ES256K-R' = 'ES25
     alg,
     signer: ES256KSigner(hexToBytes(wallet.privateKey), alg === 'ES256K-R'),
     privateKey: wallet.privateKey,
+  };
+}
+
+/** The service's keys without a database: a given (or fresh) ES256K key and a fresh ES256 key. */
+export function inMemoryServiceKeys(privateKey: string = Wallet.createRandom().privateKey): ServiceKeys {
+  const es256k = es256kKey(privateKey);
+  const es256 = generateEs256Key();
+  const createdAt = new Date().toISOString();
+  return new ServiceKeys({
+    identityAddress: es256k.address,
+    es256k,
+    es256,
+    retiredEs256k: [],
+    published: [
+      { id: es256k.id, alg: 'ES256K', publicJwk: es256k.publicJwk, address: es256k.address, state: 'active', createdAt },
+      { id: es256.id, alg: 'ES256', publicJwk: es256.publicJwk, state: 'active', createdAt },
+    ],
+  });
+}
+
+/** The signers an issuer and its status lists need, over `identity` and `keys` (did:web and issuer URL made up). */
+export function testSigners(identity: ServiceIdentity, keys: ServiceKeys) {
+  const es256 = () => ({ did: 'did:web:notary.example', alg: 'ES256', signer: es256Signer(keys.es256()), kid: `did:web:notary.example#${keys.es256().id}` });
+  const token = () => ({ iss: 'https://notary.example', kid: keys.es256().id, alg: 'ES256' as const, sign: (input: string) => keys.es256().sign(input) });
+  return {
+    statusListSigners: { es256k: () => identity, es256, token },
+    issuerSigners: { didWebSigner: es256, sdJwtVcKey: token, resolver: { resolve: async () => ({ didDocument: null, didDocumentMetadata: {}, didResolutionMetadata: { error: 'notFound' } }) } },
   };
 }
