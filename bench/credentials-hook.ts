@@ -10,7 +10,9 @@ import { figure, formatCount, formatRatio, notMeasured, type Figure } from './re
  */
 export const CREDENTIAL_FIGURES = {
   issue: { id: 'credentials.issue', name: 'credentials issued/s through the service code (peer raw did-jwt-vc)', pattern: /issu/i, target: 0.8, peer: 'raw' },
-  verify: { id: 'credentials.verify', name: 'credentials verified/s, warm DID cache (peer raw did-jwt-vc, static resolver)', pattern: /verif/i, target: 0.8, peer: 'raw' },
+  verify: { id: 'credentials.verify', name: 'ES256K credentials verified/s, warm DID cache (peer raw did-jwt-vc, static resolver)', pattern: /verif/i, target: 3, peer: 'raw' },
+  verifyEdDsa: { id: 'credentials.verify-eddsa', name: 'EdDSA credentials verified/s, warm DID cache (peer raw did-jwt-vc, static resolver)', pattern: /^$/, target: 3, peer: 'raw' },
+  verifyPresentation: { id: 'credentials.verify-presentation', name: 'presentations (2 VCs) verified/s, warm caches (peer raw did-jwt-vc verifyPresentation + verifyCredential of each)', pattern: /^$/, target: 3, peer: 'raw' },
   verifyVc2: { id: 'credentials.verify-vc2', name: 'VC Data Model 2.0 credentials verified/s, warm DID cache (peer: the same service verifying 1.1)', pattern: /^$/, target: 1, peer: 'the 1.1 figure' },
   sdJwtIssue: { id: 'credentials.sd-jwt-issue', name: 'SD-JWT VCs issued/s through the service code (peer @sd-jwt/sd-jwt-vc alone, same key)', pattern: /^$/, target: 0.8, peer: '@sd-jwt alone' },
   sdJwtVerify: { id: 'credentials.sd-jwt-verify', name: 'SD-JWT VCs verified/s through the service code (peer @sd-jwt/sd-jwt-vc alone, same key)', pattern: /^$/, target: 0.8, peer: '@sd-jwt alone' },

@@ -1,14 +1,17 @@
 // Benchmark building block: credentials issued/s and verified/s through the service code (real store,
-// status lists, warm DID cache) against raw did-jwt-vc create/verify on the same inputs; VC Data Model
+// status lists, warm DID cache) against raw did-jwt-vc create/verify on the same inputs, verified for
+// ES256K (the service's did:ethr, recovery-only) and EdDSA (a did:key issuer) apart; presentations
+// holding two credentials against did-jwt-vc's verifyPresentation plus verifyCredential of each; VC Data Model
 // 2.0 verification against 1.1 in the same service; SD-JWT VCs issued and verified against
 // @sd-jwt/sd-jwt-vc alone with the same key.
 import { connectEmbeddedChain } from '../src/platform/chain/embedded-anvil/embedded-provider';
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ES256KSigner, hexToBytes } from 'did-jwt';
-import { createVerifiableCredentialJwt, verifyCredential } from 'did-jwt-vc';
+import { bytesToMultibase, EdDSASigner, ES256KSigner, hexToBytes } from 'did-jwt';
+import { createVerifiableCredentialJwt, createVerifiablePresentationJwt, verifyCredential, verifyPresentation } from 'did-jwt-vc';
+import type { DIDResolutionResult } from 'did-resolver';
 import { Wallet } from 'ethers';
 import { ensureEmbeddedDeployment } from '../src/platform/chain/deployment';
 import { ANVIL_DEV_FUNDER_KEY, startEmbeddedAnvil } from '../src/platform/chain/embedded-anvil/embedded-anvil';
@@ -109,7 +112,7 @@ export async function benchCredentials(options: BenchCredentialsOptions = {}): P
     // compiled the hot paths and the embedded database's WebAssembly has been tiered up (in background
     // threads, about a second of CPU), neither side is at its steady speed; one warm-up call above
     // does not get there.
-    const measure = async (service: () => Promise<void>, peer: () => Promise<void>, rounds = ROUNDS): Promise<[Rate, Rate]> => {
+    const measure = async (service: () => Promise<void | boolean>, peer: () => Promise<void>, rounds = ROUNDS): Promise<[Rate, Rate]> => {
       const warmupMs = Math.min(1_000, slice);
       await new Rate().measure(warmupMs, concurrency, service);
       await new Rate().measure(warmupMs, concurrency, peer);
@@ -134,6 +137,75 @@ export async function benchCredentials(options: BenchCredentialsOptions = {}): P
       await verifyCredential(rawJwts[rawNext++ % rawJwts.length]!, staticResolver);
     };
     const [verified, rawVerified] = await measure(verifyOnce, rawVerifyOnce);
+
+    // EdDSA: credentials from a did:key (Ed25519) issuer, no status list; the service resolves did:key
+    // through its DID cache, the peer through a static resolver. Both verify the same JWTs.
+    const edIssuer = freshDidKey();
+    const edResolution = await services.resolver.resolve(edIssuer.did);
+    const edJwts: string[] = [];
+    for (let i = 0; i < 64; i++) {
+      edJwts.push(await createVerifiableCredentialJwt({ ...payload, jti: `urn:uuid:${randomUUID()}` }, { did: edIssuer.did, signer: edIssuer.signer, alg: 'EdDSA' }));
+    }
+    const edStaticResolver = { resolve: async () => edResolution } as unknown as Parameters<typeof verifyCredential>[1];
+    let edNext = 0;
+    let rawEdNext = 0;
+    const verifyEdOnce = async () => {
+      const result = await services.verifier.verify({ jwt: edJwts[edNext++ % edJwts.length]! });
+      if (!result.verified) throw new Error(`benchmark EdDSA credential did not verify: ${JSON.stringify(result.errors)}`);
+    };
+    const rawVerifyEdOnce = async () => {
+      await verifyCredential(edJwts[rawEdNext++ % edJwts.length]!, edStaticResolver);
+    };
+    const [verifiedEd, rawVerifiedEd] = await measure(verifyEdOnce, rawVerifyEdOnce);
+
+    // Presentations: a did:key holder presents two credentials the service issued to it (ES256K, status
+    // lists; VC Data Model 1.1, which did-jwt-vc reads), for a live single-use challenge. Each presentation verifies once through the service (the
+    // nonce is consumed), so they are made beforehand, as many as a short calibration says the run needs;
+    // the peer (did-jwt-vc verifyPresentation + verifyCredential of both, static resolver, no nonce store)
+    // cycles through the same ones.
+    const presenter = freshDidKey();
+    const holderVcs: string[] = [];
+    for (let i = 0; i < 2; i++) holderVcs.push(((await services.issuer.issue('bench', { ...request, subject: presenter.did, dataModel: '1.1' })).result as IssuedJwtVc).jwt);
+    const domain = 'https://verifier.example';
+    const makePresentations = async (count: number): Promise<Array<{ jwt: string; nonce: string }>> => {
+      const made: Array<{ jwt: string; nonce: string }> = [];
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (made.length < count) {
+            const { nonce } = await services.challenges.create('bench', { domain, ttlSeconds: 3_600 });
+            const vp = { vp: { '@context': [VC_CONTEXT_V1], type: ['VerifiablePresentation'], verifiableCredential: holderVcs }, nonce, aud: domain };
+            made.push({ jwt: await createVerifiablePresentationJwt(vp, { did: presenter.did, signer: presenter.signer, alg: 'EdDSA' }), nonce });
+          }
+        }),
+      );
+      return made;
+    };
+    let presentations = await makePresentations(256);
+    const peerPresentations = presentations.slice();
+    const presentationResolutions = new Map<string, DIDResolutionResult>([
+      [presenter.did, await services.resolver.resolve(presenter.did)],
+      [identity.did, resolution],
+    ]);
+    const presentationResolver = { resolve: async (did: string) => presentationResolutions.get(did.split('#')[0]!)! } as unknown as Parameters<typeof verifyPresentation>[1];
+    const verifyPresentationOnce = async (): Promise<boolean> => {
+      const next = presentations.pop();
+      if (!next) return false;
+      const result = await services.presentations.verify('bench', next);
+      if (!result.verified) throw new Error(`benchmark presentation did not verify: ${JSON.stringify(result.errors)}`);
+      return true;
+    };
+    let peerNext = 0;
+    const rawVerifyPresentationOnce = async () => {
+      const { jwt, nonce } = peerPresentations[peerNext++ % peerPresentations.length]!;
+      const verified = await verifyPresentation(jwt, presentationResolver, { challenge: nonce, domain });
+      for (const vc of verified.verifiablePresentation.verifiableCredential ?? []) {
+        await verifyCredential(typeof vc === 'string' ? vc : vc.proof.jwt, presentationResolver);
+      }
+    };
+    const calibration = new Rate();
+    await calibration.measure(Math.min(1_000, slice), concurrency, verifyPresentationOnce);
+    presentations = await makePresentations(Math.ceil(calibration.perSecond() * ((durationMs + Math.min(1_000, slice)) / 1000) * 1.5) + concurrency);
+    const [verifiedVp, rawVerifiedVp] = await measure(verifyPresentationOnce, rawVerifyPresentationOnce);
 
     // VC Data Model 2.0 against 1.1, both issued and verified by the service.
     const legacyJwts: string[] = [];
@@ -183,7 +255,9 @@ export async function benchCredentials(options: BenchCredentialsOptions = {}): P
 
     return [
       figure('credentials.issue', `credentials issued per second (service: validate, sign ES256K, claim random status indices and record in the store; ${concurrency} in flight)`, issued.perSecond(), rawIssued.perSecond()),
-      figure('credentials.verify', `credentials verified per second (service: strict decoding, warm DID cache, signature, times, status lists in the store; ${concurrency} in flight)`, verified.perSecond(), rawVerified.perSecond()),
+      figure('credentials.verify', `ES256K credentials verified per second (service: its own did:ethr, recovery-only; strict decoding, warm DID cache, signature, times, status lists in the store; peer: did-jwt-vc verifyCredential, static resolver; ${concurrency} in flight)`, verified.perSecond(), rawVerified.perSecond()),
+      figure('credentials.verify-eddsa', `EdDSA credentials verified per second (issuer: a did:key, Ed25519; service: strict decoding, warm DID cache, signature, times; peer: did-jwt-vc verifyCredential, static resolver; ${concurrency} in flight)`, verifiedEd.perSecond(), rawVerifiedEd.perSecond()),
+      figure('credentials.verify-presentation', `presentations verified per second (a did:key holder's EdDSA VP with 2 ES256K credentials of the service; service: holder signature, times, audience, single-use nonce consumed in the store, both credentials with their status lists; peer: did-jwt-vc verifyPresentation + verifyCredential of both, static resolver; ${concurrency} in flight)`, verifiedVp.perSecond(), rawVerifiedVp.perSecond(), 'presentations/s'),
       figure('credentials.verify-vc2', `VC Data Model 2.0 credentials verified per second by the service, against 1.1 credentials verified by the same service (warm DID cache, status lists in the store; ${concurrency} in flight)`, verifiedVc2.perSecond(), verifiedVc11.perSecond()),
       figure('credentials.sd-jwt-issue', `SD-JWT VCs issued per second (service: validate, ${Object.keys(PERSON).length} disclosable claims, sign ES256, claim a Token Status List index and record in the store; peer: SDJwtVcInstance.issue with @sd-jwt/crypto-nodejs and the same key; ${concurrency} in flight)`, sdIssued.perSecond(), librarySdIssued.perSecond()),
       figure('credentials.sd-jwt-verify', `SD-JWT VCs verified per second (service: signature with its own key, every disclosure, times, Token Status List in the store; peer: SDJwtVcInstance.verify, no status list; ${concurrency} in flight)`, sdVerified.perSecond(), librarySdVerified.perSecond()),
@@ -196,8 +270,8 @@ export async function benchCredentials(options: BenchCredentialsOptions = {}): P
   }
 }
 
-function figure(id: string, name: string, value: number, peerValue: number): BenchFigure {
-  return { id, figure: name, value: round(value), unit: 'credentials/s', peerValue: round(peerValue), ratio: Math.round((value / peerValue) * 100) / 100 };
+function figure(id: string, name: string, value: number, peerValue: number, unit = 'credentials/s'): BenchFigure {
+  return { id, figure: name, value: round(value), unit, peerValue: round(peerValue), ratio: Math.round((value / peerValue) * 100) / 100 };
 }
 
 /** Operations per second, accumulated over several timed runs. */
@@ -205,14 +279,18 @@ class Rate {
   private count = 0;
   private ms = 0;
 
-  /** Runs `operation` in `concurrency` loops for `durationMs` and adds what completed. */
-  async measure(durationMs: number, concurrency: number, operation: () => Promise<void>): Promise<void> {
+  /**
+   * Runs `operation` in `concurrency` loops for `durationMs` and adds what completed. An operation that
+   * answers false had no input left (presentations are single-use): its loop stops, and the time counted
+   * is until the last loop stopped.
+   */
+  async measure(durationMs: number, concurrency: number, operation: () => Promise<void | boolean>): Promise<void> {
     const started = performance.now();
     const deadline = started + durationMs;
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
         while (performance.now() < deadline) {
-          await operation();
+          if ((await operation()) === false) return;
           this.count++;
         }
       }),
@@ -223,6 +301,13 @@ class Rate {
   perSecond(): number {
     return this.count / (this.ms / 1000);
   }
+}
+
+/** A fresh Ed25519 did:key and a did-jwt EdDSA signer for it (as a did-jwt-vc user would sign). */
+function freshDidKey(): { did: string; signer: ReturnType<typeof EdDSASigner> } {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const jwk = privateKey.export({ format: 'jwk' }) as { d: string; x: string };
+  return { did: `did:key:${bytesToMultibase(Buffer.from(jwk.x, 'base64url'), 'base58btc', 'ed25519-pub')}`, signer: EdDSASigner(Buffer.from(jwk.d, 'base64url')) };
 }
 
 function round(value: number): number {
