@@ -88,7 +88,7 @@ function methodsFor(document: DIDDocument, purpose: ProofPurpose): VerificationM
   });
 }
 
-/** Method types did-jwt 8 tries for each algorithm (its util.ts SUPPORTED_PUBLIC_KEY_TYPES). */
+/** Method types did-jwt 8 tries for each algorithm (SUPPORTED_PUBLIC_KEY_TYPES in its util module). */
 const DID_JWT_KEY_TYPES: Record<string, readonly string[]> = {
   ES256: ['JsonWebKey2020', 'Multikey', 'EcdsaSecp256r1VerificationKey2019'],
   ES256K: ['EcdsaSecp256k1VerificationKey2019', 'EcdsaSecp256k1RecoveryMethod2020', 'Secp256k1VerificationKey2018', 'Secp256k1SignatureVerificationKey2018', 'EcdsaPublicKeySecp256k1', 'JsonWebKey2020', 'Multikey'],

@@ -1,7 +1,7 @@
 // A compact JWS signature checked against DID document keys with native code: ES256K with libsecp256k1
 // compiled to WebAssembly (tiny-secp256k1), EdDSA and ES256 with node:crypto (cached KeyObjects, via
 // jwk-signature.ts). did-jwt does the same curve arithmetic in JavaScript (@noble/curves), 5–15x slower.
-// It is a drop-in for did-jwt 8's per-algorithm verifiers (VerifierAlgorithm.ts): given the keys did-jwt
+// It is a drop-in for did-jwt 8's per-algorithm verifiers (its VerifierAlgorithm module): given the keys did-jwt
 // would try, its verdict is did-jwt's, and where that cannot be promised it answers `undecided` so the
 // caller runs did-jwt itself. What did-jwt accepts, and how this matches it (tested against did-jwt in
 // test/identity/credentials/native-signature.test.ts):
@@ -189,7 +189,7 @@ function verifyEd25519(signingInput: string, encoded: string, methods: readonly 
   return 'undecided';
 }
 
-/** did-jwt's key types by verification method type (util.ts VM_TO_KEY_TYPE), for keys whose encoding does not say. */
+/** did-jwt's key types by verification method type (VM_TO_KEY_TYPE in its util module), for keys whose encoding does not say. */
 const KEY_TYPE_OF_METHOD: Record<string, string> = {
   Secp256k1SignatureVerificationKey2018: 'Secp256k1',
   Secp256k1VerificationKey2018: 'Secp256k1',
