@@ -174,9 +174,8 @@ export class LibraryPresentationWallet {
         token[credentialQuery.id] = [await holder.present(credential, frame as never, { kb: { payload: { iat: Math.floor(Date.now() / 1000), aud: audience, nonce } } })];
       } else {
         const vp = await createVerifiablePresentationJwt(
-          { holder: this.key.did, verifiableCredential: [credential], aud: audience, nonce } as never,
+          { vp: { '@context': ['https://www.w3.org/2018/credentials/v1'], type: ['VerifiablePresentation'], verifiableCredential: [credential] }, aud: audience, nonce },
           { did: this.key.did, signer: EdDSASigner(Buffer.from(this.key.didPrivate.d, 'base64url')), alg: 'EdDSA' },
-          { header: { kid: this.key.didUrl } } as never,
         );
         token[credentialQuery.id] = [vp];
       }
