@@ -12,6 +12,8 @@ export async function qrImage(text: string, format: QrImageFormat): Promise<{ co
 }
 
 /** A QR code of `text` drawn with block characters, for a terminal. */
-export function qrTerminal(text: string): Promise<string> {
-  return QRCode.toString(text, { type: 'terminal', small: true, errorCorrectionLevel: 'L' });
+export async function qrTerminal(text: string): Promise<string> {
+  const drawing = await QRCode.toString(text, { type: 'terminal', small: true, errorCorrectionLevel: 'L' });
+  // The drawing ends with a colour reset but no line break: what is printed next starts on its own line.
+  return drawing.endsWith('\n') ? drawing : `${drawing}\n`;
 }

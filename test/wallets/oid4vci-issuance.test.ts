@@ -5,7 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Openid4vciRetrieveCredentialsError } from '@openid4vc/openid4vci';
 import { Oauth2ClientErrorResponseError } from '@openid4vc/oauth2';
-import { api, startServiceProcess, type ServiceProcess } from '../helpers/service-process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { api, CLI, startServiceProcess, type ServiceProcess } from '../helpers/service-process';
 import { freshWalletKey, LibraryIssuanceWallet, walletCallbacks } from './helpers/library-wallet';
 
 let service: ServiceProcess;
@@ -37,7 +39,7 @@ async function oauthError(promise: Promise<unknown>): Promise<string> {
     await promise;
   } catch (error) {
     if (error instanceof Oauth2ClientErrorResponseError) return error.errorResponse.error;
-    if (error instanceof Openid4vciRetrieveCredentialsError) return (error.response.credentialErrorResponseResult?.data as { error?: string } | undefined)?.error ?? `http ${error.response.status}`;
+    if (error instanceof Openid4vciRetrieveCredentialsError) return (error.response.credentialErrorResponseResult?.data as { error?: string } | undefined)?.error ?? 'no error code';
     throw error;
   }
   throw new Error('the request was not refused');
@@ -164,5 +166,15 @@ describe('OpenID4VCI issuance to a library wallet', () => {
     const response = await api(service, 'POST', '/v1/credential-offers', { credentialConfigurationId: 'NoSuchConfiguration', claims: {} });
     expect(response.status).toBe(400);
     expect(response.json.type).toBe('urn:did-notary:problem:invalid-credential-offer-request');
+  });
+
+  it('offers from the CLI: `did-notary offer create` prints the URI, the QR code and the transaction code, and a wallet accepts it', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'offer', 'create', '--server', service.url, '--api-key', service.adminKey, '--claims', JSON.stringify(PERSON), '--tx-code', '8'], { timeout: 30_000 });
+    const uri = stdout.match(/^openid-credential-offer:\/\/\S+$/m)?.[0];
+    const txCode = stdout.match(/^transaction code: (\d{8}) /m)?.[1];
+    expect(uri, stdout).toBeDefined();
+    expect(txCode, stdout).toBeDefined();
+    expect(stdout).toMatch(/[▀▄█]/);
+    expect(decode(await newWallet().receive(uri!, { txCode: txCode! })).iss).toBe(service.url);
   });
 });
