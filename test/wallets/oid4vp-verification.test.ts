@@ -5,16 +5,20 @@
 // refused with an OAuth error, and the request stays open.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startServiceProcess, type ServiceProcess } from '../helpers/service-process';
+import { LOOPBACK_WEBHOOK_ENV, startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
 import { freshWalletKey, LibraryIssuanceWallet, LibraryPresentationWallet, walletCallbacks, type WalletKey } from './helpers/library-wallet';
 
 let service: ServiceProcess;
+let receiver: WebhookReceiver;
 let holder: WalletKey;
 let sdJwt: string;
 let w3c: string;
 const PERSON = { given_name: 'Alice', family_name: 'Smith', birthdate: '2000-01-01', age_over_18: true };
 
 beforeAll(async () => {
-  service = await startServiceProcess({ env: { VALIDATE_RESPONSES: 'true' } });
+  receiver = await startWebhookReceiver();
+  service = await startServiceProcess({ env: { VALIDATE_RESPONSES: 'true', ...LOOPBACK_WEBHOOK_ENV } });
+  expect((await api(service, 'POST', '/v1/webhooks', { url: receiver.url, eventTypes: ['presentation.verified'] })).status).toBe(201);
   holder = freshWalletKey();
   const issuance = new LibraryIssuanceWallet(holder, walletCallbacks([holder]));
   const offer = async (configuration: string) => (await api(service, 'POST', '/v1/credential-offers', { credentialConfigurationId: configuration, claims: PERSON })).json.offerUri as string;
@@ -23,6 +27,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await service?.stop();
+  await receiver?.close();
 });
 
 const vct = () => `${service.url}/vct/IdentityCredential`;
@@ -61,6 +66,10 @@ describe('OpenID4VP verification of a library wallet', () => {
     const result = await status(created.id);
     expect(result.status).toBe('verified');
     expect(result.credentials).toEqual({ identity: { format: 'dc+sd-jwt', issuer: service.url, holder: null, types: [vct()], claims: { given_name: 'Alice', age_over_18: true } } });
+
+    // The app's backend hears of it too: a presentation.verified webhook with the same claims.
+    const event = await receiver.waitFor('presentation.verified', () => receiver.accepted().find((request) => request.json.data?.presentationRequest?.id === created.id));
+    expect(event.json).toMatchObject({ type: 'presentation.verified', data: { presentationRequest: { status: 'verified', credentials: result.credentials } } });
 
     // The same presentation again: refused, and the verified result stands.
     const replay = await presenter.submit(resolved, vpToken);
