@@ -9,8 +9,7 @@ import { verifyWithJwk } from '../identity/credentials/verification/jwk-signatur
 import type { Es256SigningKey } from '../identity/keys/signing-keys';
 
 /** The callbacks every role of the libraries shares on the service side. */
-export type ServiceCallbacks = Omit<CallbackContext, 'decryptJwe' | 'encryptJwe' | 'clientAuthentication'> &
-  Pick<CallbackContext, 'decryptJwe' | 'encryptJwe' | 'clientAuthentication'>;
+export type ServiceCallbacks = CallbackContext;
 
 const HASHES: Record<string, string> = { 'sha-256': 'sha256', 'sha-384': 'sha384', 'sha-512': 'sha512' };
 
@@ -19,10 +18,11 @@ export function serviceCallbacks(options: { signingKey: () => Es256SigningKey; j
   return {
     hash: (data, alg) => new Uint8Array(createHash(HASHES[alg] ?? 'sha256').update(data).digest()),
     generateRandom: (length) => new Uint8Array(randomBytes(length)),
-    signJwt: (signer, { header, payload }) => {
+    // The service signs only as itself (access tokens, request objects): whatever signer the library
+    // names was built from this key, so the active key signs and its JWK is returned.
+    signJwt: (_signer, { header, payload }) => {
       const key = options.signingKey();
       const signingInput = `${base64urlJson({ ...header, alg: 'ES256' })}.${base64urlJson(payload)}`;
-      void signer;
       return { jwt: `${signingInput}.${key.sign(signingInput)}`, signerJwk: { ...key.publicJwk, kid: key.id } as Jwk };
     },
     verifyJwt: async (signer, { header, compact }) => {

@@ -192,17 +192,17 @@ export class WalletIssuer {
   }
 
   /**
-   * The credential offer object a wallet fetches by reference. It carries the pre-authorized code, so
-   * the code is derived from nothing stored: it is only ever handed out here, and only while unredeemed.
+   * The credential offer object a wallet fetches by reference. It carries the pre-authorized code, and
+   * only its hash is stored: each fetch makes a new code and voids the one handed out before, so only
+   * the last wallet to fetch an unredeemed offer can redeem it.
    */
   async offerObject(id: string): Promise<Record<string, unknown>> {
     const offer = await this.options.store.offerById(id);
     if (!offer) throw new DomainError('CREDENTIAL_OFFER_NOT_FOUND', 'no such credential offer');
     if (offer.redeemedAt) throw new DomainError('CREDENTIAL_OFFER_USED', 'this credential offer was already accepted by a wallet');
     if (offer.expiresAt.getTime() <= this.now()) throw new DomainError('CREDENTIAL_OFFER_EXPIRED', 'this credential offer expired');
-    // The code is re-keyed on each fetch: the stored hash must name the code in the answer.
     const code = randomBytes(24).toString('base64url');
-    await this.options.store.db.query('UPDATE wallet_credential_offers SET code_hash = $2 WHERE id = $1 AND redeemed_at IS NULL', [id, sha256Hex(code)]);
+    await this.options.store.rekeyOffer(id, sha256Hex(code));
     const txCode = (offer.credential.txCode ?? undefined) as CredentialOfferRequest['txCode'];
     const { credentialOfferObject } = await this.issuer.createCredentialOffer({
       issuerMetadata: this.issuerMetadata(),

@@ -215,12 +215,7 @@ export class WalletVerifier {
     const now = new Date(this.now());
     const result = { credentials };
     const answered = await this.options.store.db.transaction(async (tx) => {
-      const rows = await tx.query(
-        `UPDATE wallet_presentation_requests SET answered_at = $2, status = 'verified', result = $3
-         WHERE id = $1 AND answered_at IS NULL AND expires_at > $2 RETURNING id`,
-        [record.id, now, JSON.stringify(result)],
-      );
-      if (rows.length !== 1) return false;
+      if (!(await this.options.store.recordVerifiedAnswer(tx, record.id, result, now))) return false;
       if (this.options.onVerified) {
         await this.options.onVerified(tx, { tenantId: record.tenantId, view: statusView({ ...record, answeredAt: now, status: 'verified', result }, now.getTime()) });
       }

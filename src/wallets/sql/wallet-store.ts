@@ -1,7 +1,7 @@
 // The SQL of the wallet protocols. Each single-use step is one conditional UPDATE that only an unused,
 // unexpired row satisfies, so replicas on one database cannot both redeem a code, spend a nonce or
 // answer a presentation request; a lost race reads the row afterwards to say why.
-import type { SqlClient } from '../../platform/database/sql-client';
+import type { SqlClient, SqlExecutor } from '../../platform/database/sql-client';
 
 export interface NewOfferRecord {
   id: string;
@@ -80,6 +80,11 @@ export class WalletStore {
     return offer.redeemedAt || offer.txCodeFailures >= MAX_TX_CODE_FAILURES ? 'used' : 'expired';
   }
 
+  /** Replaces the hash of an unredeemed offer's code: the code handed out before no longer redeems. */
+  async rekeyOffer(id: string, codeHash: string): Promise<void> {
+    await this.db.query('UPDATE wallet_credential_offers SET code_hash = $2 WHERE id = $1 AND redeemed_at IS NULL', [id, codeHash]);
+  }
+
   /** Counts a wrong transaction code against the offer. */
   async recordTxCodeFailure(id: string): Promise<void> {
     await this.db.query('UPDATE wallet_credential_offers SET tx_code_failures = tx_code_failures + 1 WHERE id = $1', [id]);
@@ -129,12 +134,12 @@ export class WalletStore {
     return rows[0] ? toPresentationRequest(rows[0]) : undefined;
   }
 
-  /** Records the one answer of a pending, unexpired request; false if another answer came first. */
-  async recordAnswer(id: string, status: Exclude<PresentationRequestStatus, 'pending'>, result: Record<string, unknown>, now: Date): Promise<boolean> {
-    const rows = await this.db.query(
-      `UPDATE wallet_presentation_requests SET answered_at = $2, status = $3, result = $4
+  /** Records the one verified answer of a pending, unexpired request, in `tx`; false if another answer came first. */
+  async recordVerifiedAnswer(tx: SqlExecutor, id: string, result: Record<string, unknown>, now: Date): Promise<boolean> {
+    const rows = await tx.query(
+      `UPDATE wallet_presentation_requests SET answered_at = $2, status = 'verified', result = $3
        WHERE id = $1 AND answered_at IS NULL AND expires_at > $2 RETURNING id`,
-      [id, now, status, JSON.stringify(result)],
+      [id, now, JSON.stringify(result)],
     );
     return rows.length === 1;
   }
