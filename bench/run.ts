@@ -14,6 +14,7 @@ import { benchEmbeddedService } from './service-figures';
 import { benchPostgresSeal } from './store-seal';
 import { benchTimeStamps } from './time-stamps';
 import { benchWebhookLag } from './webhook-lag';
+import { benchWalletRounds } from './wallet-rounds';
 import { benchTransparencyLog } from './transparency-log';
 import { benchTwoChains } from './multichain-figures';
 
@@ -69,6 +70,11 @@ function expectedFigures(quick: boolean): Expected[] {
     { id: 'tsa.p99', name: 'RFC 3161 token p99 latency at 1,000/s', target: '≤ 20 ms' },
     { id: 'webhook.lag.median', name: 'webhook delivery lag, anchoring → first attempt (median)', target: '≤ 1 s' },
     { id: 'webhook.lag.p99', name: 'webhook delivery lag, anchoring → first attempt (p99)', target: '—' },
+    { id: 'wallet.issuance.median', name: 'OpenID4VCI pre-authorized issuance, whole round over HTTP (median)', target: '—' },
+    { id: 'wallet.issuance.p99', name: 'OpenID4VCI pre-authorized issuance (p99)', target: '—' },
+    { id: 'wallet.presentation.median', name: 'OpenID4VP round (DCQL, SD-JWT VC), whole round over HTTP (median)', target: '—' },
+    { id: 'wallet.presentation.p99', name: 'OpenID4VP round (p99)', target: '—' },
+    { id: 'wallet.rounds-per-second', name: 'issuance + presentation rounds/s, 10 wallets at once', target: '—' },
   ];
 }
 
@@ -169,6 +175,9 @@ async function main(): Promise<void> {
   await section('time-stamp authority', ids('tsa.'), quick ? 120_000 : 300_000, async (scope) => benchTimeStamps(scope, { quick, log, emit }));
   await section('webhooks', ids('webhook.'), quick ? 90_000 : 180_000, async (scope) => {
     (await benchWebhookLag(scope, { quick, log })).forEach(emit);
+  });
+  await section('wallets', ids('wallet.'), quick ? 90_000 : 300_000, async (scope) => {
+    (await benchWalletRounds(scope, { quick, log })).forEach(emit);
   });
 
   // Issue 6's order, then anything extra a section reported.

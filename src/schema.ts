@@ -9,8 +9,9 @@ import { openDatabase, type DatabaseOptions } from './platform/database/open-dat
 import type { FeatureMigrations } from './platform/database/migrations';
 import type { SqlClient } from './platform/database/sql-client';
 import { WEBHOOK_MIGRATIONS } from './webhooks/sql/migrations';
+import { WALLET_MIGRATIONS } from './wallets/sql/migrations';
 
-export const SERVICE_SCHEMA: readonly FeatureMigrations[] = [DEPLOYMENT_MIGRATIONS, ACCESS_MIGRATIONS, NOTARIZATION_MIGRATIONS, IDENTITY_MIGRATIONS, TIMESTAMPING_MIGRATIONS, WEBHOOK_MIGRATIONS];
+export const SERVICE_SCHEMA: readonly FeatureMigrations[] = [DEPLOYMENT_MIGRATIONS, ACCESS_MIGRATIONS, NOTARIZATION_MIGRATIONS, IDENTITY_MIGRATIONS, TIMESTAMPING_MIGRATIONS, WEBHOOK_MIGRATIONS, WALLET_MIGRATIONS];
 
 /** The configured database, migrated to the service's schema. */
 export function openServiceDatabase(options: DatabaseOptions): Promise<SqlClient> {

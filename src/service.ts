@@ -44,6 +44,8 @@ import { serviceInfo } from './service-info';
 import { TSA_TENANT } from './timestamping/time-stamp-authority';
 import { setUpTimeStampAuthority } from './timestamping/tsa-setup';
 import { createWebhookServices } from './webhooks/webhook-services';
+import { createWalletServices } from './wallets/wallet-services';
+import { presentationWebhookSubscriber } from './wallets/subscribers/webhooks';
 
 export interface RunningService {
   url: string;
@@ -172,6 +174,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       },
     });
 
+    const wallets = createWalletServices({ db, identity, baseUrl, onPresentationVerified: presentationWebhookSubscriber(webhooks.outbox) });
+
     const tsa = await setUpTimeStampAuthority({
       db,
       dataDir: config.dataDir,
@@ -218,6 +222,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       metrics,
       identity,
       webhooks: webhooks.endpoints,
+      wallets,
+      baseUrl,
       info: () => info,
       health: serviceHealth({ db, signerBalance, lowBalanceWei: config.lowBalanceWei, stopping: () => stopping, anchoring: () => notary.anchoringStatus() }),
       validateResponses: config.validateResponses,

@@ -143,7 +143,7 @@ export function registerCredentialCommands(program: Command): void {
 }
 
 /** A JSON option given inline or as @file. */
-function parseJsonOption(text: string, option: string): unknown {
+export function parseJsonOption(text: string, option: string): unknown {
   const source = text.startsWith('@') ? readFile(text.slice(1)) : text;
   try {
     return JSON.parse(source);

@@ -10,6 +10,7 @@ import { registerReceiptCommands } from './receipts';
 import { registerServeCommand } from './serve';
 import { registerVerifyCommand } from './verify';
 import { registerVerifyTsrCommand } from './verify-tsr';
+import { registerWalletCommands } from './wallets';
 import { SERVICE_VERSION } from '../version';
 
 /** Exit codes shared by every subcommand. */
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerDeployCommand(program);
   registerCredentialCommands(program);
   registerDidCommands(program);
+  registerWalletCommands(program);
   return program;
 }
 

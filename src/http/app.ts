@@ -9,6 +9,7 @@ import type { Logger } from '../platform/observability/logger';
 import type { ServiceMetrics } from '../platform/observability/metrics';
 import type { ApiKeyStore } from '../access/api-keys';
 import type { WebhookEndpoints } from '../webhooks/endpoints';
+import type { WalletServices } from '../wallets/wallet-services';
 import { CHAIN_RPC_RELAY_PATH, webRoutes, type WebRouteOptions } from '../web/routes';
 import { limitPerClient } from './client-limits';
 import { requireScope, type RequestGuard } from './guards';
@@ -32,6 +33,7 @@ import { serviceRoutes, type ServiceInfo } from './routes/service';
 import { TIME_STAMP_QUERY_TYPE, timestampRoutes, type TimestampRouteDependencies } from './routes/timestamps';
 import { MAX_QUERY_BYTES } from '../timestamping/time-stamp-request';
 import { webhookRoutes } from './routes/webhooks';
+import { walletRoutes } from './routes/wallets';
 import { signingKeyRoutes } from './routes/signing-keys';
 
 export interface AppDependencies {
@@ -47,6 +49,9 @@ export interface AppDependencies {
   identity: IdentityServices;
   /** Tenants' webhook endpoints and their delivery logs. */
   webhooks: WebhookEndpoints;
+  /** The OpenID4VCI issuer and OpenID4VP verifier, and the public base URL wallets see. */
+  wallets: WalletServices;
+  baseUrl: () => string;
   info: () => ServiceInfo;
   health: () => Promise<HealthReport>;
   /** The verification page (GET /) and, for the embedded chain, its read-only chain relay. */
@@ -105,6 +110,8 @@ export function createApp(deps: AppDependencies): Express {
   app.use(express.json({ limit: '4mb', strict: true, type: ['application/json', 'application/*+json'] }));
   // Time-stamp queries are DER: kept as bytes, for the validator (binary body) and POST /tsa.
   app.use('/tsa', express.raw({ type: TIME_STAMP_QUERY_TYPE, limit: MAX_QUERY_BYTES }));
+  // OAuth's token request and OpenID4VP's direct_post answer are form-encoded.
+  app.use(['/oid4vci/token', '/oid4vp/responses'], express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 100 }));
   app.use(jsonDepthLimit());
   serviceRoutes(app, deps);
   docsRoutes(app);
@@ -141,6 +148,7 @@ export function createApp(deps: AppDependencies): Express {
   keyRoutes(app, deps, auth.admin, deps.guard.authenticator);
   timestampRoutes(app, deps);
   webhookRoutes(app, deps, auth.webhooks);
+  walletRoutes(app, deps, auth.issue);
 
   app.use((req, _res, next) => next(new HttpProblem('not-found', `no route for ${req.method} ${req.path}`)));
   app.use(problemErrorHandler(deps.logger));

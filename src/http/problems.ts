@@ -53,6 +53,11 @@ export const PROBLEM_KINDS = {
   'invalid-rotation-request': { status: 400, title: 'Invalid key rotation request' },
   'key-rotation-refused': { status: 409, title: 'The signing keys cannot be rotated' },
   'anchoring-account-unfunded': { status: 503, title: 'The anchoring account cannot pay for transactions' },
+  'invalid-credential-offer-request': { status: 400, title: 'Invalid credential offer request' },
+  'credential-offer-not-found': { status: 404, title: 'Unknown credential offer' },
+  'credential-offer-used': { status: 410, title: 'The credential offer was already accepted' },
+  'credential-offer-expired': { status: 410, title: 'The credential offer expired' },
+  'presentation-request-not-found': { status: 404, title: 'Unknown presentation request' },
 } as const;
 
 export type ProblemKind = keyof typeof PROBLEM_KINDS;
@@ -108,6 +113,11 @@ const DOMAIN_CODE_TO_KIND: Record<string, ProblemKind> = {
   INVALID_ROTATION_REQUEST: 'invalid-rotation-request',
   KEY_ROTATION_REFUSED: 'key-rotation-refused',
   ANCHORING_ACCOUNT_UNFUNDED: 'anchoring-account-unfunded',
+  INVALID_CREDENTIAL_OFFER_REQUEST: 'invalid-credential-offer-request',
+  CREDENTIAL_OFFER_NOT_FOUND: 'credential-offer-not-found',
+  CREDENTIAL_OFFER_USED: 'credential-offer-used',
+  CREDENTIAL_OFFER_EXPIRED: 'credential-offer-expired',
+  PRESENTATION_REQUEST_NOT_FOUND: 'presentation-request-not-found',
 };
 
 /** The problem kind for a 4xx status of an http-errors error (Express's router, serve-static). */

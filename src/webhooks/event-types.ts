@@ -5,7 +5,7 @@
 import type { ReceiptAnchor } from '../core/receipts/receipt';
 
 /** Types an endpoint can subscribe to. */
-export const WEBHOOK_EVENT_TYPES = ['batch.anchored', 'credential.revoked', 'credential.suspended', 'credential.reinstated'] as const;
+export const WEBHOOK_EVENT_TYPES = ['batch.anchored', 'credential.revoked', 'credential.suspended', 'credential.reinstated', 'presentation.verified'] as const;
 
 /** Sent on request (POST /v1/webhooks/{id}/test) to one endpoint, whatever it subscribed to. */
 export const TEST_EVENT_TYPE = 'webhook.test';
@@ -28,6 +28,15 @@ export interface BatchAnchoredData {
 export interface CredentialStatusData {
   credential: { id: string; state: 'active' | 'suspended' | 'revoked'; revokedAt: string | null; suspendedAt: string | null };
   statusList: { id: string; purpose: 'revocation' | 'suspension'; version: number };
+}
+
+/**
+ * `presentation.verified`: a wallet answered a tenant's OpenID4VP presentation request and every check
+ * held; the request's status with the claims the query asked for (as GET `status` answers it).
+ */
+export interface PresentationVerifiedData {
+  presentationRequest: { id: string; status: string; purpose: string; answeredAt: string | null; credentials?: Record<string, unknown> };
+  status: string;
 }
 
 /** The JSON body of every delivery (the Standard Webhooks payload structure). */

@@ -11,7 +11,7 @@ const SRC = path.join(ROOT, 'src');
 const LAYERS: Array<{ layer: number; name: string; match: (file: string) => boolean }> = [
   { layer: 0, name: 'core', match: (f) => f.startsWith('core/') || f === 'version.ts' },
   { layer: 1, name: 'platform and config', match: (f) => f.startsWith('platform/') || f.startsWith('config/') },
-  { layer: 2, name: 'features (access, identity, notarization, deployment, timestamping, webhooks)', match: (f) => /^(access|identity|notarization|deployment|timestamping|webhooks)\//.test(f) },
+  { layer: 2, name: 'features (access, identity, notarization, deployment, timestamping, webhooks)', match: (f) => /^(access|identity|notarization|deployment|timestamping|webhooks|wallets)\//.test(f) },
   { layer: 3, name: 'edges (http, web, library)', match: (f) => /^(http|web|library)\//.test(f) },
   { layer: 4, name: 'composition (service, schema, cli)', match: (f) => /^(cli\/|service\.ts|service-info\.ts|schema\.ts)/.test(f) },
 ];

@@ -236,7 +236,11 @@ describe('contract fuzz against openapi.yaml', () => {
 
         expect(response.status, where).toBeLessThan(500);
         const type = response.headers.get('content-type') ?? '';
-        if (response.status >= 400) {
+        // Wallet-facing endpoints (token, credential, direct_post) answer refusals as OAuth error
+        // responses, as the protocols demand, where openapi.yaml documents that status so.
+        const oauthError = response.status >= 400 && request.operation.responses[String(response.status)]?.$ref === '#/components/responses/OAuthError' && type.startsWith('application/json');
+        if (oauthError) expectMatchesOpenApi('', '', 0, JSON.parse(text), 'OAuthError');
+        else if (response.status >= 400) {
           expect(type, where).toBe('application/problem+json; charset=utf-8');
           const problem = JSON.parse(text) as { type: string; status: number };
           expect(problem.status, where).toBe(response.status);

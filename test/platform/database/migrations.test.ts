@@ -8,13 +8,13 @@ import { SERVICE_SCHEMA } from '../../../src/schema';
 import { makeTempDir } from '../../helpers/service-process';
 
 /** Features added after the split: a database migrated by the former global list has none of them. */
-const ADDED_SINCE = ['deployment', 'timestamping', 'webhooks'];
+const ADDED_SINCE = ['deployment', 'timestamping', 'webhooks', 'wallets'];
 /** The features and migrations there were when one global list held them all (those with a legacy number). */
 const BEFORE_THE_SPLIT = SERVICE_SCHEMA.filter((feature) => !ADDED_SINCE.includes(feature.feature)).map((feature) => ({
   ...feature,
   migrations: feature.migrations.filter((migration) => migration.legacyVersion !== undefined),
 }));
-const ALL = ['access:1', 'deployment:1', 'deployment:2', 'deployment:3', 'identity:1', 'identity:2', 'identity:3', 'notarization:1', 'notarization:2', 'notarization:3', 'notarization:4', 'notarization:5', 'notarization:6', 'timestamping:1', 'webhooks:1'];
+const ALL = ['access:1', 'deployment:1', 'deployment:2', 'deployment:3', 'identity:1', 'identity:2', 'identity:3', 'notarization:1', 'notarization:2', 'notarization:3', 'notarization:4', 'notarization:5', 'notarization:6', 'timestamping:1', 'wallets:1', 'webhooks:1'];
 
 describe('feature migrations', () => {
   const opened: SqlClient[] = [];
@@ -31,7 +31,7 @@ describe('feature migrations', () => {
 
   it('applies every feature\'s migrations once, in order', async () => {
     const db = await open();
-    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'deployment:2', 'deployment:3', 'access:1', 'notarization:1', 'notarization:2', 'notarization:3', 'notarization:4', 'notarization:5', 'notarization:6', 'identity:1', 'identity:2', 'identity:3', 'timestamping:1', 'webhooks:1']);
+    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'deployment:2', 'deployment:3', 'access:1', 'notarization:1', 'notarization:2', 'notarization:3', 'notarization:4', 'notarization:5', 'notarization:6', 'identity:1', 'identity:2', 'identity:3', 'timestamping:1', 'webhooks:1', 'wallets:1']);
     expect(await migrate(db, SERVICE_SCHEMA)).toEqual([]);
     expect(await history(db)).toEqual(ALL);
   });
@@ -43,8 +43,8 @@ describe('feature migrations', () => {
     await db.exec(`DROP TABLE schema_migrations;
       CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
       INSERT INTO schema_migrations (version, name) VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd');`);
-    // Only what came after the split is new: the deployment binding, listing by seal time, batch subtrees, the log and the per-chain anchorings, identity's signing keys and token lists, time stamps, webhooks.
-    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'deployment:2', 'deployment:3', 'notarization:3', 'notarization:4', 'notarization:5', 'notarization:6', 'identity:3', 'timestamping:1', 'webhooks:1']);
+    // Only what came after the split is new: the deployment binding, listing by seal time, batch subtrees, the log and the per-chain anchorings, identity's signing keys and token lists, time stamps, webhooks, wallets.
+    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'deployment:2', 'deployment:3', 'notarization:3', 'notarization:4', 'notarization:5', 'notarization:6', 'identity:3', 'timestamping:1', 'webhooks:1', 'wallets:1']);
     expect(await history(db)).toEqual(ALL);
   });
 
@@ -54,6 +54,6 @@ describe('feature migrations', () => {
     await db.exec(`DROP TABLE schema_migrations;
       CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
       INSERT INTO schema_migrations (version, name) VALUES (1, 'a'), (2, 'b'), (3, 'c');`);
-    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'deployment:2', 'deployment:3', 'notarization:2', 'notarization:3', 'notarization:4', 'notarization:5', 'notarization:6', 'identity:3', 'timestamping:1', 'webhooks:1']);
+    expect(await migrate(db, SERVICE_SCHEMA)).toEqual(['deployment:1', 'deployment:2', 'deployment:3', 'notarization:2', 'notarization:3', 'notarization:4', 'notarization:5', 'notarization:6', 'identity:3', 'timestamping:1', 'webhooks:1', 'wallets:1']);
   });
 });
