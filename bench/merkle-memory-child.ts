@@ -37,6 +37,7 @@ function storeLikeLeaves(count: number): BatchLeaves {
 async function sealThroughNotary(count: number): Promise<{ kept: unknown; peakRss: number }> {
   let pending: BatchLeaves | null = storeLikeLeaves(count);
   let peakRss = 0;
+  let sealedBatch: BatchRecord | null = null;
   // Only what Notary.round() touches when there is nothing to anchor; any other store method the
   // notary may call answers "nothing" by its name (list… → [], try… → true, count… → 0, else null).
   const known: Record<string, unknown> = {
@@ -45,12 +46,20 @@ async function sealThroughNotary(count: number): Promise<{ kept: unknown; peakRs
       pending = null;
       return leaves ? { afterSeq: 0, leaves, oldestSubmittedAt: new Date() } : null;
     },
+    // The transparency log starts empty: the sealed batch is its first entry.
+    async readLogRoots(): Promise<Uint8Array[]> {
+      return [];
+    },
     async recordSealedBatch(_range: SealableRange, root: Uint8Array): Promise<BatchRecord> {
       peakRss = Math.max(peakRss, process.memoryUsage.rss());
-      return {
+      sealedBatch = {
         id: '1', firstSeq: 1, lastSeq: count, treeSize: count, logIndex: 0, logCommitment: null, root, sealedAt: new Date(), status: 'sealed',
         anchor: null, anchors: [],
       };
+      return sealedBatch;
+    },
+    async getBatch(): Promise<BatchRecord | null> {
+      return sealedBatch;
     },
   };
   const store = new Proxy(known, {

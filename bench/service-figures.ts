@@ -145,7 +145,7 @@ export async function benchEmbeddedService(
     emit(await receiptFigure(scope, service, sample, bigSize, quick ? runs : RECEIPT_RUNS_FULL, loadSeconds, { label: coldLabel, ms: coldMs, body: JSON.stringify(cold) }, log));
 
     // The bulk export of the big batch: its documents are the bench tenant's (full) or the admin's (quick).
-    const bigBatch = batches.find((b) => b.treeSize === bigSize);
+    const bigBatch = batches.find((b) => b.documentCount === bigSize);
     if (!bigBatch) throw new Error(`no anchored batch of ${bigSize} documents`);
     const exportKey = quick
       ? service.adminKey
