@@ -9,10 +9,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { computeAddress, Interface, JsonRpcProvider } from 'ethers';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOCUMENT_ANCHOR_ABI, readAnchoring } from '../../src/platform/chain/anchor-contract';
 import { startEmbeddedAnvil, type EmbeddedAnvil } from '../../src/platform/chain/embedded-anvil/embedded-anvil';
 import { startRpcFaultProxy, type RpcFaultProxy } from '../helpers/rpc-fault-proxy';
+import { CHROMIUM_ARGS, chromiumExecutable } from '../helpers/browser';
 import { api, CLI, makeTempDir, PROJECT_ROOT, startServiceProcess, type ServiceProcess } from '../helpers/service-process';
 
 const run = promisify(execFile);
@@ -114,6 +116,44 @@ describe('anchoring on two chains', () => {
     expect(cli.stdout).toMatch(/^VALID: /m);
     expect(cli.stdout).toMatch(/holds on eip155:31337, block \d+/);
     expect(cli.stdout).toMatch(/DOES NOT HOLD \(anchor-mismatch\) on eip155:31338: the chain disagrees with the receipt: block number/);
+  });
+
+  it('the verification page in Chromium checks the receipt on both chains and shows each, with its log position', async () => {
+    const work = makeTempDir('did-notary-two-chains-page-');
+    const file = path.join(work, 'invoice.pdf');
+    fs.writeFileSync(file, randomBytes(2048));
+    const hash = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+    expect((await api(service, 'POST', '/v1/documents', { hash })).status).toBe(202);
+    expect((await api(service, 'POST', '/v1/batches/anchor')).status).toBe(200);
+    const receipt = await anchoredOnBoth(hash, 20_000);
+    const receiptFile = `${file}.receipt.json`;
+    fs.writeFileSync(receiptFile, JSON.stringify(receipt));
+    const browser = await chromium.launch({ executablePath: await chromiumExecutable(), args: CHROMIUM_ARGS, headless: true });
+    try {
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (error) => problems.push(error.message));
+      await page.goto(`${service.url}/`);
+      await page.waitForSelector('html[data-ready="true"]');
+      await page.getByLabel('I have the receipt file').check();
+      await page.setInputFiles('#document-file', file);
+      await page.setInputFiles('#receipt-file', receiptFile);
+      const verdict = page.locator('#document-result .verdict').first();
+      await verdict.waitFor({ timeout: 20_000 });
+      expect(await verdict.getAttribute('data-state'), await verdict.innerText()).toBe('valid');
+      // One line per chain, each checked by the browser against that chain's own node.
+      const chains = page.locator('#document-result ul.anchors li');
+      expect(await chains.count()).toBe(2);
+      for (const [chain, anchor] of receipt.anchors.map((a: { chain: string; blockNumber: number }) => [a.chain, a] as const)) {
+        const line = page.locator(`#document-result ul.anchors li[data-chain="${chain}"]`);
+        expect(await line.getAttribute('data-valid')).toBe('true');
+        expect(await line.innerText()).toContain(`holds, block ${anchor.blockNumber}`);
+      }
+      expect(await verdict.innerText()).toMatch(new RegExp(`Transparency log\\s*entry ${receipt.log.index} of `));
+      expect(problems).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 
   it('anchors on the chain that answers while the other refuses, says which in /health and /metrics, and catches up', async () => {
