@@ -62,8 +62,9 @@ describe('anchoring on two chains', () => {
   };
 
   beforeAll(async () => {
-    chainA = await startEmbeddedAnvil({ dataDir: makeTempDir('did-notary-chain-a-') });
-    chainB = await startEmbeddedAnvil({ dataDir: makeTempDir('did-notary-chain-b-'), chainId: 31338 });
+    // CORS open: the verification page (served by the service, another origin) asks both chains itself.
+    chainA = await startEmbeddedAnvil({ dataDir: makeTempDir('did-notary-chain-a-'), allowOrigin: '*' });
+    chainB = await startEmbeddedAnvil({ dataDir: makeTempDir('did-notary-chain-b-'), chainId: 31338, allowOrigin: '*' });
     [contractA, contractB] = await Promise.all([deploy(chainA.rpcUrl), deploy(chainB.rpcUrl)]);
     proxyB = await startRpcFaultProxy(chainB.rpcUrl);
     providerA = new JsonRpcProvider(chainA.rpcUrl, 31337, { staticNetwork: true, batchMaxCount: 1, cacheTimeout: -1 });
