@@ -118,8 +118,16 @@ async function main(): Promise<void> {
   const expected = expectedFigures(quick);
 
   /** Runs one section under a deadline; rows it did not produce are filled in as not measured. */
-  const section = async (name: string, ids: string[], timeoutMs: number, work: (scope: ResourceScope) => Promise<void>) => {
+  const section = async (name: string, ids: string[], timeoutMs: number, work: (scope: ResourceScope) => Promise<void>, fullOnly?: string) => {
     if (only && !only.some((word) => name.includes(word))) return;
+    if (quick && fullOnly !== undefined && !only) {
+      // Quick mode keeps to the notarization core, in under a minute; `--quick --only <name>` runs it short.
+      for (const id of ids) {
+        const e = expected.find((x) => x.id === id)!;
+        emit({ ...notMeasured(id, e.name, e.target, `${name}: only in the full bench (${fullOnly}); \`npm run bench -- --quick --only ${name.split(' ')[0]}\` runs it short`), valueText: 'not run (--quick)', verdict: 'skip' });
+      }
+      return;
+    }
     const sectionStarted = performance.now();
     try {
       await withScope(name, timeoutMs, work);
@@ -157,28 +165,32 @@ async function main(): Promise<void> {
   await section('PostgreSQL service', ids('submit.postgres.'), quick ? 60_000 : 300_000, async (scope) =>
     benchPostgresService(scope, { quick, serverUrl: postgresUrl, log, emit }),
   );
-  await section('two chains', ['gas.two-chains.eip155:31337', 'gas.two-chains.eip155:31338', 'latency.two-chains'], quick ? 120_000 : 300_000, async (scope) => {
-    const oneChain = figures.get('latency.submit-to-anchored')?.value;
-    await benchTwoChains(scope, { quick, log, emit, oneChainLatencyMs: typeof oneChain === 'number' ? oneChain : undefined });
-  });
-  await section('credentials', Object.values(CREDENTIAL_FIGURES).map((f) => f.id), 300_000, async (scope) => {
-    if (quick) {
-      // Its set-up alone (Anvil, a new PGlite store, the DID registry) takes about 15 s here.
-      for (const spec of Object.values(CREDENTIAL_FIGURES)) {
-        emit({ ...notMeasured(spec.id, spec.name, credentialTargetText(spec), 'bench/credentials.ts is only run by the full bench (its set-up alone takes about 15 s)'), valueText: 'not run (--quick)', verdict: 'skip' });
-      }
-      return;
-    }
-    (await runCredentialsHook(scope, log)).forEach(emit);
-  });
-
-  await section('time-stamp authority', ids('tsa.'), quick ? 120_000 : 300_000, async (scope) => benchTimeStamps(scope, { quick, log, emit }));
-  await section('webhooks', ids('webhook.'), quick ? 90_000 : 180_000, async (scope) => {
-    (await benchWebhookLag(scope, { quick, log })).forEach(emit);
-  });
-  await section('wallets', ids('wallet.'), quick ? 90_000 : 300_000, async (scope) => {
-    (await benchWalletRounds(scope, { quick, log })).forEach(emit);
-  });
+  await section(
+    'two chains',
+    ['gas.two-chains.eip155:31337', 'gas.two-chains.eip155:31338', 'latency.two-chains'],
+    quick ? 120_000 : 300_000,
+    async (scope) => {
+      const oneChain = figures.get('latency.submit-to-anchored')?.value;
+      await benchTwoChains(scope, { quick, log, emit, oneChainLatencyMs: typeof oneChain === 'number' ? oneChain : undefined });
+    },
+    'two more chains and a service, about 8 s',
+  );
+  await section(
+    'credentials',
+    Object.values(CREDENTIAL_FIGURES).map((f) => f.id),
+    300_000,
+    async (scope) => (await runCredentialsHook(scope, log)).forEach(emit),
+    'its set-up alone takes about 15 s',
+  );
+  await section('time-stamp authority', ids('tsa.'), quick ? 120_000 : 300_000, async (scope) => benchTimeStamps(scope, { quick, log, emit }), 'a service and the openssl peer, about 17 s');
+  await section(
+    'webhooks',
+    ids('webhook.'),
+    quick ? 90_000 : 180_000,
+    async (scope) => (await benchWebhookLag(scope, { quick, log })).forEach(emit),
+    'a service and a receiver, about 6 s',
+  );
+  await section('wallets', ids('wallet.'), quick ? 90_000 : 300_000, async (scope) => (await benchWalletRounds(scope, { quick, log })).forEach(emit), 'a service and the wallet library, about 15 s');
 
   // Issue 6's order, then anything extra a section reported.
   const order = expected.map((e) => e.id);
