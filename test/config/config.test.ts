@@ -131,6 +131,53 @@ describe('parseConfig', () => {
     ]);
   });
 
+  it('reads CHAINS: remote chains with one URL or several, and a second embedded chain', () => {
+    const contract = '0x' + 'Ab'.repeat(20);
+    const config = parseConfig(
+      {
+        CONFIRMATIONS: '2',
+        CHAINS: JSON.stringify([
+          { rpcUrl: ['https://a.example/rpc', 'wss://b.example/ws'], chainId: 8453, anchorContract: contract, confirmations: 5, publicRpcUrl: 'https://public.example' },
+          { rpcUrl: 'https://c.example/rpc', anchorContract: contract },
+          { embedded: true, chainId: 31338 },
+        ]),
+      },
+      '/srv',
+    );
+    expect(config.extraChains).toEqual([
+      { embedded: false, rpcUrls: ['https://a.example/rpc', 'wss://b.example/ws'], chainId: 8453, anchorContract: contract.toLowerCase(), confirmations: 5, publicRpcUrl: 'https://public.example' },
+      // The primary chain's confirmations are the default; the chain id is then read from the node.
+      { embedded: false, rpcUrls: ['https://c.example/rpc'], chainId: undefined, anchorContract: contract.toLowerCase(), confirmations: 2, publicRpcUrl: undefined },
+      { embedded: true, rpcUrls: [], chainId: 31338, anchorContract: undefined, confirmations: 2, publicRpcUrl: undefined },
+    ]);
+    expect(parseConfig({}, '/srv').extraChains).toEqual([]);
+  });
+
+  it('refuses a malformed CHAINS with one line naming the chain and what is wrong', () => {
+    const contract = '0x' + '12'.repeat(20);
+    const cases: Array<[unknown, RegExp]> = [
+      ['[{', /^CHAINS: not JSON/],
+      [{ rpcUrl: 'https://a.example' }, /^CHAINS: must be a JSON list of chains/],
+      [[42], /^CHAINS: chain 1 must be an object/],
+      [[{ rpcUrl: 'https://a.example', anchorContract: contract, gasPrice: 1 }], /^CHAINS: chain 1 has unknown fields: gasPrice/],
+      [[{ rpcUrl: 'ftp://a.example', anchorContract: contract }], /^CHAINS: chain 1: rpcUrl must be an http\(s\) or ws\(s\) URL/],
+      [[{ anchorContract: contract }], /^CHAINS: chain 1: give either rpcUrl or "embedded": true/],
+      [[{ embedded: true, rpcUrl: 'https://a.example', chainId: 5 }], /^CHAINS: chain 1: give either rpcUrl or "embedded": true/],
+      [[{ embedded: 'yes', chainId: 5 }], /^CHAINS: chain 1: embedded must be true or false/],
+      [[{ embedded: true }], /^CHAINS: chain 1: an embedded chain needs its chainId/],
+      [[{ rpcUrl: 'https://a.example', anchorContract: contract, chainId: 0 }], /^CHAINS: chain 1: chainId must be a positive integer/],
+      [[{ rpcUrl: 'https://a.example' }], /^CHAINS: chain 1: anchorContract is required with rpcUrl/],
+      [[{ rpcUrl: 'https://a.example', anchorContract: '0x12' }], /^CHAINS: chain 1: anchorContract is not an address/],
+      [[{ rpcUrl: 'https://a.example', anchorContract: contract, confirmations: 0 }], /^CHAINS: chain 1: confirmations must be between 1 and 1000/],
+      [[{ embedded: true, chainId: 5 }, { rpcUrl: 'https://a.example', anchorContract: contract, publicRpcUrl: 'https://user:pw@a.example' }], /^CHAINS: chain 2: publicRpcUrl must be an http\(s\) URL without credentials/],
+    ];
+    for (const [value, expected] of cases) {
+      const problems = problemsOf({ CHAINS: typeof value === 'string' ? value : JSON.stringify(value) });
+      expect(problems, JSON.stringify(value)).toHaveLength(1);
+      expect(problems[0], JSON.stringify(value)).toMatch(expected);
+    }
+  });
+
   it('parses durations and sizes', () => {
     expect(parseDuration('10s')).toBe(10_000);
     expect(parseDuration('2m')).toBe(120_000);
