@@ -45,6 +45,7 @@ import { TSA_TENANT } from './timestamping/time-stamp-authority';
 import { setUpTimeStampAuthority } from './timestamping/tsa-setup';
 import { createWebhookServices } from './webhooks/webhook-services';
 import { createWalletServices } from './wallets/wallet-services';
+import { readCredentialConfigurations } from './wallets/issuance/credential-configurations';
 import { presentationWebhookSubscriber } from './wallets/subscribers/webhooks';
 
 export interface RunningService {
@@ -85,6 +86,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     for (const stop of stops.splice(0).reverse()) await stop().catch((error: unknown) => logger.error({ err: error }, 'error while stopping'));
   };
   try {
+    // Files a business wrote are checked before anything starts: a mistake there is the likely one.
+    const walletConfigurations = config.walletCredentialsFile ? readCredentialConfigurations(config.walletCredentialsFile) : undefined;
     fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     // Embedded parts own the data directory: a second process on it would corrupt them.
     if (config.rpcUrls.length === 0 || !config.databaseUrl) {
@@ -174,7 +177,13 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       },
     });
 
-    const wallets = createWalletServices({ db, identity, baseUrl, onPresentationVerified: presentationWebhookSubscriber(webhooks.outbox) });
+    const wallets = createWalletServices({
+      db,
+      identity,
+      baseUrl,
+      onPresentationVerified: presentationWebhookSubscriber(webhooks.outbox),
+      ...(walletConfigurations ? { configurations: walletConfigurations } : {}),
+    });
 
     const tsa = await setUpTimeStampAuthority({
       db,

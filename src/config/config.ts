@@ -67,6 +67,8 @@ export interface Config {
   logOrigin?: string;
   /** File holding the log's Ed25519 seed (base64); default `<dataDir>/log-key`, generated when absent. */
   logKeyFile?: string;
+  /** JSON file of the credential configurations wallets can receive (default: one identity credential per format). */
+  walletCredentialsFile?: string;
 }
 
 /**
@@ -167,6 +169,7 @@ export const SETTINGS = [
   { env: 'CHAINS', flag: 'chains', help: 'more anchoring chains, as JSON: [{"rpcUrl": "https://…" (or a list), "chainId": 8453, "anchorContract": "0x…", "confirmations": 3, "publicRpcUrl": "…"}] or {"embedded": true, "chainId": 31338} for a second embedded chain' },
   { env: 'LOG_ORIGIN', flag: 'log-origin', help: 'name of the transparency log (first line of its checkpoints), fixed at the first start on a database (default: <PUBLIC_URL host>/log, else did-notary/<signer address>/log)' },
   { env: 'LOG_KEY_FILE', flag: 'log-key-file', help: 'file holding the Ed25519 key that signs log checkpoints, base64 seed (default: generated into DATA_DIR; replicas must share it)' },
+  { env: 'WALLET_CREDENTIALS_FILE', flag: 'wallet-credentials-file', help: 'JSON file of the credentials wallets can receive (OpenID4VCI credential configurations with their display; see the README; default: an identity credential in each format)' },
 ] as const;
 
 export type SettingName = (typeof SETTINGS)[number]['env'];
@@ -305,6 +308,7 @@ export function parseConfig(raw: RawSettings, cwd: string = process.cwd()): Conf
   if ((tsaKeyFile === undefined) !== (tsaCertificateFile === undefined)) {
     fail(tsaKeyFile === undefined ? 'TSA_KEY_FILE' : 'TSA_CERTIFICATE_FILE', 'TSA_KEY_FILE and TSA_CERTIFICATE_FILE go together: the key and its certificate chain');
   }
+  const walletCredentialsFile = get('WALLET_CREDENTIALS_FILE');
   const tsaAuth = get('TSA_AUTH') ?? 'none';
   if (tsaAuth !== 'none' && tsaAuth !== 'api-key') fail('TSA_AUTH', 'must be none or api-key');
   const tsaRateLimitPerSecond = integer('TSA_RATE_LIMIT', 0, 1_000_000);
@@ -392,6 +396,7 @@ export function parseConfig(raw: RawSettings, cwd: string = process.cwd()): Conf
     extraChains,
     logOrigin,
     logKeyFile: logKeyFile === undefined ? undefined : path.resolve(cwd, logKeyFile),
+    walletCredentialsFile: walletCredentialsFile === undefined ? undefined : path.resolve(cwd, walletCredentialsFile),
   };
 }
 

@@ -6,8 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Openid4vciRetrieveCredentialsError } from '@openid4vc/openid4vci';
 import { Oauth2ClientErrorResponseError } from '@openid4vc/oauth2';
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { promisify } from 'node:util';
-import { api, CLI, startServiceProcess, type ServiceProcess } from '../helpers/service-process';
+import { api, CLI, makeTempDir, startServiceProcess, type ServiceProcess } from '../helpers/service-process';
 import { freshWalletKey, LibraryIssuanceWallet, walletCallbacks } from './helpers/library-wallet';
 
 let service: ServiceProcess;
@@ -176,5 +178,56 @@ describe('OpenID4VCI issuance to a library wallet', () => {
     expect(txCode, stdout).toBeDefined();
     expect(stdout).toMatch(/[▀▄█]/);
     expect(decode(await newWallet().receive(uri!, { txCode: txCode! })).iss).toBe(service.url);
+  });
+});
+
+describe('OpenID4VCI with a business\'s own credential configurations (WALLET_CREDENTIALS_FILE)', () => {
+  let own: ServiceProcess;
+  beforeAll(async () => {
+    const file = path.join(makeTempDir('did-notary-wallet-credentials-'), 'credentials.json');
+    fs.writeFileSync(
+      file,
+      JSON.stringify([
+        {
+          id: 'EmployeeBadge',
+          format: 'dc+sd-jwt',
+          vct: '/vct/EmployeeBadge',
+          display: [{ name: 'ACME employee badge', locale: 'en', logo: { uri: '/oid4vci/logo.svg', alt_text: 'ACME' }, background_color: '#aa0000', text_color: '#ffffff' }],
+        },
+      ]),
+    );
+    own = await startServiceProcess({ env: { WALLET_CREDENTIALS_FILE: file } });
+  });
+  afterAll(async () => {
+    await own?.stop();
+  });
+
+  it('publishes exactly those configurations, and the library wallet receives one with its vct', async () => {
+    const wallet = newWallet();
+    const metadata = await wallet.client.resolveIssuerMetadata(own.url);
+    const supported = metadata.credentialIssuer.credential_configurations_supported as Record<string, any>;
+    expect(Object.keys(supported)).toEqual(['EmployeeBadge']);
+    expect(supported.EmployeeBadge).toMatchObject({ format: 'dc+sd-jwt', vct: `${own.url}/vct/EmployeeBadge` });
+    expect(supported.EmployeeBadge.credential_metadata.display[0]).toMatchObject({ name: 'ACME employee badge', background_color: '#aa0000', logo: { uri: `${own.url}/oid4vci/logo.svg` } });
+
+    const refused = await api(own, 'POST', '/v1/credential-offers', { credentialConfigurationId: 'IdentityCredential_sd_jwt', claims: PERSON });
+    expect(refused.status).toBe(400);
+    const created = await api(own, 'POST', '/v1/credential-offers', { credentialConfigurationId: 'EmployeeBadge', claims: PERSON });
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    const credential = await wallet.receive((created.json as { offerUri: string }).offerUri);
+    expect(decode(credential)).toMatchObject({ iss: own.url, vct: `${own.url}/vct/EmployeeBadge` });
+    expect((await api(own, 'POST', '/v1/credentials/verify', { credential })).json).toMatchObject({ verified: true, format: 'dc+sd-jwt', claims: PERSON });
+  });
+
+  it('refuses to start with a configuration file that is wrong, saying what is wrong', async () => {
+    const file = path.join(makeTempDir('did-notary-wallet-credentials-'), 'credentials.json');
+    fs.writeFileSync(file, JSON.stringify([{ id: 'Badge', format: 'dc+sd-jwt', display: [{ name: 'Badge' }] }]));
+    const started = await promisify(execFile)(process.execPath, [CLI, 'serve'], { env: { PATH: process.env.PATH, DATA_DIR: makeTempDir('did-notary-wallet-bad-'), PORT: '0', WALLET_CREDENTIALS_FILE: file }, timeout: 60_000 }).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(started.code).not.toBe(0);
+    expect(started.stderr).toContain('WALLET_CREDENTIALS_FILE');
+    expect(started.stderr).toContain('configuration 1: a dc+sd-jwt configuration needs its vct');
   });
 });
