@@ -11,7 +11,7 @@ import type { ApiKeyStore } from '../access/api-keys';
 import type { WebhookEndpoints } from '../webhooks/endpoints';
 import type { WalletServices } from '../wallets/wallet-services';
 import { CHAIN_RPC_RELAY_PATH, webRoutes, type WebRouteOptions } from '../web/routes';
-import { limitPerClient } from './client-limits';
+import { ClientLimiter, limitPerClient } from './client-limits';
 import { requireScope, type RequestGuard } from './guards';
 import { OPENAPI_PATH } from './openapi-document';
 import { HttpProblem } from './problems';
@@ -62,10 +62,17 @@ export interface AppDependencies {
   guard: RequestGuard;
   /** The RFC 3161 time-stamp authority (POST /tsa) and its certificate chain. */
   tsa: TimestampRouteDependencies['tsa'];
+  /** POST /tsa's per-client limiter, shared with its fast lane (server.ts); made here when absent. */
+  tsaLimiter?: ClientLimiter;
 }
 
 /** Public requests one client may have open at once (each may wait seconds on a DID host or the chain). */
 const MAX_PUBLIC_REQUESTS_IN_FLIGHT_PER_CLIENT = 16;
+
+/** POST /tsa's limits per client address: TSA_RATE_LIMIT, and the public endpoints' in-flight bound. */
+export function createTsaLimiter(config: Config): ClientLimiter {
+  return new ClientLimiter({ perSecond: config.tsa.rateLimitPerSecond, maxInFlight: MAX_PUBLIC_REQUESTS_IN_FLIGHT_PER_CLIENT });
+}
 
 /** Builds the app; listening and shutdown belong to the caller. */
 export function createApp(deps: AppDependencies): Express {
@@ -91,7 +98,7 @@ export function createApp(deps: AppDependencies): Express {
     webhooks: requireScope(deps.guard, 'webhooks'),
   };
   const tsaGuards = [
-    limitPerClient({ perSecond: deps.config.tsa.rateLimitPerSecond, maxInFlight: MAX_PUBLIC_REQUESTS_IN_FLIGHT_PER_CLIENT }),
+    limitPerClient(deps.tsaLimiter ?? createTsaLimiter(deps.config)),
     ...(deps.config.tsa.auth === 'api-key' ? [auth.timestamp] : []),
   ];
 

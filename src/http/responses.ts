@@ -18,11 +18,19 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
  * response that cannot be written is destroyed and logged.
  */
 export function writeJson(req: IncomingMessage, res: ServerResponse, status: number, contentType: string, body: string, logger: Logger): void {
+  writeBody(req, res, status, contentType, Buffer.from(body, 'utf8'), logger);
+}
+
+/**
+ * Sends `bytes` as Express's `res.send(buffer)` would after the route set `headers` (CORS first, as
+ * the publicCors middleware runs before any route): type, length, weak ETag, no body for HEAD.
+ */
+export function writeBody(req: IncomingMessage, res: ServerResponse, status: number, contentType: string, bytes: Buffer, logger: Logger, headers: Record<string, string> = {}): void {
   try {
     if (isPublicCorsRequest(pathOf(req), req.headers.authorization)) res.setHeader('Access-Control-Allow-Origin', '*');
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     res.statusCode = status;
     res.setHeader('Content-Type', contentType);
-    const bytes = Buffer.from(body, 'utf8');
     res.setHeader('Content-Length', bytes.length);
     res.setHeader('ETag', weakEtag(bytes));
     res.end(req.method === 'HEAD' ? undefined : bytes);

@@ -10,11 +10,23 @@
 // machine, where the whole token otherwise costs about 0.1 ms. openssl's verification of every token
 // in test/integration/tsa-openssl.test.ts is what keeps the pre-encoded parts honest.
 import { createHash } from 'node:crypto';
-import { AsnArray, AsnConvert, AsnProp, AsnPropTypes, AsnType, AsnTypeTypes, OctetString, type IAsnConvertible } from '@peculiar/asn1-schema';
-import { Attribute, SignedData } from '@peculiar/asn1-cms';
+import {
+  AsnArray,
+  AsnConvert,
+  AsnObjectIdentifierConverter,
+  AsnProp,
+  AsnPropTypes,
+  AsnType,
+  AsnTypeTypes,
+  OctetString,
+  type IAsnConverter,
+  type IAsnConvertible,
+} from '@peculiar/asn1-schema';
+import { Attribute, SignedData, id_messageDigest } from '@peculiar/asn1-cms';
+import { TSTInfo, id_ct_tstInfo } from '@peculiar/asn1-tsp';
 import { AlgorithmIdentifier, Certificate, GeneralName, GeneralNames } from '@peculiar/asn1-x509';
 import { IssuerSerial } from '@peculiar/asn1-x509-attr';
-import { RawData, type BaseBlock, type ViewWriter } from 'asn1js';
+import { ObjectIdentifier, RawData, type BaseBlock, type ViewWriter } from 'asn1js';
 
 /** id-aa-signingCertificateV2 (RFC 5035). */
 export const SIGNING_CERTIFICATE_V2_OID = '1.2.840.113549.1.9.16.2.47';
@@ -53,6 +65,57 @@ class PreEncoded implements IAsnConvertible<RawData> {
 export function preEncoded<T>(der: Uint8Array | ArrayBuffer): T {
   return new PreEncoded(der instanceof Uint8Array ? der : new Uint8Array(der)) as unknown as T;
 }
+
+/** Each OBJECT IDENTIFIER's DER, encoded once by asn1js (about 15 µs an OID here; a token has several). */
+const objectIdentifierDer = new Map<string, Uint8Array>();
+
+/**
+ * The OBJECT IDENTIFIER converter of asn1-schema, but writing each OID's DER as asn1js encoded it
+ * the first time: for the OIDs every token carries (its policy, content types, attribute type).
+ */
+export const CachedObjectIdentifierConverter: IAsnConverter<string, ObjectIdentifier> = {
+  fromASN: AsnObjectIdentifierConverter.fromASN,
+  toASN: (value) => {
+    let der = objectIdentifierDer.get(value);
+    if (der === undefined) {
+      der = new Uint8Array(new ObjectIdentifier({ value }).toBER());
+      objectIdentifierDer.set(value, der);
+    }
+    // Written as its DER wherever an ObjectIdentifier goes: the serializer only asks it for its encoding.
+    return new DerBlock({ data: der }) as unknown as ObjectIdentifier;
+  },
+};
+
+/** TSTInfo (@peculiar/asn1-tsp's schema, inherited whole) with its policy OID written from the cache. */
+export class TstInfoWithCachedPolicy extends TSTInfo {}
+AsnProp({ type: AsnPropTypes.ObjectIdentifier, converter: CachedObjectIdentifierConverter })(TstInfoWithCachedPolicy.prototype, 'policy');
+
+/**
+ * EncapsulatedContentInfo ::= SEQUENCE { eContentType id-ct-TSTInfo, eContent [0] EXPLICIT OCTET
+ * STRING }: the library's EncapsulatedContentInfo for a TSTInfo, its content type written from the cache.
+ */
+export class TstInfoContent {
+  eContentType = id_ct_tstInfo;
+  eContent = new OctetString();
+  constructor(params: Partial<TstInfoContent> = {}) {
+    Object.assign(this, params);
+  }
+}
+AsnType({ type: AsnTypeTypes.Sequence })(TstInfoContent);
+AsnProp({ type: AsnPropTypes.ObjectIdentifier, converter: CachedObjectIdentifierConverter })(TstInfoContent.prototype, 'eContentType');
+AsnProp({ type: OctetString, context: 0 })(TstInfoContent.prototype, 'eContent');
+
+/** The message-digest attribute (RFC 5652 §11.2): Attribute { id-messageDigest, SET { OCTET STRING } }, its type written from the cache. */
+export class MessageDigestAttribute {
+  attrType = id_messageDigest;
+  attrValues: OctetString[] = [];
+  constructor(params: Partial<MessageDigestAttribute> = {}) {
+    Object.assign(this, params);
+  }
+}
+AsnType({ type: AsnTypeTypes.Sequence })(MessageDigestAttribute);
+AsnProp({ type: AsnPropTypes.ObjectIdentifier, converter: CachedObjectIdentifierConverter })(MessageDigestAttribute.prototype, 'attrType');
+AsnProp({ type: OctetString, repeated: 'set' })(MessageDigestAttribute.prototype, 'attrValues');
 
 /**
  * ESSCertIDv2 ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier DEFAULT {algorithm id-sha256},
@@ -103,7 +166,7 @@ export class SignedDataContentInfo {
   }
 }
 AsnType({ type: AsnTypeTypes.Sequence })(SignedDataContentInfo);
-AsnProp({ type: AsnPropTypes.ObjectIdentifier })(SignedDataContentInfo.prototype, 'contentType');
+AsnProp({ type: AsnPropTypes.ObjectIdentifier, converter: CachedObjectIdentifierConverter })(SignedDataContentInfo.prototype, 'contentType');
 AsnProp({ type: SignedData, context: 0 })(SignedDataContentInfo.prototype, 'content');
 
 /** The signing-certificate-v2 attribute naming `certificate` (DER) by its SHA-256 and its issuer and serial. */

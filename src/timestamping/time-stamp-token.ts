@@ -9,7 +9,6 @@ import {
   CertificateChoices,
   CertificateSet,
   DigestAlgorithmIdentifiers,
-  EncapsulatedContent,
   EncapsulatedContentInfo,
   IssuerAndSerialNumber,
   SignedData,
@@ -17,14 +16,13 @@ import {
   SignerInfo,
   SignerInfos,
   id_contentType,
-  id_messageDigest,
 } from '@peculiar/asn1-cms';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import { Accuracy, TSTInfo, id_ct_tstInfo, type MessageImprint } from '@peculiar/asn1-tsp';
+import { Accuracy, id_ct_tstInfo, type MessageImprint } from '@peculiar/asn1-tsp';
 import { AlgorithmIdentifier, Certificate, GeneralName } from '@peculiar/asn1-x509';
 import { ObjectIdentifier } from 'asn1js';
 import { signatureSchemeFor, type SignatureScheme } from './algorithms';
-import { preEncoded, SignedAttributeSet, SignedDataContentInfo, signingCertificateV2Attribute } from './cms-schemas';
+import { MessageDigestAttribute, preEncoded, SignedAttributeSet, SignedDataContentInfo, signingCertificateV2Attribute, TstInfoContent, TstInfoWithCachedPolicy } from './cms-schemas';
 
 /** What the TSA states in every token besides the imprint. */
 export interface TokenTerms {
@@ -52,6 +50,7 @@ export class TokenSigner {
   readonly chainDer: readonly Uint8Array[];
   private readonly scheme: SignatureScheme;
   private readonly digestAlgorithm: AlgorithmIdentifier;
+  private readonly digestAlgorithms: DigestAlgorithmIdentifiers;
   private readonly signatureAlgorithm: AlgorithmIdentifier;
   private readonly signerId: SignerIdentifier;
   private readonly tsaName: GeneralName;
@@ -75,8 +74,14 @@ export class TokenSigner {
     this.certificateDer = chainDer[0]!;
     this.scheme = signatureSchemeFor(privateKey);
     const certificate = AsnConvert.parse(this.certificateDer, Certificate);
-    this.digestAlgorithm = new AlgorithmIdentifier({ algorithm: this.scheme.digest.oid });
-    this.signatureAlgorithm = new AlgorithmIdentifier({ algorithm: this.scheme.signatureOid, ...(this.scheme.nullParameters ? { parameters: null } : {}) });
+    // Pre-encoded too: asn1js encodes an OBJECT IDENTIFIER slowly (about 20 µs for an algorithm
+    // identifier here), and a token names its algorithms three times.
+    const digestAlgorithm = new AlgorithmIdentifier({ algorithm: this.scheme.digest.oid });
+    this.digestAlgorithm = preEncoded<AlgorithmIdentifier>(AsnConvert.serialize(digestAlgorithm));
+    this.digestAlgorithms = preEncoded<DigestAlgorithmIdentifiers>(AsnConvert.serialize(new DigestAlgorithmIdentifiers([digestAlgorithm])));
+    this.signatureAlgorithm = preEncoded<AlgorithmIdentifier>(
+      AsnConvert.serialize(new AlgorithmIdentifier({ algorithm: this.scheme.signatureOid, ...(this.scheme.nullParameters ? { parameters: null } : {}) })),
+    );
     const issuerAndSerial = new IssuerAndSerialNumber({ issuer: certificate.tbsCertificate.issuer, serialNumber: certificate.tbsCertificate.serialNumber });
     this.signerId = new SignerIdentifier({ issuerAndSerialNumber: preEncoded(AsnConvert.serialize(issuerAndSerial)) });
     this.tsaName = preEncoded(AsnConvert.serialize(new GeneralName({ directoryName: certificate.tbsCertificate.subject })));
@@ -98,7 +103,7 @@ export class TokenSigner {
 
   /** The DER TimeStampToken (a CMS ContentInfo) for one request. */
   sign(request: TokenRequest): Uint8Array {
-    const tstInfo = new TSTInfo({
+    const tstInfo = new TstInfoWithCachedPolicy({
       version: 1,
       policy: this.terms.policy,
       messageImprint: preEncoded<MessageImprint>(request.messageImprintDer),
@@ -119,8 +124,9 @@ export class TokenSigner {
     const signedData = new SignedData({
       // v3: the encapsulated content is not id-data (RFC 5652 §5.1).
       version: 3,
-      digestAlgorithms: new DigestAlgorithmIdentifiers([this.digestAlgorithm]),
-      encapContentInfo: new EncapsulatedContentInfo({ eContentType: id_ct_tstInfo, eContent: new EncapsulatedContent({ single: new OctetString(tstInfoDer) }) }),
+      digestAlgorithms: this.digestAlgorithms,
+      // The library's EncapsulatedContentInfo, as the same schema with its OID pre-encoded.
+      encapContentInfo: new TstInfoContent({ eContent: new OctetString(tstInfoDer) }) as unknown as EncapsulatedContentInfo,
       certificates: request.includeCertificates ? this.certificates : undefined,
       signerInfos: new SignerInfos([
         new SignerInfo({
@@ -138,7 +144,7 @@ export class TokenSigner {
   }
 
   private messageDigestAttribute(digest: Uint8Array): Uint8Array {
-    return new Uint8Array(AsnConvert.serialize(new Attribute({ attrType: id_messageDigest, attrValues: [AsnConvert.serialize(new OctetString(digest))] })));
+    return new Uint8Array(AsnConvert.serialize(new MessageDigestAttribute({ attrValues: [new OctetString(digest)] })));
   }
 }
 

@@ -10,6 +10,9 @@ import { loadTsaCredentials } from '../../src/timestamping/tsa-credentials';
 import { makeTempDir } from '../helpers/service-process';
 import { opensslOk } from '../helpers/openssl';
 import fs from 'node:fs';
+import { ContentInfo, SignedData } from '@peculiar/asn1-cms';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { Accuracy, TSTInfo } from '@peculiar/asn1-tsp';
 
 describe('time-stamp token verification', () => {
   const dir = makeTempDir('did-notary-token-');
@@ -69,6 +72,21 @@ describe('time-stamp token verification', () => {
     if (isRejection(query)) throw new Error(query.reason);
     const beforeTheCertificate = signer.sign({ messageImprintDer: query.messageImprintDer, serialNumber: 78n, genTime: new Date(Date.now() - 3_600_000), includeCertificates: true });
     expect(verifyTimeStampToken(beforeTheCertificate, { documentBytes: document, trustedCertificates })).toMatchObject({ valid: false, reason: 'untrusted-certificate', message: expect.stringMatching(/was not valid at/) });
+  });
+
+  it('is the DER the ASN.1 library itself writes: pre-encoded parts and cached OIDs change no byte', async () => {
+    // Read back into the library's own types, with and without certificates, and written again by it alone.
+    for (const includeCertificates of [true, false]) {
+      const token = await tokenFor(includeCertificates);
+      const contentInfo = AsnConvert.parse(token, ContentInfo);
+      const signedData = AsnConvert.parse(contentInfo.content, SignedData);
+      const tstInfo = AsnConvert.parse(signedData.encapContentInfo.eContent!.single!, TSTInfo);
+      // The library reads an absent `seconds` of the accuracy as its class default, 0, and would write that 0.
+      if (tstInfo.accuracy?.seconds === 0) tstInfo.accuracy = new Accuracy({ seconds: undefined, millis: tstInfo.accuracy.millis });
+      expect(Buffer.from(AsnConvert.serialize(tstInfo)).equals(Buffer.from(signedData.encapContentInfo.eContent!.single!.buffer))).toBe(true);
+      const rewritten = AsnConvert.serialize(new ContentInfo({ contentType: contentInfo.contentType, content: AsnConvert.serialize(signedData) }));
+      expect(Buffer.from(rewritten).equals(Buffer.from(token))).toBe(true);
+    }
   });
 
   it('refuses bytes that are neither a reply nor a token', () => {
