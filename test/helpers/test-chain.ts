@@ -18,8 +18,8 @@ export interface TestChain {
   close(): Promise<void>;
 }
 
-export async function startTestChain(signerKey: string): Promise<TestChain> {
-  const anvil = await startEmbeddedAnvil({ dataDir: makeTempDir('did-notary-anchoring-chain-') });
+export async function startTestChain(signerKey: string, chainId?: number): Promise<TestChain> {
+  const anvil = await startEmbeddedAnvil({ dataDir: makeTempDir('did-notary-anchoring-chain-'), ...(chainId === undefined ? {} : { chainId }) });
   const provider = connectEmbeddedChain(anvil);
   const contract = (await deployContract(new Wallet(ANVIL_DEV_FUNDER_KEY, provider), loadDocumentAnchorArtifact())).address.toLowerCase();
   const signer = new Wallet(signerKey, provider);

@@ -148,3 +148,75 @@ describe('re-checking anchorings while running', () => {
     }
   }, 60_000);
 });
+
+describe('re-checking anchorings per chain', () => {
+  let chainA: TestChain;
+  let chainB: TestChain;
+  let stores: TestStores;
+
+  beforeAll(async () => {
+    [chainA, chainB] = await Promise.all([startTestChain(DEV_KEY_2), startTestChain(DEV_KEY_2, 31338)]);
+    stores = await openTestStores({ dataDir: makeTempDir('did-notary-reconcile-two-chains-') });
+  }, 60_000);
+  afterAll(async () => {
+    await stores?.close();
+    await chainA?.close();
+    await chainB?.close();
+  });
+
+  it('anchors again on the chain that dropped its anchoring, and only there', async () => {
+    const warnings: Array<{ chain?: string; message?: string }> = [];
+    const logger = createLogger('silent');
+    logger.warn = ((fields: { chain?: string }, message?: string) => {
+      warnings.push({ chain: fields.chain, message });
+    }) as typeof logger.warn;
+    const notary = new Notary(
+      stores.notary,
+      [{ chain: chainA.client }, { chain: chainB.client }],
+      {
+        batchIntervalMs: 3_600_000,
+        batchMaxSize: 1000,
+        confirmations: 1,
+        maxDocumentsPerRequest: 1000,
+        issuerDid: 'did:ethr:0x7a69:0x0000000000000000000000000000000000000001',
+        pollIntervalMs: 50,
+        reconcileIntervalMs: 0,
+      },
+      logger,
+    );
+    const anchorsOf = async (batchId: string) => new Map((await stores.notary.getBatch(batchId))!.anchors.map((a) => [a.chain, a] as const));
+    try {
+      const document = parseDocumentId(randomBytes(32).toString('hex'));
+      await notary.submit('t', [document]);
+      const beforeAnchoringOnB = (await chainB.provider.send('evm_snapshot', [])) as string;
+      const batch = (await notary.anchorNow())!;
+      // anchorNow answers once the first chain holds the root; the second follows in its own round.
+      for (let round = 0; (await anchorsOf(batch.id)).size < 2 && round < 50; round++) await notary.anchorNow();
+      const first = await anchorsOf(batch.id);
+      expect([...first.keys()].sort()).toEqual(['eip155:31337', 'eip155:31338']);
+
+      // Chain B loses its anchoring; chain A keeps it.
+      expect(await chainB.provider.send('evm_revert', [beforeAnchoringOnB])).toBe(true);
+      expect(await readAnchoring(chainB.provider, chainB.contract, batch.root)).toBeNull();
+      const blockOnA = await chainA.provider.getBlockNumber();
+
+      // The next rounds notice on B alone and anchor there again, at B's pace (anchorNow answers
+      // once A's round, which finds nothing to do, is done).
+      await notary.anchorNow();
+      for (let round = 0; !(await anchorsOf(batch.id)).has('eip155:31338') && round < 50; round++) await notary.anchorNow();
+      await notary.anchorNow();
+      const again = await anchorsOf(batch.id);
+      expect(warnings.filter((w) => w.message?.startsWith('re-anchoring'))).toEqual([{ chain: 'eip155:31338', message: 're-anchoring a batch on this chain' }]);
+      // B holds the root again, in the transaction now recorded for it.
+      const onB = await readAnchoring(chainB.provider, chainB.contract, batch.root);
+      expect(onB?.blockNumber).toBe(again.get('eip155:31338')!.blockNumber);
+      // A was only read: its anchoring and its chain are as they were, no transaction sent.
+      expect(again.get('eip155:31337')).toEqual(first.get('eip155:31337'));
+      expect(await chainA.provider.getBlockNumber()).toBe(blockOnA);
+      const receipt = await notary.getReceipt(document.multihashHex);
+      expect((await notary.verifyReceipt(receipt, document.digestHex)).valid).toBe(true);
+    } finally {
+      await notary.stop();
+    }
+  }, 60_000);
+});
