@@ -12,6 +12,7 @@ import type { ServiceMetrics } from '../platform/observability/metrics';
 import { DomainError } from '../core/errors';
 import { JSON_CONTENT_TYPE, writeJson, writeProblem } from './responses';
 import { observeRequest } from './request-observation';
+import { hasBody } from './request-shape';
 import { routeLabel } from './route-table';
 
 /**
@@ -34,6 +35,7 @@ const receiptLabel = () => (label ??= routeLabel('GET', '/v1/receipts/any'));
 /** Wraps the Express app (`fallback`) in a listener that answers plain receipt reads itself. */
 export function withReceiptFastPath(fallback: RequestListener, deps: ReceiptFastPathDependencies): RequestListener {
   return (req, res) => {
+    // A GET with a body is Express's: its JSON parser answers a malformed or oversized one.
     const match = req.method === 'GET' && !isConditional(req) && !hasBody(req) ? RECEIPT_URL.exec(req.url ?? '') : null;
     if (!match) {
       fallback(req, res);
@@ -58,11 +60,6 @@ export function withReceiptFastPath(fallback: RequestListener, deps: ReceiptFast
       },
     );
   };
-}
-
-/** A GET with a body is Express's: its JSON parser answers a malformed or oversized one. */
-function hasBody(req: IncomingMessage): boolean {
-  return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
 }
 
 /** Conditional requests need Express's freshness rules (304s); they are rare for receipts. */

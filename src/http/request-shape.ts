@@ -3,6 +3,7 @@
 // them), a body only with a declared media type (otherwise its fields are silently dropped), and
 // JSON bodies nested no deeper than any document of the API needs (deep nesting only serves to
 // exhaust a recursive walk: validation, canonical JSON, JSON.stringify).
+import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
 import { HttpProblem } from './problems';
 
@@ -16,13 +17,29 @@ export function requestShape(): RequestHandler {
       next(new HttpProblem('validation-failed', 'the URL holds a NUL character (%00)'));
       return;
     }
-    const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
-    if (hasBody && !req.headers['content-type']) {
+    if (hasBody(req) && !req.headers['content-type']) {
       next(new HttpProblem('unsupported-media-type', 'the request has a body but no Content-Type; send JSON as application/json'));
       return;
     }
     next();
   };
+}
+
+/** Whether a request carries a body: chunked, or a declared length other than 0. */
+export function hasBody(req: Pick<IncomingMessage, 'headers'>): boolean {
+  return req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+}
+
+/**
+ * A POST to exactly `path` whose body has a declared length of 1 to `maxBytes` and is neither chunked
+ * nor compressed: what a fast lane (server.ts) can read whole before deciding anything.
+ */
+export function isDeclaredLengthPost(req: IncomingMessage, path: string, maxBytes: number): boolean {
+  if (req.method !== 'POST' || req.url !== path) return false;
+  const { headers } = req;
+  if (headers['transfer-encoding'] !== undefined || headers['content-encoding'] !== undefined) return false;
+  const length = Number(headers['content-length']);
+  return Number.isInteger(length) && length > 0 && length <= maxBytes;
 }
 
 /** After the JSON parser: refuses bodies nested deeper than MAX_JSON_DEPTH (checked without recursion). */

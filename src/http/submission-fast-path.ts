@@ -13,6 +13,7 @@ import type { RequestGuard } from './guards';
 import { HttpProblem } from './problems';
 import { JSON_CONTENT_TYPE, writeJson, writeProblem } from './responses';
 import { logClosedBeforeAnswer, observeRequest } from './request-observation';
+import { isDeclaredLengthPost } from './request-shape';
 import { routeLabel } from './route-table';
 
 const SUBMISSION_PATH = '/v1/documents';
@@ -85,11 +86,7 @@ function dropRequest(req: IncomingMessage, res: ServerResponse, error: unknown, 
 
 /** A POST to exactly /v1/documents with a small, declared-length, uncompressed JSON body. */
 function isPlainSmallJsonPost(req: IncomingMessage): boolean {
-  if (req.method !== 'POST' || req.url !== SUBMISSION_PATH) return false;
-  const { headers } = req;
-  if (headers['transfer-encoding'] !== undefined || headers['content-encoding'] !== undefined) return false;
-  const length = Number(headers['content-length']);
-  return Number.isInteger(length) && length > 0 && length <= MAX_BODY_BYTES && JSON_TYPE.test(headers['content-type'] ?? '');
+  return isDeclaredLengthPost(req, SUBMISSION_PATH, MAX_BODY_BYTES) && JSON_TYPE.test(req.headers['content-type'] ?? '');
 }
 
 /**

@@ -13,6 +13,7 @@ import type { ClientLimiter } from './client-limits';
 import { authorizeWithScope, type RequestGuard } from './guards';
 import { HttpProblem } from './problems';
 import { logClosedBeforeAnswer, observeRequest } from './request-observation';
+import { isDeclaredLengthPost } from './request-shape';
 import { writeBody, writeProblem } from './responses';
 import { routeLabel } from './route-table';
 import {
@@ -85,12 +86,7 @@ async function answer(req: IncomingMessage, res: ServerResponse, deps: TimeStamp
 
 /** Exactly POST /tsa with a DER query of declared length within the limit, not compressed. */
 function isPlainQuery(req: IncomingMessage): boolean {
-  if (req.method !== 'POST' || req.url !== TSA_PATH) return false;
-  const { headers } = req;
-  if (headers['transfer-encoding'] !== undefined || headers['content-encoding'] !== undefined) return false;
-  if (headers['content-type']?.toLowerCase() !== TIME_STAMP_QUERY_TYPE) return false;
-  const length = Number(headers['content-length']);
-  return Number.isInteger(length) && length > 0 && length <= MAX_QUERY_BYTES;
+  return isDeclaredLengthPost(req, TSA_PATH, MAX_QUERY_BYTES) && req.headers['content-type']?.toLowerCase() === TIME_STAMP_QUERY_TYPE;
 }
 
 /** The whole body (its length was declared and bounded), or undefined if the request closed first. */
