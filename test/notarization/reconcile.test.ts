@@ -18,6 +18,17 @@ import { openTestStores, type TestStores } from '../helpers/stores';
 
 const DEV_KEY_2 = '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a';
 
+/** A notary that seals only when asked and re-checks anchorings every `reconcileIntervalMs`. */
+const options = (reconcileIntervalMs: number): NotaryOptions => ({
+  batchIntervalMs: 3_600_000,
+  batchMaxSize: 1000,
+  confirmations: 1,
+  maxDocumentsPerRequest: 1000,
+  issuerDid: 'did:ethr:0x7a69:0x0000000000000000000000000000000000000001',
+  pollIntervalMs: 50,
+  reconcileIntervalMs,
+});
+
 describe('re-checking anchorings while running', () => {
   let chain: TestChain;
   let provider: JsonRpcProvider;
@@ -37,15 +48,6 @@ describe('re-checking anchorings while running', () => {
     await chain?.close();
   });
 
-  const options = (reconcileIntervalMs: number): NotaryOptions => ({
-    batchIntervalMs: 3_600_000,
-    batchMaxSize: 1000,
-    confirmations: 1,
-    maxDocumentsPerRequest: 1000,
-    issuerDid: 'did:ethr:0x7a69:0x0000000000000000000000000000000000000001',
-    pollIntervalMs: 50,
-    reconcileIntervalMs,
-  });
   const newDocument = () => parseDocumentId(randomBytes(32).toString('hex'));
 
   it('anchors again, once, a batch whose anchoring the chain dropped after it was confirmed', async () => {
@@ -170,20 +172,7 @@ describe('re-checking anchorings per chain', () => {
     logger.warn = ((fields: { chain?: string }, message?: string) => {
       warnings.push({ chain: fields.chain, message });
     }) as typeof logger.warn;
-    const notary = new Notary(
-      stores.notary,
-      [{ chain: chainA.client }, { chain: chainB.client }],
-      {
-        batchIntervalMs: 3_600_000,
-        batchMaxSize: 1000,
-        confirmations: 1,
-        maxDocumentsPerRequest: 1000,
-        issuerDid: 'did:ethr:0x7a69:0x0000000000000000000000000000000000000001',
-        pollIntervalMs: 50,
-        reconcileIntervalMs: 0,
-      },
-      logger,
-    );
+    const notary = new Notary(stores.notary, [{ chain: chainA.client }, { chain: chainB.client }], options(0), logger);
     const anchorsOf = async (batchId: string) => new Map((await stores.notary.getBatch(batchId))!.anchors.map((a) => [a.chain, a] as const));
     try {
       const document = parseDocumentId(randomBytes(32).toString('hex'));
