@@ -1,32 +1,15 @@
 // ASN.1 types of the time-stamp token that @peculiar/asn1-cms and asn1-tsp lack, declared with
 // @peculiar/asn1-schema: the ESS signing-certificate-v2 attribute (RFC 5035, required in tokens by
-// RFC 5816), the SET OF form of the signed attributes that the signature covers, and a ContentInfo
-// whose content is a SignedData value rather than opaque bytes. The library's schema decorators are
-// applied as the plain calls they compile to (the project compiles without experimentalDecorators).
-//
-// `PreEncoded` is the one speed-up: the parts of a token that never change (certificates, the
-// signer's and the TSA's names, the fixed attributes) are encoded once and handed to the serializer
-// as their DER. asn1js re-encodes a parsed value node by node: about 0.5 ms for a 1 kB token on this
-// machine, where the whole token otherwise costs about 0.1 ms. openssl's verification of every token
-// in test/integration/tsa-openssl.test.ts is what keeps the pre-encoded parts honest.
+// RFC 5816) and the SET OF form of the signed attributes that the signature covers. The library's
+// schema decorators are applied as the plain calls they compile to (the project compiles without
+// experimentalDecorators). Also `derBlock`: DER the libraries wrote once, as a member of a structure
+// that asn1js assembles for every token (time-stamp-token.ts).
 import { createHash } from 'node:crypto';
-import {
-  AsnArray,
-  AsnConvert,
-  AsnObjectIdentifierConverter,
-  AsnProp,
-  AsnPropTypes,
-  AsnType,
-  AsnTypeTypes,
-  OctetString,
-  type IAsnConverter,
-  type IAsnConvertible,
-} from '@peculiar/asn1-schema';
-import { Attribute, SignedData, id_messageDigest } from '@peculiar/asn1-cms';
-import { TSTInfo, id_ct_tstInfo } from '@peculiar/asn1-tsp';
+import { AsnArray, AsnConvert, AsnProp, AsnType, AsnTypeTypes, OctetString } from '@peculiar/asn1-schema';
+import { Attribute } from '@peculiar/asn1-cms';
 import { AlgorithmIdentifier, Certificate, GeneralName, GeneralNames } from '@peculiar/asn1-x509';
 import { IssuerSerial } from '@peculiar/asn1-x509-attr';
-import { ObjectIdentifier, RawData, type BaseBlock, type ViewWriter } from 'asn1js';
+import { RawData, type BaseBlock, type ViewWriter } from 'asn1js';
 
 /** id-aa-signingCertificateV2 (RFC 5035). */
 export const SIGNING_CERTIFICATE_V2_OID = '1.2.840.113549.1.9.16.2.47';
@@ -45,77 +28,12 @@ class DerBlock extends RawData {
 }
 
 /**
- * A value already encoded as DER, written out as it is. asn1-schema serializes any value that
- * implements IAsnConvertible by its own `toASN`, whatever type the schema declares at that place.
+ * DER bytes (one or more whole values, written one after the other) as an asn1js block, for the
+ * members of a structure assembled from asn1js blocks (time-stamp-token.ts).
  */
-class PreEncoded implements IAsnConvertible<RawData> {
-  constructor(private readonly der: Uint8Array) {}
-  toASN(): RawData {
-    return new DerBlock({ data: this.der });
-  }
-  fromASN(): this {
-    throw new Error('PreEncoded values are only written, never read');
-  }
-  toSchema(): BaseBlock {
-    throw new Error('PreEncoded values have no schema: they are only written');
-  }
+export function derBlock(der: Uint8Array): BaseBlock {
+  return new DerBlock({ data: der }) as unknown as BaseBlock;
 }
-
-/** `der` standing in for a value of type T in a structure to serialize (T: the type the schema declares there). */
-export function preEncoded<T>(der: Uint8Array | ArrayBuffer): T {
-  return new PreEncoded(der instanceof Uint8Array ? der : new Uint8Array(der)) as unknown as T;
-}
-
-/** Each OBJECT IDENTIFIER's DER, encoded once by asn1js (about 15 µs an OID here; a token has several). */
-const objectIdentifierDer = new Map<string, Uint8Array>();
-
-/**
- * The OBJECT IDENTIFIER converter of asn1-schema, but writing each OID's DER as asn1js encoded it
- * the first time: for the OIDs every token carries (its policy, content types, attribute type).
- */
-export const CachedObjectIdentifierConverter: IAsnConverter<string, ObjectIdentifier> = {
-  fromASN: AsnObjectIdentifierConverter.fromASN,
-  toASN: (value) => {
-    let der = objectIdentifierDer.get(value);
-    if (der === undefined) {
-      der = new Uint8Array(new ObjectIdentifier({ value }).toBER());
-      objectIdentifierDer.set(value, der);
-    }
-    // Written as its DER wherever an ObjectIdentifier goes: the serializer only asks it for its encoding.
-    return new DerBlock({ data: der }) as unknown as ObjectIdentifier;
-  },
-};
-
-/** TSTInfo (@peculiar/asn1-tsp's schema, inherited whole) with its policy OID written from the cache. */
-export class TstInfoWithCachedPolicy extends TSTInfo {}
-AsnProp({ type: AsnPropTypes.ObjectIdentifier, converter: CachedObjectIdentifierConverter })(TstInfoWithCachedPolicy.prototype, 'policy');
-
-/**
- * EncapsulatedContentInfo ::= SEQUENCE { eContentType id-ct-TSTInfo, eContent [0] EXPLICIT OCTET
- * STRING }: the library's EncapsulatedContentInfo for a TSTInfo, its content type written from the cache.
- */
-export class TstInfoContent {
-  eContentType = id_ct_tstInfo;
-  eContent = new OctetString();
-  constructor(params: Partial<TstInfoContent> = {}) {
-    Object.assign(this, params);
-  }
-}
-AsnType({ type: AsnTypeTypes.Sequence })(TstInfoContent);
-AsnProp({ type: AsnPropTypes.ObjectIdentifier, converter: CachedObjectIdentifierConverter })(TstInfoContent.prototype, 'eContentType');
-AsnProp({ type: OctetString, context: 0 })(TstInfoContent.prototype, 'eContent');
-
-/** The message-digest attribute (RFC 5652 §11.2): Attribute { id-messageDigest, SET { OCTET STRING } }, its type written from the cache. */
-export class MessageDigestAttribute {
-  attrType = id_messageDigest;
-  attrValues: OctetString[] = [];
-  constructor(params: Partial<MessageDigestAttribute> = {}) {
-    Object.assign(this, params);
-  }
-}
-AsnType({ type: AsnTypeTypes.Sequence })(MessageDigestAttribute);
-AsnProp({ type: AsnPropTypes.ObjectIdentifier, converter: CachedObjectIdentifierConverter })(MessageDigestAttribute.prototype, 'attrType');
-AsnProp({ type: OctetString, repeated: 'set' })(MessageDigestAttribute.prototype, 'attrValues');
 
 /**
  * ESSCertIDv2 ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier DEFAULT {algorithm id-sha256},
@@ -156,18 +74,6 @@ export class SignedAttributeSet extends AsnArray<Attribute> {
   }
 }
 AsnType({ type: AsnTypeTypes.Set, itemType: Attribute })(SignedAttributeSet);
-
-/** ContentInfo ::= SEQUENCE { contentType OBJECT IDENTIFIER, content [0] EXPLICIT SignedData }. */
-export class SignedDataContentInfo {
-  contentType = '1.2.840.113549.1.7.2';
-  content = new SignedData();
-  constructor(params: Partial<SignedDataContentInfo> = {}) {
-    Object.assign(this, params);
-  }
-}
-AsnType({ type: AsnTypeTypes.Sequence })(SignedDataContentInfo);
-AsnProp({ type: AsnPropTypes.ObjectIdentifier, converter: CachedObjectIdentifierConverter })(SignedDataContentInfo.prototype, 'contentType');
-AsnProp({ type: SignedData, context: 0 })(SignedDataContentInfo.prototype, 'content');
 
 /** The signing-certificate-v2 attribute naming `certificate` (DER) by its SHA-256 and its issuer and serial. */
 export function signingCertificateV2Attribute(certificateDer: Uint8Array): Attribute {

@@ -1,8 +1,9 @@
 // The TimeStampResp (RFC 3161 §2.4.2) that answers every query: granted with its token, or a
 // rejection whose PKIStatusInfo names the failure, so that a client learns why in its own protocol.
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { PKIFailureInfo, PKIFreeText, PKIStatus, PKIStatusInfo, TimeStampResp, TimeStampToken } from '@peculiar/asn1-tsp';
-import { preEncoded } from './cms-schemas';
+import { PKIFailureInfo, PKIFreeText, PKIStatus, PKIStatusInfo, TimeStampResp } from '@peculiar/asn1-tsp';
+import { Sequence } from 'asn1js';
+import { derBlock } from './cms-schemas';
 import type { TimeStampFailure } from './time-stamp-request';
 
 /**
@@ -21,13 +22,15 @@ const FAILURE_BITS: Record<TimeStampFailure, number> = {
   systemFailure: 25,
 };
 
-/** A granted reply carrying `tokenDer` (a DER TimeStampToken). */
+/** PKIStatusInfo { status granted }, the same in every granted reply. */
+const GRANTED = new Uint8Array(AsnConvert.serialize(new PKIStatusInfo({ status: PKIStatus.granted })));
+
+/**
+ * A granted reply carrying `tokenDer` (a DER TimeStampToken): TimeStampResp { status, timeStampToken },
+ * both members written as they are (asn1js adds the SEQUENCE around them).
+ */
 export function grantedReply(tokenDer: Uint8Array): Uint8Array {
-  const reply = new TimeStampResp({
-    status: new PKIStatusInfo({ status: PKIStatus.granted }),
-    timeStampToken: preEncoded<TimeStampToken>(tokenDer),
-  });
-  return new Uint8Array(AsnConvert.serialize(reply));
+  return new Uint8Array(new Sequence({ value: [derBlock(GRANTED), derBlock(tokenDer)] }).toBER());
 }
 
 /** A rejection with one failure bit and `reason` as its statusString. */

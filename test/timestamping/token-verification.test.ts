@@ -12,7 +12,7 @@ import { opensslOk } from '../helpers/openssl';
 import fs from 'node:fs';
 import { ContentInfo, SignedData } from '@peculiar/asn1-cms';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { Accuracy, TSTInfo } from '@peculiar/asn1-tsp';
+import { Accuracy, TimeStampResp, TSTInfo } from '@peculiar/asn1-tsp';
 
 describe('time-stamp token verification', () => {
   const dir = makeTempDir('did-notary-token-');
@@ -74,10 +74,19 @@ describe('time-stamp token verification', () => {
     expect(verifyTimeStampToken(beforeTheCertificate, { documentBytes: document, trustedCertificates })).toMatchObject({ valid: false, reason: 'untrusted-certificate', message: expect.stringMatching(/was not valid at/) });
   });
 
-  it('is the DER the ASN.1 library itself writes: pre-encoded parts and cached OIDs change no byte', async () => {
-    // Read back into the library's own types, with and without certificates, and written again by it alone.
-    for (const includeCertificates of [true, false]) {
-      const token = await tokenFor(includeCertificates);
+  it('is the DER the ASN.1 libraries themselves write: with and without certificates, nonce and accuracy, token and reply', async () => {
+    const withoutAccuracy = new TokenSigner(credentials.privateKey, credentials.chainDer, { policy: '1.2.3.4', accuracyMs: 0 });
+    fs.writeFileSync(path.join(dir, 'document.txt'), document);
+    await opensslOk(['ts', '-query', '-data', 'document.txt', '-sha256', '-no_nonce', '-out', 'plain.tsq'], dir);
+    const plainQuery = readTimeStampQuery(fs.readFileSync(path.join(dir, 'plain.tsq')), '1.2.3.4');
+    if (isRejection(plainQuery) || plainQuery.nonce !== undefined) throw new Error('expected a query without a nonce');
+    const tokens = [
+      await tokenFor(true),
+      await tokenFor(false),
+      withoutAccuracy.sign({ messageImprintDer: plainQuery.messageImprintDer, serialNumber: 2n ** 70n, genTime, includeCertificates: true }),
+    ];
+    // Each read back into the library's own types and written again by it alone.
+    for (const token of tokens) {
       const contentInfo = AsnConvert.parse(token, ContentInfo);
       const signedData = AsnConvert.parse(contentInfo.content, SignedData);
       const tstInfo = AsnConvert.parse(signedData.encapContentInfo.eContent!.single!, TSTInfo);
@@ -86,7 +95,14 @@ describe('time-stamp token verification', () => {
       expect(Buffer.from(AsnConvert.serialize(tstInfo)).equals(Buffer.from(signedData.encapContentInfo.eContent!.single!.buffer))).toBe(true);
       const rewritten = AsnConvert.serialize(new ContentInfo({ contentType: contentInfo.contentType, content: AsnConvert.serialize(signedData) }));
       expect(Buffer.from(rewritten).equals(Buffer.from(token))).toBe(true);
+      const reply = grantedReply(token);
+      const rewrittenReply = AsnConvert.serialize(AsnConvert.parse(reply, TimeStampResp));
+      expect(Buffer.from(rewrittenReply).equals(Buffer.from(reply))).toBe(true);
     }
+    const plain = AsnConvert.parse(AsnConvert.parse(AsnConvert.parse(tokens[2]!, ContentInfo).content, SignedData).encapContentInfo.eContent!.single!, TSTInfo);
+    expect(plain.nonce).toBeUndefined();
+    expect(plain.accuracy).toBeUndefined();
+    expect(verifyTimeStampToken(tokens[2]!, { documentBytes: document, trustedCertificates })).toMatchObject({ valid: true, serialNumber: 2n ** 70n, algorithm: 'sha256' });
   });
 
   it('refuses bytes that are neither a reply nor a token', () => {
