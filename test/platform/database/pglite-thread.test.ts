@@ -157,6 +157,24 @@ describe('PGlite in a worker thread', () => {
     }
   });
 
+  it('creates each new WAL segment without writing its 16 MB of zeros first (wal_init_zero off)', async () => {
+    expect(await db.query('SHOW wal_init_zero')).toEqual([{ wal_init_zero: 'off' }]);
+    const segments = () => new Set(fs.readdirSync(path.join(dir, 'pg_wal')).filter((name) => /^[0-9A-F]{24}$/.test(name)));
+    const before = segments();
+    // Write a little, then ask for the next segment: Postgres creates it at once.
+    await db.query('INSERT INTO items (id, payload) VALUES ($1, $2)', [9_001, Buffer.alloc(1024)]);
+    await db.query('SELECT pg_switch_wal()');
+    await db.query('INSERT INTO items (id, payload) VALUES ($1, $2)', [9_002, Buffer.alloc(1024)]);
+    const created = [...segments()].filter((name) => !before.has(name));
+    expect(created.length).toBeGreaterThan(0);
+    for (const name of created) {
+      const stat = fs.statSync(path.join(dir, 'pg_wal', name));
+      expect(stat.size).toBe(16 * 1024 ** 2);
+      // Sparse: only the pages written so far take space on disk, not the whole segment.
+      expect(stat.blocks * 512).toBeLessThan(stat.size / 2);
+    }
+  });
+
   it('gives indexes without one a free space map that Postgres then reads, fills and keeps', async () => {
     const dbDir = fs.mkdtempSync(path.join(dir, 'fsm-'));
     let other = await openPGliteThread(dbDir);

@@ -29,10 +29,19 @@ async function main(): Promise<void> {
   const { PGlite, protocol, parse, messages } = await import('@electric-sql/pglite');
   let db: InstanceType<typeof PGlite>;
   try {
-    // PGlite's own start parameters, plus the page cache size when one is configured: the default
-    // 128 MB holds the (multihash, tenant) index of about a million documents; past it, every random
-    // insert into that index reads and writes pages through the file system.
-    db = new PGlite(dbDir, sharedBuffersKiB === undefined ? {} : { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffersKiB}kB`] });
+    // PGlite's own start parameters, plus:
+    // - wal_init_zero off: Postgres fills each new 16 MB WAL segment with zeros before its first
+    //   record, and PGlite, which has no background writer to do it ahead, did so inside a commit:
+    //   one commit in every 16 MB of WAL (about every 20 s under 1,000 time stamps a second) stalled
+    //   about 50 ms. The zeros only reserve disk space ahead of time (a WAL write into a full disk
+    //   then fails the server instead of the segment's creation); they add no durability, and PGlite
+    //   runs with fsync off (-F) anyway. Postgres then writes only the segment's last byte.
+    // - the page cache size when one is configured: the default 128 MB holds the (multihash, tenant)
+    //   index of about a million documents; past it, every random insert into that index reads and
+    //   writes pages through the file system.
+    db = new PGlite(dbDir, {
+      startParams: [...PGlite.defaultStartParams, '-c', 'wal_init_zero=off', ...(sharedBuffersKiB === undefined ? [] : ['-c', `shared_buffers=${sharedBuffersKiB}kB`])],
+    });
     await db.waitReady;
   } catch (error) {
     port.postMessage({ id: 0, ok: false, error: serializeError(error) } satisfies PGliteResponse);
