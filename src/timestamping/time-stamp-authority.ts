@@ -2,7 +2,7 @@
 // unique serial number, is signed, and its SHA-256 is submitted to the notary as a document of the
 // TSA's tenant before the reply leaves: every token a client holds is also anchored on the chain,
 // by the same durable group commit as any other document.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { grantedReply, rejectionReply } from './time-stamp-reply';
 import { isRejection, readTimeStampQuery, type TimeStampFailure } from './time-stamp-request';
 import type { TokenSigner } from './time-stamp-token';
@@ -55,7 +55,7 @@ export class TimeStampAuthority {
         nonce: read.nonce,
         includeCertificates: read.certReq,
       });
-      const tokenSha256 = createHash('sha256').update(token).digest();
+      const tokenSha256 = hash('sha256', token, 'buffer');
       await this.options.anchorToken(tokenSha256, serialNumber);
       return { reply: grantedReply(token), outcome: { status: 'granted', serialNumber, tokenSha256, algorithm: read.algorithm.name } };
     } catch (error) {

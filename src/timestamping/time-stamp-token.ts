@@ -4,7 +4,7 @@
 // attributes and their order) is encoded once by @peculiar/asn1-*, when the signer is made; a token
 // costs one TSTInfo, one digest, one signature and the SignedData around them, assembled from asn1js
 // blocks (the encoder under @peculiar/asn1-schema) with those fixed parts as their DER.
-import { createHash, sign, type KeyObject } from 'node:crypto';
+import { hash, sign, type KeyObject } from 'node:crypto';
 import { Attribute, DigestAlgorithmIdentifiers, IssuerAndSerialNumber, id_contentType, id_messageDigest, id_signedData } from '@peculiar/asn1-cms';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Accuracy, id_ct_tstInfo } from '@peculiar/asn1-tsp';
@@ -114,7 +114,8 @@ export class TokenSigner {
       ],
     });
     const tstInfoDer = new Uint8Array(tstInfo.toBER());
-    const digest = createHash(this.scheme.digest.name).update(tstInfoDer).digest();
+    // One-shot hashes: no Hash object whose native part a scavenge must then finalise.
+    const digest = hash(this.scheme.digest.name, tstInfoDer, 'buffer');
     const messageDigest = messageDigestAttribute(digest);
     const attributes = this.attributeOrder.map((attribute) => (attribute === 'messageDigest' ? messageDigest : derBlock(attribute)));
     // The signature covers the attributes as a DER SET OF (RFC 5652 §5.4); the SignerInfo carries
