@@ -28,6 +28,7 @@ import { ServiceKeyStore } from './identity/sql/service-key-store';
 import { NotaryEvents } from './notarization/events';
 import { Notary } from './notarization/notary';
 import { startMerkleHelper } from './notarization/parallel-merkle';
+import { merkleHashing } from './notarization/native-merkle-hasher';
 import { SqlNotaryStore } from './notarization/sql/notary-store';
 import { notaryMetricsSubscriber } from './notarization/subscribers/notary-metrics';
 import { anchoredBatchDocuments, batchAnchoredWebhookSubscriber } from './notarization/subscribers/webhooks';
@@ -258,7 +259,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const { port } = listening;
     listeningUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
     info.didWeb ??= identity.didWeb();
-    logger.info({ url: listeningUrl, did, chain: info.chain, anchorContract: info.contracts.anchor }, 'did-notary is ready');
+    logger.info({ url: listeningUrl, did, chain: info.chain, anchorContract: info.contracts.anchor, merkleHashing }, 'did-notary is ready');
     return { url: listeningUrl, port, info, db, notary, createdAdminKey: created?.secret ?? null, stop: stopAll };
   } catch (error) {
     await stopAll();

@@ -5,7 +5,7 @@
 // the nodes that differ from the previous receipt's are turned into hex again, about two of twenty.
 import { documentIdFromMultihash, type DocumentId } from '../core/ids/document-id';
 import { bytesToHex } from '../core/hex';
-import { defaultMerkleHasher } from '../core/merkle/hasher';
+import { nodeMerkleHasher } from './native-merkle-hasher';
 import type { MerkleTree } from '../core/merkle/tree';
 import { anchoredReceiptPieces } from '../core/receipts/build';
 import type { ReceiptAnchor, ReceiptLog } from '../core/receipts/receipt';
@@ -55,7 +55,7 @@ export async function* batchReceiptLines(source: BatchExportSource, tenantId: st
     // As for a single receipt (notary.ts): never a proof for another document than the leaf's. The
     // chunk's leaf hashes in one call, four at a time in SIMD.
     if (leafHashes.length < 32 * leaves.seqs.length) leafHashes = new Uint8Array(32 * leaves.seqs.length);
-    defaultMerkleHasher.hashLeaves(leaves.multihashes, leafHashes);
+    nodeMerkleHasher.hashLeaves(leaves.multihashes, leafHashes);
     for (let i = 0; i < leaves.seqs.length; i++) {
       const seq = leaves.seqs[i]!;
       while (leafIndex < seqs.length && seqs[leafIndex]! < seq) leafIndex++;

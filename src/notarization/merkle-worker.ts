@@ -3,7 +3,7 @@
 // tree's shared buffer, until it meets the caller; it raises each chunk's done flag as it finishes it.
 import { parentPort, workerData } from 'node:worker_threads';
 import { hashMerkleLevels, merkleTreeLayout } from '../core/merkle/tree';
-import { defaultMerkleHasher } from '../core/merkle/hasher';
+import { nodeMerkleHasher } from './native-merkle-hasher';
 import { CHUNK_FREE, CHUNK_HELPER, controlLayout, HELPER_DONE, HELPER_FAILED, LEAF_WAIT_MS, type ChunkedTreeJob } from './parallel-merkle';
 
 function runJob(job: ChunkedTreeJob): void {
@@ -13,14 +13,14 @@ function runJob(job: ChunkedTreeJob): void {
     if (Atomics.compareExchange(job.control, chunk, CHUNK_FREE, CHUNK_HELPER) !== CHUNK_FREE) return;
     if (Atomics.wait(job.control, leavesDone + chunk, 0, LEAF_WAIT_MS) === 'timed-out') throw new Error('no leaf hashes');
     const first = chunk * job.chunkLeaves;
-    hashMerkleLevels(job.nodes, layout, defaultMerkleHasher, first, Math.min(job.size, first + job.chunkLeaves), 0, job.height);
+    hashMerkleLevels(job.nodes, layout, nodeMerkleHasher, first, Math.min(job.size, first + job.chunkLeaves), 0, job.height);
     Atomics.store(job.control, levelsDone + chunk, 1);
     Atomics.notify(job.control, levelsDone + chunk);
   }
 }
 
 // Compile the SIMD module and warm the hashing code before declaring the thread ready.
-defaultMerkleHasher.hashNodePairs(new Uint8Array(64 * 64), 64, new Uint8Array(32 * 64));
+nodeMerkleHasher.hashNodePairs(new Uint8Array(64 * 64), 64, new Uint8Array(32 * 64));
 
 parentPort!.on('message', (job: ChunkedTreeJob) => {
   let outcome = HELPER_DONE;

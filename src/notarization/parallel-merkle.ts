@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { hashMerkleLevels, MerkleTree, type MerkleTreeBuilder } from '../core/merkle/tree';
-import { defaultMerkleHasher } from '../core/merkle/hasher';
+import { nodeMerkleHasher } from './native-merkle-hasher';
 
 /** Below this, a tree takes a few milliseconds and handing part of it over is not worth it. */
 const PARALLEL_MIN_LEAVES = 1 << 15;
@@ -121,7 +121,7 @@ const parallelBuilder: MerkleTreeBuilder = {
     return new Uint8Array(new SharedArrayBuffer(byteLength));
   },
   fill(leafData, nodes, layout) {
-    const hasher = defaultMerkleHasher;
+    const hasher = nodeMerkleHasher;
     const levels = layout.levelSizes.length - 1;
     const thread = helperThread();
     if (thread === null || !thread.ready) {
@@ -172,10 +172,10 @@ const parallelBuilder: MerkleTreeBuilder = {
 };
 
 /**
- * `buildMerkleTree` with the default hasher, on two threads for trees of 2^15 leaves and more once the
+ * `buildMerkleTree` with the Node hasher (native-merkle-hasher.ts), on two threads for trees of 2^15 leaves and more once the
  * helper thread is up (it starts at the first such call). Same tree, same bytes; only faster.
  */
 export function buildMerkleTreeInParallel(leafData: readonly Uint8Array[]): MerkleTree {
-  if (leafData.length < PARALLEL_MIN_LEAVES) return new MerkleTree(leafData, defaultMerkleHasher);
-  return new MerkleTree(leafData, defaultMerkleHasher, parallelBuilder);
+  if (leafData.length < PARALLEL_MIN_LEAVES) return new MerkleTree(leafData, nodeMerkleHasher);
+  return new MerkleTree(leafData, nodeMerkleHasher, parallelBuilder);
 }

@@ -1,0 +1,48 @@
+// The native SHA-256 that npm ci builds (native/merkle-sha256.c): loaded here, the same hashes as the
+// core's plain JavaScript hasher for every leaf length and for node pairs in shared memory, and a
+// thrown TypeError (never a crash) for buffers that do not fit. parallel-merkle.test.ts compares whole
+// trees built with it against the core's sequential build.
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { scalarMerkleHasher, type MerkleHasher } from '../../src/core/merkle/hasher';
+import { merkleHashing, nodeMerkleHasher } from '../../src/notarization/native-merkle-hasher';
+
+const leafHashes = (hasher: MerkleHasher, leaves: Uint8Array[]) => {
+  const out = new Uint8Array(32 * leaves.length);
+  hasher.hashLeaves(leaves, out);
+  return Buffer.from(out).toString('hex');
+};
+
+describe('the native Merkle hasher', () => {
+  it('is the one this checkout uses (npm ci built it)', () => {
+    expect(merkleHashing).toBe('native (OpenSSL)');
+  });
+
+  it('hashes leaves of every length from 0 to 200 bytes as the JavaScript hasher does', () => {
+    const leaves = Array.from({ length: 201 }, (_, length) => randomBytes(length));
+    expect(leafHashes(nodeMerkleHasher, leaves)).toBe(leafHashes(scalarMerkleHasher, leaves));
+    // Views into a larger buffer, at odd offsets.
+    const backing = randomBytes(4096);
+    const views = Array.from({ length: 100 }, (_, i) => new Uint8Array(backing.buffer, backing.byteOffset + 3 * i + 1, 34));
+    expect(leafHashes(nodeMerkleHasher, views)).toBe(leafHashes(scalarMerkleHasher, views));
+  });
+
+  it('hashes node pairs, in shared memory too, as the JavaScript hasher does', () => {
+    const count = 1000;
+    const nodes = new Uint8Array(new SharedArrayBuffer(64 * count + 64)).subarray(64);
+    nodes.set(randomBytes(64 * count));
+    const native = new Uint8Array(new SharedArrayBuffer(32 * count));
+    const scalar = new Uint8Array(32 * count);
+    nodeMerkleHasher.hashNodePairs(nodes, count, native);
+    scalarMerkleHasher.hashNodePairs(nodes, count, scalar);
+    expect(Buffer.from(native).equals(Buffer.from(scalar))).toBe(true);
+  });
+
+  it('throws a TypeError for buffers shorter than the counts, or leaves that are not bytes', () => {
+    expect(() => nodeMerkleHasher.hashNodePairs(new Uint8Array(64 * 3), 4, new Uint8Array(32 * 4))).toThrow(TypeError);
+    expect(() => nodeMerkleHasher.hashNodePairs(new Uint8Array(64 * 4), 4, new Uint8Array(32 * 3))).toThrow(TypeError);
+    expect(() => nodeMerkleHasher.hashLeaves([randomBytes(34), randomBytes(34)], new Uint8Array(32))).toThrow(TypeError);
+    expect(() => nodeMerkleHasher.hashLeaves([randomBytes(34), 'not bytes' as unknown as Uint8Array], new Uint8Array(64))).toThrow(TypeError);
+    expect(() => nodeMerkleHasher.hashLeaves([new Uint16Array(17) as unknown as Uint8Array], new Uint8Array(32))).toThrow(TypeError);
+  });
+});
