@@ -1,15 +1,18 @@
-// Node only: the Merkle hasher that sealing, tree rebuilds and exports use. The native SHA-256
-// (native/merkle-sha256.c, OpenSSL's SHA-256 with the CPU's SHA extensions) when `npm ci` built it,
-// else the core's default (WebAssembly SIMD, the same bytes at about a third of the speed here). The
-// core itself stays free of Node: browsers and the library keep the WebAssembly code.
+// Node only: the Merkle hasher that sealing, tree rebuilds and exports use. Interior nodes go to the
+// native SHA-256 (native/merkle-sha256.c, OpenSSL's SHA-256 with the CPU's SHA extensions, twice the
+// speed here) when `npm ci` built it; leaves, and everything where it was not built, to the core's
+// default (WebAssembly SIMD, the same bytes). The native file says why leaves stay in WebAssembly.
+// The core itself stays free of Node: browsers and the library keep the WebAssembly code.
 import path from 'node:path';
 import { defaultMerkleHasher, type MerkleHasher } from '../core/merkle/hasher';
 
 /** What native/merkle-sha256.c exports. */
 interface NativeMerkleSha256 {
   hashNodePairs(nodes: Uint8Array, pairCount: number, out: Uint8Array): void;
-  hashLeaves(leaves: readonly Uint8Array[], first: number, end: number, out: Uint8Array): void;
 }
+
+/** Below this many pairs per call, the native code is not worth the call. */
+const NATIVE_MIN_PAIRS = 64;
 
 /** Where scripts/build-native.js leaves the addon (node-gyp's Release directory). */
 export const NATIVE_ADDON_FILE = path.join(__dirname, '..', '..', 'native', 'build', 'Release', 'merkle_sha256.node');
@@ -26,14 +29,17 @@ function loadNative(): NativeMerkleSha256 | null {
   }
 }
 
-/** The hasher over the native SHA-256; the addon checks every buffer's length against the counts. */
+/** Node pairs on the native SHA-256 (which checks the buffers' lengths against the count), leaves on the default. */
 export function nativeMerkleHasher(native: NativeMerkleSha256): MerkleHasher {
   return {
     hashLeaves(leafData, out) {
-      native.hashLeaves(leafData, 0, leafData.length, out);
+      defaultMerkleHasher.hashLeaves(leafData, out);
     },
     hashNodePairs(nodes, pairCount, out) {
-      native.hashNodePairs(nodes, pairCount, out);
+      // A few pairs (a tree's top levels, a single parent) in small, often on-heap arrays: the
+      // WebAssembly or JavaScript code, which neither crosses into C nor moves those arrays off V8's heap.
+      if (pairCount < NATIVE_MIN_PAIRS) defaultMerkleHasher.hashNodePairs(nodes, pairCount, out);
+      else native.hashNodePairs(nodes, pairCount, out);
     },
   };
 }
@@ -44,4 +50,6 @@ const native = loadNative();
 export const nodeMerkleHasher: MerkleHasher = native ? nativeMerkleHasher(native) : defaultMerkleHasher;
 
 /** Which SHA-256 `nodeMerkleHasher` runs, for the start-up log and the bench. */
-export const merkleHashing: 'native (OpenSSL)' | 'WebAssembly SIMD' = native ? 'native (OpenSSL)' : 'WebAssembly SIMD';
+export const merkleHashing: 'native (OpenSSL) for nodes, WebAssembly SIMD for leaves' | 'WebAssembly SIMD' = native
+  ? 'native (OpenSSL) for nodes, WebAssembly SIMD for leaves'
+  : 'WebAssembly SIMD';
