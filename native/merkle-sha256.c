@@ -38,10 +38,14 @@ static napi_value hash_node_pairs(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   uint8_t *nodes, *out;
   size_t nodes_length, out_length;
-  uint32_t pair_count;
+  double count;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3) return fail(env, "hashNodePairs(nodes, pairCount, out)");
   if (!typed_array_bytes(env, argv[0], &nodes, &nodes_length) || !typed_array_bytes(env, argv[2], &out, &out_length)) return fail(env, "nodes and out must be Uint8Arrays");
-  if (napi_get_value_uint32(env, argv[1], &pair_count) != napi_ok) return fail(env, "pairCount must be a number");
+  // A double, checked, rather than napi_get_value_uint32, which would quietly wrap or truncate it.
+  if (napi_get_value_double(env, argv[1], &count) != napi_ok || !(count >= 0 && count <= 4294967295.0) || count != (double)(uint32_t)count) {
+    return fail(env, "pairCount must be a whole number from 0 to 2^32 - 1");
+  }
+  uint32_t pair_count = (uint32_t)count;
   if ((uint64_t)pair_count * 2 * NODE_BYTES > nodes_length || (uint64_t)pair_count * NODE_BYTES > out_length) return fail(env, "nodes or out is shorter than pairCount needs");
   uint8_t message[1 + 2 * NODE_BYTES];
   message[0] = NODE_PREFIX;

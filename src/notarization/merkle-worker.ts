@@ -19,8 +19,10 @@ function runJob(job: ChunkedTreeJob): void {
   }
 }
 
-// Compile the SIMD module and warm the hashing code before declaring the thread ready.
+// Load the native code and compile the SIMD module (calls of a few pairs stay in WebAssembly) before
+// declaring the thread ready.
 nodeMerkleHasher.hashNodePairs(new Uint8Array(64 * 64), 64, new Uint8Array(32 * 64));
+nodeMerkleHasher.hashNodePairs(new Uint8Array(64 * 16), 16, new Uint8Array(32 * 16));
 
 parentPort!.on('message', (job: ChunkedTreeJob) => {
   let outcome = HELPER_DONE;

@@ -3,6 +3,7 @@
 // speed here) when `npm ci` built it; leaves, and everything where it was not built, to the core's
 // default (WebAssembly SIMD, the same bytes). The native file says why leaves stay in WebAssembly.
 // The core itself stays free of Node: browsers and the library keep the WebAssembly code.
+import os from 'node:os';
 import path from 'node:path';
 import { defaultMerkleHasher, type MerkleHasher } from '../core/merkle/hasher';
 
@@ -22,7 +23,8 @@ function loadNative(): NativeMerkleSha256 | null {
   if (process.env.DID_NOTARY_NATIVE === 'off') return null;
   try {
     const module = { exports: {} as NativeMerkleSha256 };
-    process.dlopen(module, NATIVE_ADDON_FILE);
+    // RTLD_NOW: a missing OpenSSL symbol fails here, into the fallback, not at the first call.
+    process.dlopen(module, NATIVE_ADDON_FILE, os.constants.dlopen.RTLD_NOW);
     return module.exports;
   } catch {
     return null;

@@ -53,9 +53,10 @@ export class TokenSigner {
   private readonly signatureAlgorithm: Uint8Array;
   /**
    * The signed attributes in DER order (X.690 §11.6: a SET OF is ordered by its members'
-   * encodings; OpenSSL re-encodes the set before checking the signature, so another order would not
-   * verify there). The attributes differ in length, or else in type, before their values begin, so
-   * the order found once, with the message digest's placeholder, holds for every token.
+   * encodings; verifiers that re-encode the set as DER before checking the signature, BouncyCastle's
+   * for one, would not verify another order, though OpenSSL's does). The attributes differ in
+   * length, or else in type, before their values begin, so the order found once, with the message
+   * digest's placeholder, holds for every token.
    */
   private readonly attributeOrder: Array<Uint8Array | 'messageDigest'>;
 

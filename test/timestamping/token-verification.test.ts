@@ -90,6 +90,12 @@ describe('time-stamp token verification', () => {
       const contentInfo = AsnConvert.parse(token, ContentInfo);
       const signedData = AsnConvert.parse(contentInfo.content, SignedData);
       const tstInfo = AsnConvert.parse(signedData.encapContentInfo.eContent!.single!, TSTInfo);
+      // The values the round trip below would carry over whatever they are: the versions RFC 5652
+      // and RFC 3161 require, and the signed attributes in DER's SET OF order (X.690 §11.6).
+      expect([contentInfo.contentType, signedData.version, signedData.signerInfos[0]!.version, tstInfo.version]).toEqual(['1.2.840.113549.1.7.2', 3, 1, 1]);
+      const attributes = signedData.signerInfos[0]!.signedAttrs!.map((attribute) => Buffer.from(AsnConvert.serialize(attribute)));
+      expect(attributes.map((der) => der.toString('hex'))).toEqual([...attributes].sort(Buffer.compare).map((der) => der.toString('hex')));
+      expect(signedData.signerInfos[0]!.signedAttrs!.map((attribute) => attribute.attrType).sort()).toEqual(['1.2.840.113549.1.9.16.2.47', '1.2.840.113549.1.9.3', '1.2.840.113549.1.9.4']);
       // The library reads an absent `seconds` of the accuracy as its class default, 0, and would write that 0.
       if (tstInfo.accuracy?.seconds === 0) tstInfo.accuracy = new Accuracy({ seconds: undefined, millis: tstInfo.accuracy.millis });
       expect(Buffer.from(AsnConvert.serialize(tstInfo)).equals(Buffer.from(signedData.encapContentInfo.eContent!.single!.buffer))).toBe(true);

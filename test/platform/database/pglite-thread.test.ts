@@ -170,8 +170,9 @@ describe('PGlite in a worker thread', () => {
     for (const name of created) {
       const stat = fs.statSync(path.join(dir, 'pg_wal', name));
       expect(stat.size).toBe(16 * 1024 ** 2);
-      // Sparse: only the pages written so far take space on disk, not the whole segment.
-      expect(stat.blocks * 512).toBeLessThan(stat.size / 2);
+      // Sparse: only the pages written so far take space on disk, not the whole segment (where the
+      // file system reports blocks: Linux here and in CI).
+      if (process.platform === 'linux') expect(stat.blocks * 512).toBeLessThan(stat.size / 2);
     }
   });
 
