@@ -42,6 +42,31 @@ export function isDeclaredLengthPost(req: IncomingMessage, path: string, maxByte
   return Number.isInteger(length) && length > 0 && length <= maxBytes;
 }
 
+/**
+ * Reads the whole body of a request `isDeclaredLengthPost` accepted (bounded by its Content-Length)
+ * without letting the stream end, so that a fast lane can still put it back with `unshift` (Node's
+ * documented way to un-read) for Express. A request that closes first is dropped (`closed`): there is
+ * no one left to answer.
+ */
+export function readDeclaredBody(req: IncomingMessage, done: (body: Buffer) => void, closed: () => void): void {
+  const chunks: Buffer[] = [];
+  const onReadable = () => {
+    for (let chunk: Buffer | null; (chunk = req.read() as Buffer | null) !== null; ) chunks.push(chunk);
+    if (!req.complete) return;
+    req.removeListener('readable', onReadable);
+    req.removeListener('close', onClose);
+    done(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+  };
+  const onClose = () => {
+    req.removeListener('readable', onReadable);
+    closed();
+  };
+  req.on('readable', onReadable);
+  req.once('close', onClose);
+  // A reset connection fails the stream; 'close' follows and drops the request.
+  req.once('error', () => undefined);
+}
+
 /** After the JSON parser: refuses bodies nested deeper than MAX_JSON_DEPTH (checked without recursion). */
 export function jsonDepthLimit(maxDepth: number = MAX_JSON_DEPTH): RequestHandler {
   return (req, _res, next) => {

@@ -13,7 +13,7 @@ import type { RequestGuard } from './guards';
 import { HttpProblem } from './problems';
 import { JSON_CONTENT_TYPE, writeJson, writeProblem } from './responses';
 import { logClosedBeforeAnswer, observeRequest } from './request-observation';
-import { isDeclaredLengthPost } from './request-shape';
+import { isDeclaredLengthPost, readDeclaredBody } from './request-shape';
 import { routeLabel } from './route-table';
 
 const SUBMISSION_PATH = '/v1/documents';
@@ -46,7 +46,7 @@ export function withSubmissionFastPath(fallback: RequestListener, deps: Submissi
       return;
     }
     const arrivedAt = process.hrtime.bigint();
-    readSmallBody(
+    readDeclaredBody(
       req,
       (body) => {
         const digest = SINGLE_DIGEST_BODY.exec(body.toString('latin1'))?.[1];
@@ -87,28 +87,4 @@ function dropRequest(req: IncomingMessage, res: ServerResponse, error: unknown, 
 /** A POST to exactly /v1/documents with a small, declared-length, uncompressed JSON body. */
 function isPlainSmallJsonPost(req: IncomingMessage): boolean {
   return isDeclaredLengthPost(req, SUBMISSION_PATH, MAX_BODY_BYTES) && JSON_TYPE.test(req.headers['content-type'] ?? '');
-}
-
-/**
- * Reads the whole body (bounded by its Content-Length) without letting the stream end, so that it can
- * still be put back with `unshift` (Node's documented way to un-read) for Express. A request that
- * closes first is dropped (`closed`): there is no one left to answer.
- */
-function readSmallBody(req: IncomingMessage, done: (body: Buffer) => void, closed: () => void): void {
-  const chunks: Buffer[] = [];
-  const onReadable = () => {
-    for (let chunk: Buffer | null; (chunk = req.read() as Buffer | null) !== null; ) chunks.push(chunk);
-    if (!req.complete) return;
-    req.removeListener('readable', onReadable);
-    req.removeListener('close', onClose);
-    done(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
-  };
-  const onClose = () => {
-    req.removeListener('readable', onReadable);
-    closed();
-  };
-  req.on('readable', onReadable);
-  req.once('close', onClose);
-  // A reset connection fails the stream; 'close' follows and drops the request.
-  req.once('error', () => undefined);
 }

@@ -13,7 +13,7 @@ import type { ClientLimiter } from './client-limits';
 import { authorizeWithScope, type RequestGuard } from './guards';
 import { HttpProblem } from './problems';
 import { logClosedBeforeAnswer, observeRequest } from './request-observation';
-import { isDeclaredLengthPost } from './request-shape';
+import { isDeclaredLengthPost, readDeclaredBody } from './request-shape';
 import { writeBody, writeProblem } from './responses';
 import { routeLabel } from './route-table';
 import {
@@ -72,7 +72,7 @@ async function answer(req: IncomingMessage, res: ServerResponse, deps: TimeStamp
         return;
       }
     }
-    const query = await readBody(req);
+    const query = await new Promise<Buffer | undefined>((resolve) => readDeclaredBody(req, resolve, () => resolve(undefined)));
     if (query === undefined) {
       logClosedBeforeAnswer(deps.logger, req, res, arrivedAt, requestId);
       return;
@@ -87,19 +87,4 @@ async function answer(req: IncomingMessage, res: ServerResponse, deps: TimeStamp
 /** Exactly POST /tsa with a DER query of declared length within the limit, not compressed. */
 function isPlainQuery(req: IncomingMessage): boolean {
   return isDeclaredLengthPost(req, TSA_PATH, MAX_QUERY_BYTES) && req.headers['content-type']?.toLowerCase() === TIME_STAMP_QUERY_TYPE;
-}
-
-/** The whole body (its length was declared and bounded), or undefined if the request closed first. */
-function readBody(req: IncomingMessage): Promise<Uint8Array | undefined> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.once('end', () => {
-      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      resolve(new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
-    });
-    req.once('close', () => resolve(undefined));
-    // A reset connection fails the stream; 'close' follows and settles the read.
-    req.once('error', () => undefined);
-  });
 }

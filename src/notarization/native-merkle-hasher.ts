@@ -32,7 +32,7 @@ function loadNative(): NativeMerkleSha256 | null {
 }
 
 /** Node pairs on the native SHA-256 (which checks the buffers' lengths against the count), leaves on the default. */
-export function nativeMerkleHasher(native: NativeMerkleSha256): MerkleHasher {
+function nativeMerkleHasher(native: NativeMerkleSha256): MerkleHasher {
   return {
     hashLeaves(leafData, out) {
       defaultMerkleHasher.hashLeaves(leafData, out);
