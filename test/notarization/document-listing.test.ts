@@ -203,9 +203,10 @@ describe.skipIf(!TEST_DATABASE_URL)('listing a tenant\'s documents (PostgreSQL)'
     try {
       const early = multihash();
       // An insert that drew its sequence number and has not committed, as a slow request would.
+      await slow.query("INSERT INTO tenant_numbers (tenant_id) VALUES ('acme')");
       await slow.query('BEGIN');
       await slow.query('SELECT pg_advisory_xact_lock_shared(7310002)');
-      await slow.query("INSERT INTO submissions (tenant_id, multihash) VALUES ('acme', $1)", [Buffer.from(early)]);
+      await slow.query("INSERT INTO submissions (tenant_number, multihash) SELECT number, $1 FROM tenant_numbers WHERE tenant_id = 'acme'", [Buffer.from(early)]);
       const late = multihash();
       await insertSubmissions(stores.notary, 'acme', [{ multihash: late }]);
       let settled = false;

@@ -197,7 +197,7 @@ describe.each([
       `SELECT c.relname, pg_relation_filepath(c.oid) AS path FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid
        WHERE i.indrelid = 'submissions'::regclass ORDER BY c.relname`,
     );
-    expect(rows.map((row) => row.relname)).toEqual(['submissions_multihash_tenant', 'submissions_pkey']);
+    expect(rows.map((row) => row.relname)).toEqual(['submissions_by_multihash', 'submissions_by_seq', 'submissions_once_per_tenant']);
     for (const row of rows) expect(fs.existsSync(path.join(dataDir, 'db', `${row.path}_fsm`))).toBe(true);
     // Documents go in through both indexes, splitting their pages, and come back by multihash.
     const documents = Array.from({ length: 3000 }, () => ({ multihash: multihash() }));
