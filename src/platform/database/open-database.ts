@@ -19,7 +19,6 @@ export async function openDatabase(options: DatabaseOptions, schema: readonly Fe
     : await openEmbeddedDatabase(options.dataDir, { cacheBytes: options.embeddedCacheBytes });
   try {
     await migrate(db, schema);
-    await db.afterMigrations();
   } catch (error) {
     await db.close();
     throw error;

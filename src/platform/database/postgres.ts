@@ -47,9 +47,6 @@ export async function openPostgresDatabase(url: string, poolSize = 10): Promise<
     async exec(sql: string) {
       await pool.query(sql);
     },
-    async afterMigrations() {
-      /* nothing: a native server probes a missing fork in microseconds (see pglite-worker.ts) */
-    },
     async tryLeadership(lockKey: number) {
       if (leaderConnection) return true;
       // One attempt at a time: the notary and each chain's anchorer ask at once, and a second

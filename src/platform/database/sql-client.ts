@@ -23,8 +23,6 @@ export interface SqlClient extends SqlExecutor, Notifications {
   /** Runs several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
   readonly kind: 'pglite' | 'postgres';
-  /** Called once the schema is up to date (after migrations): storage tuning that needs the tables. */
-  afterMigrations(): Promise<void>;
   /**
    * Tries to become the one process that seals and anchors (a session advisory lock held on a
    * dedicated connection until close). Always true for the single-process embedded database.

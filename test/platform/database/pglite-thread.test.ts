@@ -176,69 +176,6 @@ describe('PGlite in a worker thread', () => {
     }
   });
 
-  it('gives indexes without one a free space map that Postgres then reads, fills and keeps', async () => {
-    const dbDir = fs.mkdtempSync(path.join(dir, 'fsm-'));
-    let other = await openPGliteThread(dbDir);
-    try {
-      await other.exec('CREATE TABLE keyed (k BYTEA PRIMARY KEY, tenant TEXT NOT NULL)');
-      await other.exec('CREATE UNIQUE INDEX keyed_by_tenant ON keyed (tenant, k)');
-      const indexPaths = (
-        await other.query<{ path: string }>(
-          "SELECT pg_relation_filepath(c.oid) AS path FROM pg_class c WHERE c.relname IN ('keyed_pkey', 'keyed_by_tenant') ORDER BY c.relname",
-        )
-      ).map((row) => `${row.path}_fsm`);
-      // Postgres itself has made none: an index gets its map only when VACUUM frees a page.
-      for (const relative of indexPaths) expect(fs.existsSync(path.join(dbDir, relative))).toBe(false);
-
-      const created = await other.ensureFreeSpaceMaps();
-      expect([...created].sort()).toEqual(expect.arrayContaining(indexPaths));
-      expect(created.every((relative) => relative.endsWith('_fsm'))).toBe(true);
-      for (const relative of indexPaths) {
-        const map = fs.readFileSync(path.join(dbDir, relative));
-        expect(map.length).toBe(3 * 8192);
-        expect(map.every((byte) => byte === 0)).toBe(true);
-      }
-      expect(await other.ensureFreeSpaceMaps()).toEqual([]);
-
-      // Random keys split pages all over both indexes (each split asks the map for a free page).
-      const insert = `INSERT INTO keyed (k, tenant) SELECT decode(md5(g::text || $1) || md5(g::text), 'hex'), 't' FROM generate_series(1, 20000) g`;
-      await other.query(insert, ['first']);
-      // Free the pages of half the key space, then let a second VACUUM put them in the maps.
-      await other.exec("DELETE FROM keyed WHERE k < '\\x80'::bytea");
-      await other.exec('VACUUM keyed');
-      await other.exec("INSERT INTO keyed VALUES ('\\xff'::bytea, 'xid')");
-      await other.exec('VACUUM keyed');
-      const size = async () =>
-        (await other.query<{ bytes: string }>("SELECT pg_relation_size('keyed_pkey')::text AS bytes"))[0]!.bytes;
-      const before = await size();
-      // New keys in the freed half land on pages recycled through the map: the index does not grow.
-      await other.query(
-        `INSERT INTO keyed (k, tenant) SELECT decode('00' || md5(g::text || $1), 'hex'), 't' FROM generate_series(1, 2000) g`,
-        ['second'],
-      );
-      expect(await size()).toBe(before);
-      // Postgres wrote the freed pages into the map this created (it was all zeros).
-      await other.exec('CHECKPOINT');
-      const pkeyMap = indexPaths[1]!; // keyed_by_tenant, keyed_pkey (by name)
-      expect(fs.readFileSync(path.join(dbDir, pkeyMap)).some((byte) => byte !== 0)).toBe(true);
-
-      // After a restart the data read through either index is the data in the table.
-      await other.close();
-      other = await openPGliteThread(dbDir);
-      expect(await other.ensureFreeSpaceMaps()).toEqual([]);
-      const count = async (setting: string) => {
-        await other.exec(setting);
-        return (await other.query<{ n: number }>("SELECT count(*)::int AS n FROM keyed WHERE tenant = 't' AND k > '\\x00'::bytea"))[0]!.n;
-      };
-      const bySequentialScan = await count('SET enable_indexscan = off; SET enable_bitmapscan = off; SET enable_indexonlyscan = off');
-      const byIndex = await count('SET enable_seqscan = off; SET enable_indexscan = on; SET enable_bitmapscan = on; SET enable_indexonlyscan = on');
-      expect(byIndex).toBe(bySequentialScan);
-      expect(bySequentialScan).toBeGreaterThan(10_000);
-    } finally {
-      await other.close();
-    }
-  }, 60_000);
-
   it('refuses queries after close', async () => {
     const other = await openPGliteThread(fs.mkdtempSync(path.join(dir, 'second-')));
     await other.close();

@@ -1,7 +1,5 @@
 // The store on both databases: idempotent submissions, sealing under concurrent writers, leadership.
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { merkleRoot } from '../../../src/core/merkle/tree';
 import type { SqlNotaryStore } from '../../../src/notarization/sql/notary-store';
@@ -186,24 +184,6 @@ describe.each([
     const reloaded = await store.loadBatchLeaves(sealed.batch);
     expect(reloaded.seqs).toEqual(sealed.leaves.seqs);
     expect(reloaded.multihashes.map(hex)).toEqual(documents.map((d) => hex(d.multihash)));
-  });
-
-  it.skipIf(postgres)('opens the embedded store with a free space map for each submissions index', async () => {
-    const dataDir = makeTempDir('did-notary-store-fsm-');
-    const stores = await openTestStores({ dataDir });
-    cleanups.push(() => stores.close());
-    const store = stores.notary;
-    const rows = await stores.db.query<{ relname: string; path: string }>(
-      `SELECT c.relname, pg_relation_filepath(c.oid) AS path FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid
-       WHERE i.indrelid = 'submissions'::regclass ORDER BY c.relname`,
-    );
-    expect(rows.map((row) => row.relname)).toEqual(['submissions_by_multihash', 'submissions_by_seq', 'submissions_once_per_tenant']);
-    for (const row of rows) expect(fs.existsSync(path.join(dataDir, 'db', `${row.path}_fsm`))).toBe(true);
-    // Documents go in through both indexes, splitting their pages, and come back by multihash.
-    const documents = Array.from({ length: 3000 }, () => ({ multihash: multihash() }));
-    const inserted = await insertSubmissions(store, 'acme', documents);
-    expect(new Set(inserted.map((r) => r.seq)).size).toBe(3000);
-    expect((await store.findSubmission(documents[1234]!.multihash))!.submission.seq).toBe(inserted[1234]!.seq);
   });
 
   it.skipIf(skip)('lets one replica lead the anchoring at a time', async () => {

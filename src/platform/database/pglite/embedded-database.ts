@@ -28,9 +28,6 @@ export async function openEmbeddedDatabase(dataDir: string, options: { cacheByte
     query: (sql, params) => db.query(sql, params),
     transaction: (work) => db.transaction(work),
     exec: (sql) => db.exec(sql),
-    async afterMigrations() {
-      await db.ensureFreeSpaceMaps();
-    },
     async tryLeadership() {
       return true;
     },

@@ -8,7 +8,6 @@ import type { SqlClient, SqlExecutor, SqlRow } from '../sql-client';
 export type PGliteRequest =
   | { id: number; kind: 'query'; sql: string; params?: unknown[] }
   | { id: number; kind: 'exec'; sql: string }
-  | { id: number; kind: 'free-space-maps' }
   | { id: number; kind: 'close' };
 
 /** The fields of a database error that callers read (SQLSTATE `code`, `constraint`…); they cross the thread. */
@@ -23,13 +22,7 @@ export type PGliteResponse =
   | { id: number; ok: false; error: SerializedDatabaseError };
 
 /** PGlite in its own thread, behind the store's SqlClient shape (minus leadership and kind). */
-export type PGliteThread = Omit<SqlClient, 'kind' | 'tryLeadership' | 'afterMigrations' | 'listen' | 'notify'> & {
-  /**
-   * Gives every index of the public schema a free space map when it has none; returns
-   * the data-directory paths of the maps it created. See `createMissingFreeSpaceMaps` (worker).
-   */
-  ensureFreeSpaceMaps(): Promise<string[]>;
-};
+export type PGliteThread = Omit<SqlClient, 'kind' | 'tryLeadership' | 'listen' | 'notify'>;
 
 const WORKER_FILE = path.join(__dirname, `pglite-worker${path.extname(__filename) || '.js'}`);
 
@@ -139,10 +132,6 @@ export async function openPGliteThread(dbDir: string, options: { cacheBytes?: nu
         queuedTransactions--;
         end();
       }
-    },
-    async ensureFreeSpaceMaps() {
-      if (queuedTransactions > 0) await lastTransaction;
-      return (await send({ kind: 'free-space-maps' })).map((row) => String(row.path));
     },
     async close() {
       if (closed) return;

@@ -5,8 +5,6 @@
 //
 // Protocol (see pglite-thread.ts): one message per statement, answered in order; the main side
 // keeps transactions exclusive, this side only runs what it is sent, one statement at a time.
-import fs from 'node:fs';
-import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { DATABASE_ERROR_FIELDS, type PGliteRequest, type PGliteResponse, type PGliteWorkerData, type SerializedDatabaseError } from './pglite-thread';
 import type { messages as PGliteMessages } from '@electric-sql/pglite';
@@ -119,9 +117,6 @@ async function main(): Promise<void> {
           response = { id: request.id, ok: true, rows: [] };
           break;
         }
-        case 'free-space-maps':
-          response = { id: request.id, ok: true, rows: (await createMissingFreeSpaceMaps(db, dbDir)).map((created) => ({ path: created })) };
-          break;
         case 'close':
           await db.close();
           response = { id: request.id, ok: true, rows: [] };
@@ -137,44 +132,6 @@ async function main(): Promise<void> {
       port!.postMessage({ id: request.id, ok: false, error: serializeError(error) } satisfies PGliteResponse);
     }
   }
-}
-
-/**
- * Creates the free space map fork (`<relfilenode>_fsm`, a documented part of the data directory's
- * layout) of every index of the public schema that has none, as three zeroed pages: what
- * Postgres's own fsm_extend writes, read back as empty maps (an all-zero page is a valid new page).
- *
- * Why: Postgres never creates the map of an index that has not had pages deleted (a table's map is
- * made when its first page fills), and every page split asks that map for a free page; with no map,
- * each ask is an open() of the missing file (fsm_readbuf → smgrexists). Natively that costs
- * microseconds; through PGlite's Emscripten file system a failing open walks the path with lstat
- * calls that throw in JavaScript. With random multihash keys a page splits every few dozen inserts:
- * 6 % of the database thread's profile under bulk submission; interleaved inserts into a
- * 1.1M-document store went from 16.7 to 15.5 ms per 1,000 documents with the maps. That was the
- * B-tree on (multihash, tenant), which notarization migration 7 replaced with hash indexes (they keep
- * no map); the other B-trees and the BRIN index on seq still ask. The gain has to be measured again
- * on that schema, and this dropped if it is within noise.
- *
- * Runs between statements on the database's own thread, so Postgres never sees a half-written fork;
- * the map is a hint that Postgres neither WAL-logs nor trusts, so a crash cannot make it matter.
- */
-async function createMissingFreeSpaceMaps(db: { query<T>(sql: string): Promise<{ rows: T[] }> }, dataDirectory: string): Promise<string[]> {
-  const { rows } = await db.query<{ path: string; block_size: string }>(
-    `SELECT pg_relation_filepath(c.oid) AS path, current_setting('block_size') AS block_size
-     FROM pg_class c
-     WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'i' AND c.relpersistence = 'p'`,
-  );
-  const created: string[] = [];
-  for (const row of rows) {
-    const relative = `${row.path}_fsm`;
-    try {
-      fs.writeFileSync(path.join(dataDirectory, relative), Buffer.alloc(3 * Number(row.block_size)), { flag: 'wx' });
-      created.push(relative);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-  }
-  return created;
 }
 
 /** Errors cross the thread boundary as plain data; the fields callers read (code, constraint…) survive. */
