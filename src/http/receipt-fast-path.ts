@@ -10,7 +10,7 @@ import type { Notary } from '../notarization/notary';
 import type { Logger } from '../platform/observability/logger';
 import type { ServiceMetrics } from '../platform/observability/metrics';
 import { DomainError } from '../core/errors';
-import { JSON_CONTENT_TYPE, writeJson, writeProblem } from './responses';
+import { JSON_CONTENT_TYPE, writeBody, writeProblem } from './responses';
 import { observeRequest } from './request-observation';
 import { hasBody } from './request-shape';
 import { routeLabel } from './route-table';
@@ -23,7 +23,7 @@ import { routeLabel } from './route-table';
 const RECEIPT_URL = /^\/v1\/receipts\/([A-Za-z0-9]{1,200})$/;
 
 export interface ReceiptFastPathDependencies {
-  notary: Pick<Notary, 'getReceipt'>;
+  notary: Pick<Notary, 'getReceiptJson'>;
   metrics: ServiceMetrics;
   logger: Logger;
 }
@@ -42,10 +42,10 @@ export function withReceiptFastPath(fallback: RequestListener, deps: ReceiptFast
       return;
     }
     const started = process.hrtime.bigint();
-    deps.notary.getReceipt(match[1]!).then(
-      (receipt) => {
+    deps.notary.getReceiptJson(match[1]!).then(
+      (json) => {
         observeRequest(deps, req, res, () => receiptLabel(), started);
-        writeJson(req, res, 200, JSON_CONTENT_TYPE, JSON.stringify(receipt), deps.logger);
+        writeBody(req, res, 200, JSON_CONTENT_TYPE, json, deps.logger);
       },
       (error: unknown) => {
         // An unknown document can be common (a typo, a scanner): answered here as Express's problem

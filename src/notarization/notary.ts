@@ -2,8 +2,8 @@
 import { DomainError } from '../core/errors';
 import { parseDocumentId, type DocumentId } from '../core/ids/document-id';
 import { bytesToHex } from '../core/hex';
-import { hashLeaf } from '../core/merkle/tree';
-import { buildAnchoredReceipt, buildPendingReceipt } from '../core/receipts/build';
+import { hashLeaf, type MerkleTree } from '../core/merkle/tree';
+import { anchoredReceiptPieces, buildAnchoredReceipt, buildPendingReceipt } from '../core/receipts/build';
 import { parseReceipt, type Receipt, type ReceiptAnchor, type ReceiptLog } from '../core/receipts/receipt';
 import { parseCheckpoint } from '../core/log/checkpoint';
 import { verifyReceipt, type ReceiptVerification } from '../core/receipts/verify';
@@ -13,6 +13,7 @@ import { InvalidLogRangeError, TransparencyLog } from './log/transparency-log';
 import type { SubmissionRecord, TenantSubmission } from './submission';
 import { subtreesOf, type LeafProof } from './batch-subtrees';
 import { batchReceiptLines } from './batch-export';
+import { ReceiptLineWriter } from './receipt-line-writer';
 import { BatchTreeCache, proofFromTree } from './batch-trees';
 import { NotaryEvents } from './events';
 import { groupCommit } from './group-commit';
@@ -21,6 +22,8 @@ import type { AnchoringChain, NotaryStore } from './ports';
 import { ChainAnchorer, type ChainAnchoringStatus } from './chain-anchorer';
 
 const RECEIPT_BATCH_MAX_AGE_MS = 1_000;
+/** A receipt writer's buffer: one receipt at a time (under 2,400 bytes for a 2^32-leaf tree). */
+const RECEIPT_WRITER_BYTES = 8192;
 /** The longest wait between two failed seal rounds. */
 const MAX_RETRY_BACKOFF_MS = 30_000;
 /** How often a replica that does not anchor tries to take the anchoring lock. */
@@ -116,6 +119,8 @@ export class Notary {
   private unfollowAnchoringRequests: (() => Promise<void>) | undefined;
   /** One anchorer per chain: each anchors every sealed batch on its chain at its own pace. */
   private readonly anchorers: ChainAnchorer[];
+  /** Each in-memory tree's receipt writer, with the batch row its shared pieces were made from. */
+  private readonly receiptWriters = new WeakMap<MerkleTree, { batch: BatchRecord; writer: ReceiptLineWriter }>();
 
   constructor(
     private readonly store: NotaryStore,
@@ -210,11 +215,47 @@ export class Notary {
   async getReceipt(identifier: string): Promise<Receipt> {
     const id = parseDocumentId(identifier);
     const leafHash = hashLeaf(id.multihash);
-    const indexed = this.trees.findIndexedLeaf(leafHash, Date.now(), this.options.receiptBatchMaxAgeMs ?? RECEIPT_BATCH_MAX_AGE_MS);
+    const indexed = this.findIndexedLeaf(leafHash);
     if (indexed) {
       const receipt = pendingReceipt({ submittedAt: new Date(indexed.submittedAt) }, id, this.options.issuerDid);
       return anchoredReceipt(receipt, indexed.batch, proofFromTree(indexed.tree, indexed.batch, indexed.leafIndex, leafHash));
     }
+    return this.receiptFromStore(id, leafHash);
+  }
+
+  /**
+   * What GET /v1/receipts/{id} answers, as bytes: those of JSON.stringify(await getReceipt(identifier)).
+   * A document of an anchored batch in memory (the common read) has its receipt written straight into
+   * bytes by its batch's writer, as the export writes them: no receipt object, no audit path in hex
+   * strings, no JSON string and no copy of it, which were half of what a read allocated.
+   */
+  async getReceiptJson(identifier: string): Promise<Buffer> {
+    const id = parseDocumentId(identifier);
+    const leafHash = hashLeaf(id.multihash);
+    const indexed = this.findIndexedLeaf(leafHash);
+    if (indexed) {
+      const { tree, batch, leafIndex } = indexed;
+      // As proofFromTree: never a receipt for another document than the leaf's.
+      if (tree.size !== batch.treeSize || !tree.leafHashEquals(leafIndex, leafHash)) throw new Error(`leaf ${leafIndex} of batch ${batch.id} is not the document asked for`);
+      let held = this.receiptWriters.get(tree);
+      if (held?.batch !== batch) {
+        const log = batch.logCommitment ? receiptLog(batch.logIndex, batch.logCommitment) : undefined;
+        const pieces = anchoredReceiptPieces(this.options.issuerDid, { id: batch.id, root: bytesToHex(batch.root), treeSize: batch.treeSize }, batch.anchors.map(receiptAnchor), log);
+        held = { batch, writer: new ReceiptLineWriter(pieces, tree, RECEIPT_WRITER_BYTES) };
+        this.receiptWriters.set(tree, held);
+      }
+      return held.writer.receipt(id, indexed.submittedAt, leafIndex);
+    }
+    return Buffer.from(JSON.stringify(await this.receiptFromStore(id, leafHash)), 'utf8');
+  }
+
+  /** The document's place in an anchored batch whose receipts memory answers (batch-trees.ts). */
+  private findIndexedLeaf(leafHash: Uint8Array) {
+    return this.trees.findIndexedLeaf(leafHash, Date.now(), this.options.receiptBatchMaxAgeMs ?? RECEIPT_BATCH_MAX_AGE_MS);
+  }
+
+  /** The receipt as the store has it, when memory cannot answer. */
+  private async receiptFromStore(id: DocumentId, leafHash: Uint8Array): Promise<Receipt> {
     const readAt = Date.now();
     const found = await this.store.findSubmission(id.multihash);
     if (!found) throw new DomainError('DOCUMENT_NOT_FOUND', `no document ${id.cid} was submitted here`);

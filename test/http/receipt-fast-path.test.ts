@@ -20,11 +20,11 @@ describe('receipt fast path', () => {
 
   beforeAll(async () => {
     const notary = {
-      async getReceipt(id: string): Promise<Receipt> {
+      async getReceiptJson(id: string): Promise<Buffer> {
         looked.push(id);
         if (id === 'unknown') throw new Error('the store is down');
         if (id === 'missing') throw new DomainError('DOCUMENT_NOT_FOUND', 'no document missing was submitted here');
-        return RECEIPT;
+        return Buffer.from(JSON.stringify(RECEIPT));
       },
     };
     const fallback: http.RequestListener = (req, res) => {

@@ -77,8 +77,14 @@ describe.each([
     for (const id of new Set(fromStore.map((receipt) => receipt.batch!.id))) expect(await notary.receiptIndexSettled(id)).toBe(true);
     storeLookups = 0;
     const fromMemory = [];
-    for (const document of documents) fromMemory.push(await notary.getReceipt(document.multihashHex));
+    const jsonFromMemory: string[] = [];
+    for (const document of documents) {
+      fromMemory.push(await notary.getReceipt(document.multihashHex));
+      // What GET /v1/receipts answers, written as bytes from memory (no receipt object).
+      jsonFromMemory.push((await notary.getReceiptJson(document.cid)).toString('utf8'));
+    }
     expect(storeLookups).toBe(0);
+    expect(jsonFromMemory).toEqual(fromStore.map((receipt) => JSON.stringify(receipt)));
     return { fromStore, fromMemory };
   }
 
@@ -95,6 +101,7 @@ describe.each([
     expect(new Set(fromMemory.map((receipt) => receipt.submittedAt)).size).toBe(2);
     expect(fromMemory.every((receipt) => receipt.status === 'anchored')).toBe(true);
     await expect(notary.getReceipt(newDocument().cid)).rejects.toMatchObject({ code: 'DOCUMENT_NOT_FOUND' });
+    await expect(notary.getReceiptJson(newDocument().cid)).rejects.toMatchObject({ code: 'DOCUMENT_NOT_FOUND' });
     await notary.stop();
   });
 
