@@ -158,7 +158,7 @@ export class BatchTreeCache {
 
   /**
    * Whether submissions up to `lastSeq` come from more than one tenant. Read once per process in
-   * ranges of the primary key and remembered (sealed ranges do not change); once two tenants are
+   * ranges of seq and remembered (sealed ranges do not change); once two tenants are
    * seen, the answer stays yes without asking.
    */
   private async severalTenantsThrough(lastSeq: number): Promise<boolean> {

@@ -150,7 +150,10 @@ export const NOTARIZATION_MIGRATIONS: FeatureMigrations = {
       --   read by seq is a range. The store summarizes new ranges after each seal (PGlite has no
       --   autovacuum) and reads by seq with sequential scans off (notary-store.ts, readBySeq).
       -- The rows are copied in seq order into the new table, which then takes the old one's name and
-      -- sequence: seq values, submission times, labels and references are unchanged.
+      -- sequence: seq values, submission times, labels and references are unchanged. Writers wait
+      -- meanwhile (a replica of the previous version still running): a row committed after the copy
+      -- began would otherwise be dropped with the old table.
+      LOCK TABLE submissions IN EXCLUSIVE MODE;
       CREATE TABLE tenant_numbers (number SERIAL PRIMARY KEY, tenant_id TEXT NOT NULL UNIQUE);
       INSERT INTO tenant_numbers (tenant_id) SELECT DISTINCT tenant_id FROM submissions ORDER BY tenant_id;
       CREATE TABLE submissions_compact (

@@ -14,6 +14,12 @@ export class SqlNotaryStore implements NotaryStore {
    */
   readonly parallelWrites: number;
 
+  /**
+   * The horizon of the last seal round whose range held no document (its numbers were all drawn by
+   * inserts rolled back or by documents already known): until another number is drawn, rounds stop
+   * at the first statement instead of taking the exclusive lock again.
+   */
+  private emptyHorizon = -1;
   /** Tenant ids and their numbers in submissions.tenant_number (see tenantIds). */
   private readonly tenantNumbers = new Map<string, number>();
 
@@ -81,11 +87,14 @@ export class SqlNotaryStore implements NotaryStore {
       ];
       type Inserted = { seqs: string | null; n: number; submitted_at: Date | null };
       let rows: Inserted[];
-      if (takeLock) {
+      if (takeLock && this.db.kind === 'pglite') {
         // On its own (its own transaction), a chunk is first tried as a plain INSERT: new documents are
         // the common case, and ON CONFLICT's extra index probe per row cost PGlite 13-15 % of a bulk
         // insert. A known document fails it (exclusion violation, nothing kept) and the chunk goes again
         // with ON CONFLICT. Inside a caller's transaction a failure would abort it: ON CONFLICT at once.
+        // Not on PostgreSQL: an exclusion constraint inserts first and checks after, so two plain
+        // inserts of the same document by concurrent writers can each wait on the other's row, a
+        // deadlock (40P01) after deadlock_timeout; ON CONFLICT waits in order instead.
         try {
           rows = await db.query<Inserted>(statement(false), params);
         } catch (error) {
@@ -122,10 +131,14 @@ export class SqlNotaryStore implements NotaryStore {
     const found = new Map<string, SqlRowSubmission>();
     for (let start = 0; start < lookUp.length; start += INSERT_CHUNK) {
       const chunk = lookUp.slice(start, start + INSERT_CHUNK).map((i) => documents[i]!);
-      const rows = await this.db.query<SqlRowSubmission>(
-        `SELECT seq, ${TENANT_ID}, multihash, submitted_at, label, external_ref FROM submissions
-         WHERE (multihash, tenant_number) IN (SELECT * FROM unnest($1::bytea[], $2::int[]))`,
-        [chunk.map((d) => d.multihash), chunk.map((d) => tenantIds.get(d.tenantId)!)],
+      // With sequential scans off: from about ten documents on, PGlite (no statistics) otherwise
+      // joins them against the whole table (39 ms for ten at 100,000 rows, against 0.2 through the index).
+      const rows = await withoutSeqScans(this.db, (tx) =>
+        tx.query<SqlRowSubmission>(
+          `SELECT seq, ${TENANT_ID}, multihash, submitted_at, label, external_ref FROM submissions
+           WHERE (multihash, tenant_number) IN (SELECT * FROM unnest($1::bytea[], $2::int[]))`,
+          [chunk.map((d) => d.multihash), chunk.map((d) => tenantIds.get(d.tenantId)!)],
+        ),
       );
       for (const row of rows) found.set(key(row.tenant_id, hexKey(toBytes(row.multihash))), row);
     }
@@ -164,7 +177,7 @@ export class SqlNotaryStore implements NotaryStore {
 
   /** Number of committed documents not yet in a sealed batch. */
   async countUnsealed(): Promise<number> {
-    const rows = await readBySeq(this.db, (tx) =>
+    const rows = await withoutSeqScans(this.db, (tx) =>
       tx.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM submissions
          WHERE seq > COALESCE((SELECT max(last_seq) FROM batches), 0) AND seq <= ${DRAWN_SEQ}`,
@@ -183,16 +196,22 @@ export class SqlNotaryStore implements NotaryStore {
     // several round trips, stalling receipt lookups. A document committing meanwhile is sealed in the
     // next round. A number drawn by an insert that was rolled back, or by a document already known,
     // leaves a gap: the range read below then finds nothing, and the round ends there.
-    const pending = await this.db.query<{ pending: boolean }>(
-      `SELECT ${DRAWN_SEQ} > COALESCE((SELECT max(last_seq) FROM batches), 0) AS pending`,
+    const tail = await this.db.query<{ drawn: number; sealed: number }>(
+      `SELECT ${DRAWN_SEQ} AS drawn, COALESCE((SELECT max(last_seq) FROM batches), 0) AS sealed`,
     );
-    if (!pending[0]?.pending) return null;
+    const drawn = Number(tail[0]!.drawn);
+    const sealed = Number(tail[0]!.sealed);
+    // No primary key keeps seq unique any more: a sequence set back below what is sealed would hand
+    // out numbers again, and its new documents would never be sealed. Said loudly, every round.
+    if (drawn < sealed) throw new Error(`the submissions sequence (${drawn}) is behind the last sealed document (${sealed}): was submissions_seq_seq reset?`);
+    // Nothing drawn since the last seal, or since a round that found the numbers drawn were all gaps.
+    if (drawn === sealed || drawn === this.emptyHorizon) return null;
     const { safeMaxSeq, afterSeq } = await this.readCommittedHorizon();
     if (afterSeq >= safeMaxSeq) return null;
     // Committed ranges never change, so they are read, and their tree built, outside the sealing
     // transaction: the embedded database (one connection) keeps taking submissions meanwhile instead
     // of waiting on a transaction held open through the tree's tens of milliseconds.
-    const { leaves, oldest } = await readBySeq(this.db, async (tx) => {
+    const { leaves, oldest } = await withoutSeqScans(this.db, async (tx) => {
       const parts = await readInSeqWindows(afterSeq + 1, safeMaxSeq, maxSize, async (from, through, left) => {
         const part = await readLeaves(tx, 'seq >= $1 AND seq <= $2', [from, through], left);
         return { count: part.seqs.length, part };
@@ -202,7 +221,10 @@ export class SqlNotaryStore implements NotaryStore {
       const first = await tx.query<{ at: Date }>('SELECT submitted_at AS at FROM submissions WHERE seq = $1', [read.seqs[0]]);
       return { leaves: read, oldest: new Date(first[0]!.at) };
     });
-    if (oldest === null) return null;
+    if (oldest === null) {
+      this.emptyHorizon = safeMaxSeq;
+      return null;
+    }
     return { afterSeq, leaves, oldestSubmittedAt: oldest };
   }
 
@@ -255,16 +277,21 @@ export class SqlNotaryStore implements NotaryStore {
    */
   async listTenantSubmissions(query: TenantSubmissionQuery): Promise<ListedSubmission[]> {
     type Row = { seq: number; multihash: Uint8Array; submitted_at: Date; label: string | null; external_ref: string | null };
-    // The caller bounds the range (document-listing.ts): its rows are read and the first ones kept.
-    const rows = await readBySeq(this.db, (tx) =>
-      tx.query<Row>(
-        `SELECT seq, multihash, submitted_at, label, external_ref FROM submissions
-         WHERE seq > $1 AND seq <= $2 AND tenant_number = ${tenantNumber('$3')}
-           AND ($4::timestamptz IS NULL OR submitted_at >= $4) AND ($5::timestamptz IS NULL OR submitted_at < $5)
-         ORDER BY seq LIMIT $6`,
-        [query.afterSeq, query.throughSeq, query.tenantId, query.since ?? null, query.until ?? null, query.limit],
-      ),
+    // A window of sequence numbers at a time: the caller's range (document-listing.ts) can be 100,000
+    // numbers, and a page is read and sorted from only as much of it as it needs.
+    const parts = await withoutSeqScans(this.db, (tx) =>
+      readInSeqWindows(query.afterSeq + 1, query.throughSeq, query.limit, async (from, through, left) => {
+        const rows = await tx.query<Row>(
+          `SELECT seq, multihash, submitted_at, label, external_ref FROM submissions
+           WHERE seq >= $1 AND seq <= $2 AND tenant_number = ${tenantNumber('$3')}
+             AND ($4::timestamptz IS NULL OR submitted_at >= $4) AND ($5::timestamptz IS NULL OR submitted_at < $5)
+           ORDER BY seq LIMIT $6`,
+          [from, through, query.tenantId, query.since ?? null, query.until ?? null, left],
+        );
+        return { count: rows.length, part: rows };
+      }),
     );
+    const rows = parts.flat();
     return rows.map((row) => ({
       seq: Number(row.seq),
       multihash: toBytes(row.multihash),
@@ -282,7 +309,7 @@ export class SqlNotaryStore implements NotaryStore {
   ): Promise<BatchRecord | null> {
     const { afterSeq, leaves } = range;
     const lastSeq = leaves.seqs[leaves.seqs.length - 1]!;
-    return this.db.transaction(async (tx) => {
+    const sealed = await this.db.transaction(async (tx) => {
       // One sealer at a time, whatever the number of replicas; and only on top of the batch the range
       // was read after (another replica may have sealed it since), at the log place the commitment names.
       const locked = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [SEAL_LOCK]);
@@ -306,12 +333,27 @@ export class SqlNotaryStore implements NotaryStore {
           subtrees && encodeBatchSubtrees(subtrees),
         ],
       );
-      // The seq index learns the sealed pages' ranges (its BRIN summaries); a range it has no summary
-      // of is read whole. PostgreSQL's autovacuum would do it later, PGlite has none: here it is done
-      // by whoever seals, once per page range (a million documents: about 650 ranges, 0.2 s).
-      await tx.query(`SELECT brin_summarize_new_values('submissions_by_seq')`);
       return toBatch(inserted[0]!);
     });
+    if (sealed) await this.summarizeSeqIndex();
+    return sealed;
+  }
+
+  /**
+   * The seq index learns the new pages' ranges (its BRIN summaries); a range it has no summary of is
+   * read whole. PGlite has no autovacuum to do it: whoever seals does, once per page range (a million
+   * documents: about 650 ranges, 0.2 s). It needs a lock that a VACUUM holds for its whole run: on
+   * PostgreSQL it gives up after a moment, and the next seal summarizes what this one left.
+   */
+  private async summarizeSeqIndex(): Promise<void> {
+    try {
+      await this.db.transaction(async (tx) => {
+        await tx.query(`SET LOCAL lock_timeout = '${SUMMARIZE_LOCK_TIMEOUT_MS}ms'`);
+        await tx.query(`SELECT brin_summarize_new_values('submissions_by_seq')`);
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code !== LOCK_NOT_AVAILABLE) throw error;
+    }
   }
 
   async readBatchSubtrees(batchId: string): Promise<BatchSubtrees | null> {
@@ -355,7 +397,7 @@ export class SqlNotaryStore implements NotaryStore {
   }
 
   async loadBatchLeaves(batch: Pick<BatchRecord, 'firstSeq' | 'lastSeq'>): Promise<BatchLeaves> {
-    return readBySeq(this.db, (tx) => readLeaves(tx, 'seq >= $1 AND seq <= $2', [batch.firstSeq, batch.lastSeq]));
+    return withoutSeqScans(this.db, (tx) => readLeaves(tx, 'seq >= $1 AND seq <= $2', [batch.firstSeq, batch.lastSeq]));
   }
 
   // ---- anchoring, one row per batch and chain ----
@@ -491,7 +533,7 @@ export class SqlNotaryStore implements NotaryStore {
    * batch is a few runs; the values travel packed, not a row each.
    */
   async readSubmissionTimes(fromSeq: number, toSeq: number): Promise<SubmissionTimeRuns> {
-    const rows = await readBySeq(this.db, (tx) => tx.query<{ seqs: string | null; times: string | null }>(
+    const rows = await withoutSeqScans(this.db, (tx) => tx.query<{ seqs: string | null; times: string | null }>(
       `WITH r AS (
          SELECT seq, submitted_at, lag(submitted_at) OVER (ORDER BY seq) AS previous
          FROM submissions WHERE seq >= $1 AND seq <= $2
@@ -512,7 +554,7 @@ export class SqlNotaryStore implements NotaryStore {
    * bulk export near 100,000 receipts a second before it wrote anything).
    */
   async readTenantLeaves(tenantId: string, fromSeq: number, toSeq: number, limit: number): Promise<TenantLeaves> {
-    const parts = await readBySeq(this.db, (tx) =>
+    const parts = await withoutSeqScans(this.db, (tx) =>
       readInSeqWindows(fromSeq, toSeq, limit, async (from, through, left) => {
         const rows = await tx.query<{ n: number; leaves: string | null; seqs: string | null; times: string | null }>(
           `WITH r AS (SELECT seq, multihash, submitted_at FROM submissions WHERE seq >= $1 AND seq <= $2 AND tenant_number = ${tenantNumber('$3')} ORDER BY seq LIMIT $4)
@@ -540,7 +582,7 @@ export class SqlNotaryStore implements NotaryStore {
   }
 
   async countTenantSubmissionsInRange(tenantId: string, fromSeq: number, toSeq: number): Promise<number> {
-    const rows = await readBySeq(this.db, (tx) =>
+    const rows = await withoutSeqScans(this.db, (tx) =>
       tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM submissions WHERE seq >= $1 AND seq <= $2 AND tenant_number = ${tenantNumber('$3')}`, [fromSeq, toSeq, tenantId]),
     );
     return Number(rows[0]!.n);
@@ -548,7 +590,7 @@ export class SqlNotaryStore implements NotaryStore {
 
   /** A tenant's submissions with fromSeq ≤ seq ≤ toSeq, in seq order, at most `limit` (the webhooks' fan-out of a batch). */
   async listTenantSubmissionsInRange(tenantId: string, fromSeq: number, toSeq: number, limit: number): Promise<Array<Pick<SubmissionRecord, 'seq' | 'multihash' | 'submittedAt'>>> {
-    const parts = await readBySeq(this.db, (tx) =>
+    const parts = await withoutSeqScans(this.db, (tx) =>
       readInSeqWindows(fromSeq, toSeq, limit, async (from, through, left) => {
         const rows = await tx.query<{ seq: number; multihash: Uint8Array; submitted_at: Date }>(
           `SELECT seq, multihash, submitted_at FROM submissions WHERE seq >= $1 AND seq <= $2 AND tenant_number = ${tenantNumber('$3')} ORDER BY seq LIMIT $4`,
@@ -561,7 +603,7 @@ export class SqlNotaryStore implements NotaryStore {
   }
 
   async findSubmittingTenants(afterSeq: number, throughSeq: number): Promise<string[]> {
-    const rows = await readBySeq(this.db, (tx) =>
+    const rows = await withoutSeqScans(this.db, (tx) =>
       tx.query<{ tenant_id: string }>(
         'SELECT tenant_id FROM tenant_numbers WHERE number IN (SELECT DISTINCT tenant_number FROM submissions WHERE seq > $1 AND seq <= $2)',
         [afterSeq, throughSeq],
@@ -572,7 +614,7 @@ export class SqlNotaryStore implements NotaryStore {
 
   /** Submissions in [fromSeq, toSeq] whose document some tenant had submitted before `beforeSeq`. */
   async findResubmittedSeqs(fromSeq: number, toSeq: number, beforeSeq: number): Promise<number[]> {
-    const rows = await readBySeq(this.db, (tx) =>
+    const rows = await withoutSeqScans(this.db, (tx) =>
       tx.query<{ seqs: string | null }>(
         `SELECT encode(string_agg(int8send(s.seq), ''::bytea ORDER BY s.seq), 'base64') AS seqs
          FROM submissions s
@@ -626,6 +668,10 @@ const MIN_SEQ_WINDOW = 4096;
 const DRAWN_SEQ = `(SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM submissions_seq_seq)`;
 /** SQLSTATE of a row refused by submissions_once_per_tenant (an exclusion constraint, not a unique index). */
 const EXCLUSION_VIOLATION = '23P01';
+/** SQLSTATE of a lock not granted within lock_timeout. */
+const LOCK_NOT_AVAILABLE = '55P03';
+/** How long a seal waits for the lock that summarizing the seq index needs (a VACUUM may hold it). */
+const SUMMARIZE_LOCK_TIMEOUT_MS = 200;
 /** The tenant of a submissions row, under the column name the records are read from. */
 const TENANT_ID = '(SELECT tenant_id FROM tenant_numbers t WHERE t.number = submissions.tenant_number) AS tenant_id';
 /** The number of the tenant named by a parameter; NULL (no rows) for a tenant that never submitted. */
@@ -759,12 +805,13 @@ function splitMultihashes(packedLeaves: Buffer, count: number): Uint8Array[] {
 }
 
 /**
- * Reads of submissions by seq, in one transaction with sequential scans off. seq has only a BRIN
- * index (migration 7), reached through a bitmap scan. Without statistics (PGlite keeps none) the
- * planner would rather read the whole table, and a bound from a subquery looks unselective to it even
- * with them; every read here is a range of a batch or of the unsealed tail, a small part of the table.
+ * Reads of submissions in one transaction with sequential scans off. seq has only a BRIN index
+ * (migration 7), reached through a bitmap scan. Without statistics (PGlite keeps none) the planner
+ * would rather read the whole table, and a bound from a subquery looks unselective to it even with
+ * them; every read by seq here is a range of a batch or of the unsealed tail, a small part of the
+ * table, and every read by multihash a few probes of its hash index.
  */
-async function readBySeq<T>(db: SqlClient, read: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+async function withoutSeqScans<T>(db: SqlClient, read: (tx: SqlExecutor) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
     await tx.query('SET LOCAL enable_seqscan = off');
     return read(tx);

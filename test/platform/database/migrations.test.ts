@@ -4,7 +4,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../../src/platform/database/migrations';
 import { openEmbeddedDatabase } from '../../../src/platform/database/pglite/embedded-database';
 import type { SqlClient } from '../../../src/platform/database/sql-client';
+import pg from 'pg';
 import { SqlNotaryStore } from '../../../src/notarization/sql/notary-store';
+import { openPostgresDatabase } from '../../../src/platform/database/postgres';
+import { createTestDatabase, TEST_DATABASE_URL } from '../../helpers/postgres';
 import { SERVICE_SCHEMA } from '../../../src/schema';
 import { makeTempDir } from '../../helpers/service-process';
 
@@ -88,5 +91,28 @@ describe('feature migrations', () => {
     expect(await db.query('SELECT count(*)::int AS n FROM submissions')).toEqual([{ n: 4 }]);
     // The uniqueness is the database's own: a second row for (acme, document 1) is refused.
     await expect(db.query("INSERT INTO submissions (tenant_number, multihash) SELECT number, $1 FROM tenant_numbers WHERE tenant_id = 'acme'", [digest(1)])).rejects.toMatchObject({ code: '23P01' });
+  });
+
+  it.skipIf(!TEST_DATABASE_URL)('keeps a row that a replica of the previous version commits while the compaction runs (PostgreSQL)', async () => {
+    const database = await createTestDatabase();
+    const db = await openPostgresDatabase(database.url);
+    const writer = new pg.Client({ connectionString: database.url });
+    try {
+      await migrate(db, SERVICE_SCHEMA.map((feature) => (feature.feature === 'notarization' ? { ...feature, migrations: feature.migrations.slice(0, 6) } : feature)));
+      const digest = Buffer.concat([Buffer.from([0x12, 0x20]), Buffer.alloc(32, 7)]);
+      // A version-6 insert in flight: the compaction must wait for it and copy it, not drop it.
+      await writer.connect();
+      await writer.query('BEGIN');
+      await writer.query("INSERT INTO submissions (tenant_id, multihash) VALUES ('acme', $1)", [digest]);
+      const migrating = migrate(db, SERVICE_SCHEMA);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await writer.query('COMMIT');
+      expect(await migrating).toEqual(['notarization:7']);
+      expect((await new SqlNotaryStore(db).findSubmission(digest, 'acme'))?.submission.seq).toBe(1);
+    } finally {
+      await writer.end();
+      await db.close();
+      await database.drop();
+    }
   });
 });
