@@ -4,14 +4,12 @@
 // parts shared by the batch are serialised once (anchoredReceiptWriter), and of each audit path only
 // the nodes that differ from the previous receipt's are turned into hex again, about two of twenty.
 import { documentIdFromMultihash } from '../core/ids/document-id';
-import { bytesToHex } from '../core/hex';
 import { nodeMerkleHasher } from './native-merkle-hasher';
 import type { MerkleTree } from '../core/merkle/tree';
-import { anchoredReceiptPieces } from '../core/receipts/build';
 import type { ReceiptAnchor, ReceiptLog } from '../core/receipts/receipt';
 import type { BatchRecord } from './batch';
 import type { NotaryStore } from './ports';
-import { ReceiptLineWriter } from './receipt-line-writer';
+import { receiptWriterOf } from './receipt-line-writer';
 
 /** Submissions read per query. */
 const READ_CHUNK = 10_000;
@@ -37,7 +35,7 @@ export interface BatchExportSource {
  */
 export async function* batchReceiptLines(source: BatchExportSource, tenantId: string, afterLeafIndex: number): AsyncGenerator<Buffer> {
   const { store, batch, tree, seqs } = source;
-  const writer = new ReceiptLineWriter(anchoredReceiptPieces(source.issuer, { id: batch.id, root: bytesToHex(batch.root), treeSize: batch.treeSize }, source.anchors, source.log), tree, OUTPUT_CHUNK_BYTES + 64 * 1024);
+  const writer = receiptWriterOf(source.issuer, batch, source.anchors, source.log, tree, OUTPUT_CHUNK_BYTES + 64 * 1024);
   let fromSeq = afterLeafIndex >= 0 ? (seqs[afterLeafIndex] ?? batch.lastSeq) + 1 : batch.firstSeq;
   // Leaves and the tenant's rows both come in sequence order: the leaf of a row is found by walking on.
   let leafIndex = Math.max(0, afterLeafIndex + 1);

@@ -238,6 +238,13 @@ export class BatchTreeCache {
   }
 }
 
+/** Throws unless leaf `leafIndex` of the batch's tree is the document whose leaf hash is given. */
+export function checkLeafOf(tree: MerkleTree, batch: Pick<BatchRecord, 'id' | 'treeSize'>, leafIndex: number, leafHash: Uint8Array): void {
+  if (leafIndex < 0 || tree.size !== batch.treeSize || !tree.leafHashEquals(leafIndex, leafHash)) {
+    throw new Error(`leaf ${leafIndex} of batch ${batch.id} is not the document asked for`);
+  }
+}
+
 /**
  * The proof of leaf `leafIndex` in a batch's whole tree. Never a proof that does not lead to the
  * anchored root: the tree's root is the batch's (sealing took it from this tree, and a tree rebuilt
@@ -245,9 +252,7 @@ export class BatchTreeCache {
  * leaf, checked here, not re-hashing the path.
  */
 export function proofFromTree(tree: MerkleTree, batch: Pick<BatchRecord, 'id' | 'treeSize'>, leafIndex: number, leafHash: Uint8Array): LeafProof {
-  if (leafIndex < 0 || tree.size !== batch.treeSize || !tree.leafHashEquals(leafIndex, leafHash)) {
-    throw new Error(`leaf ${leafIndex} of batch ${batch.id} is not the document asked for`);
-  }
+  checkLeafOf(tree, batch, leafIndex, leafHash);
   const auditPath = Buffer.allocUnsafe(tree.auditPathLength(leafIndex) * 32);
   tree.writeAuditPath(leafIndex, auditPath, 0);
   return { leafIndex, auditPath };

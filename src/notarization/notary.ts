@@ -3,7 +3,7 @@ import { DomainError } from '../core/errors';
 import { parseDocumentId, type DocumentId } from '../core/ids/document-id';
 import { bytesToHex } from '../core/hex';
 import { hashLeaf, type MerkleTree } from '../core/merkle/tree';
-import { anchoredReceiptPieces, buildAnchoredReceipt, buildPendingReceipt } from '../core/receipts/build';
+import { buildAnchoredReceipt, buildPendingReceipt } from '../core/receipts/build';
 import { parseReceipt, type Receipt, type ReceiptAnchor, type ReceiptLog } from '../core/receipts/receipt';
 import { parseCheckpoint } from '../core/log/checkpoint';
 import { verifyReceipt, type ReceiptVerification } from '../core/receipts/verify';
@@ -13,8 +13,8 @@ import { InvalidLogRangeError, TransparencyLog } from './log/transparency-log';
 import type { SubmissionRecord, TenantSubmission } from './submission';
 import { subtreesOf, type LeafProof } from './batch-subtrees';
 import { batchReceiptLines } from './batch-export';
-import { ReceiptLineWriter } from './receipt-line-writer';
-import { BatchTreeCache, proofFromTree } from './batch-trees';
+import { receiptWriterOf, type ReceiptLineWriter } from './receipt-line-writer';
+import { BatchTreeCache, checkLeafOf, proofFromTree } from './batch-trees';
 import { NotaryEvents } from './events';
 import { groupCommit } from './group-commit';
 import { listTenantDocuments, type DocumentListQuery, type DocumentPage } from './document-listing';
@@ -236,12 +236,10 @@ export class Notary {
     if (indexed) {
       const { tree, batch, leafIndex } = indexed;
       // As proofFromTree: never a receipt for another document than the leaf's.
-      if (tree.size !== batch.treeSize || !tree.leafHashEquals(leafIndex, leafHash)) throw new Error(`leaf ${leafIndex} of batch ${batch.id} is not the document asked for`);
+      checkLeafOf(tree, batch, leafIndex, leafHash);
       let held = this.receiptWriters.get(tree);
       if (held?.batch !== batch) {
-        const log = batch.logCommitment ? receiptLog(batch.logIndex, batch.logCommitment) : undefined;
-        const pieces = anchoredReceiptPieces(this.options.issuerDid, { id: batch.id, root: bytesToHex(batch.root), treeSize: batch.treeSize }, batch.anchors.map(receiptAnchor), log);
-        held = { batch, writer: new ReceiptLineWriter(pieces, tree, RECEIPT_WRITER_BYTES) };
+        held = { batch, writer: receiptWriterOf(this.options.issuerDid, batch, batch.anchors.map(receiptAnchor), batchLog(batch), tree, RECEIPT_WRITER_BYTES) };
         this.receiptWriters.set(tree, held);
       }
       return held.writer.receipt(id, indexed.submittedAt, leafIndex);
@@ -291,8 +289,7 @@ export class Notary {
     const anchor = batch.anchor;
     if (batch.status !== 'anchored' || !anchor) throw new DomainError('BATCH_NOT_ANCHORED', `batch ${batchId} is not anchored yet`);
     const { tree, seqs } = await this.trees.get(batch);
-    const log = batch.logCommitment ? receiptLog(batch.logIndex, batch.logCommitment) : undefined;
-    return batchReceiptLines({ store: this.store, batch, tree, seqs, issuer: this.options.issuerDid, anchors: batch.anchors.map(receiptAnchor), log }, tenantId, afterLeafIndex);
+    return batchReceiptLines({ store: this.store, batch, tree, seqs, issuer: this.options.issuerDid, anchors: batch.anchors.map(receiptAnchor), log: batchLog(batch) }, tenantId, afterLeafIndex);
   }
 
   /** A page of a tenant's documents in submission order (document-listing.ts). */
@@ -552,8 +549,13 @@ function anchoredReceipt(receipt: Receipt, batch: BatchRecord, proof: LeafProof)
     { id: batch.id, root: bytesToHex(batch.root), treeSize: batch.treeSize },
     { leafIndex, auditPath },
     batch.anchors.map(receiptAnchor),
-    batch.logCommitment ? receiptLog(batch.logIndex, batch.logCommitment) : undefined,
+    batchLog(batch),
   );
+}
+
+/** The receipts' `log` field of a batch, absent for batches sealed before the log. */
+function batchLog(batch: BatchRecord): ReceiptLog | undefined {
+  return batch.logCommitment ? receiptLog(batch.logIndex, batch.logCommitment) : undefined;
 }
 
 /** Receipts of one batch share its log field: made once per commitment read from the store. */

@@ -1,10 +1,24 @@
-// A batch's receipts written as JSON bytes: the parts the batch shares serialised once
-// (anchoredReceiptPieces), the document's values written as Latin-1 (they are ASCII), and the audit
-// path kept as text from one receipt to the next. Each receipt is the JSON.stringify of the receipt
-// object GET /v1/receipts/{id} builds, byte for byte, without a string per receipt: the export writes
-// lines of them, and a receipt read from memory is one of them.
+// A batch's receipts as JSON bytes, each the JSON.stringify of the receipt object GET /v1/receipts/{id}
+// builds, byte for byte: the export writes lines of them, and a receipt read from memory is one.
+import { bytesToHex } from '../core/hex';
 import type { DocumentId } from '../core/ids/document-id';
 import type { MerkleTree } from '../core/merkle/tree';
+import { anchoredReceiptPieces } from '../core/receipts/build';
+import type { ReceiptAnchor, ReceiptLog } from '../core/receipts/receipt';
+import type { BatchRecord } from './batch';
+
+/** The writer of an anchored batch's receipts: its shared parts serialised once. */
+export function receiptWriterOf(
+  issuer: string,
+  batch: Pick<BatchRecord, 'id' | 'root' | 'treeSize'>,
+  anchors: readonly ReceiptAnchor[],
+  log: ReceiptLog | undefined,
+  tree: MerkleTree,
+  outputBytes: number,
+): ReceiptLineWriter {
+  const pieces = anchoredReceiptPieces(issuer, { id: batch.id, root: bytesToHex(batch.root), treeSize: batch.treeSize }, anchors, log);
+  return new ReceiptLineWriter(pieces, tree, outputBytes);
+}
 
 /**
  * Receipt lines written as bytes into one output buffer: the batch's pieces copied in, the document's

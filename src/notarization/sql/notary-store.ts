@@ -135,7 +135,7 @@ export class SqlNotaryStore implements NotaryStore {
       // joins them against the whole table (39 ms for ten at 100,000 rows, against 0.2 through the index).
       const rows = await withoutSeqScans(this.db, (tx) =>
         tx.query<SqlRowSubmission>(
-          `SELECT seq, ${TENANT_ID}, multihash, submitted_at, label, external_ref FROM submissions
+          `SELECT seq, ${tenantIdOf('submissions')}, multihash, submitted_at, label, external_ref FROM submissions
            WHERE (multihash, tenant_number) IN (SELECT * FROM unnest($1::bytea[], $2::int[]))`,
           [chunk.map((d) => d.multihash), chunk.map((d) => tenantIds.get(d.tenantId)!)],
         ),
@@ -512,7 +512,7 @@ export class SqlNotaryStore implements NotaryStore {
     // One round trip: the submission rows (no ORDER BY/LIMIT, so the planner always takes the
     // multihash index; a document has at most one row per tenant) and the batch of each.
     const rows = await this.db.query<SqlRowSubmission & Record<string, unknown>>(
-      `SELECT s.seq, (SELECT tenant_id FROM tenant_numbers t WHERE t.number = s.tenant_number) AS tenant_id, s.multihash, s.submitted_at, s.label, s.external_ref, b.*
+      `SELECT s.seq, ${tenantIdOf('s')}, s.multihash, s.submitted_at, s.label, s.external_ref, b.*
        FROM submissions s
        LEFT JOIN LATERAL (
          SELECT ${BATCH_COLUMNS.replace(/\bid\b/, 'id AS batch_id')} FROM batches
@@ -672,8 +672,8 @@ const EXCLUSION_VIOLATION = '23P01';
 const LOCK_NOT_AVAILABLE = '55P03';
 /** How long a seal waits for the lock that summarizing the seq index needs (a VACUUM may hold it). */
 const SUMMARIZE_LOCK_TIMEOUT_MS = 200;
-/** The tenant of a submissions row, under the column name the records are read from. */
-const TENANT_ID = '(SELECT tenant_id FROM tenant_numbers t WHERE t.number = submissions.tenant_number) AS tenant_id';
+/** The tenant of the submissions row named `row`, under the column name the records are read from. */
+const tenantIdOf = (row: string) => `(SELECT tenant_id FROM tenant_numbers t WHERE t.number = ${row}.tenant_number) AS tenant_id`;
 /** The number of the tenant named by a parameter; NULL (no rows) for a tenant that never submitted. */
 const tenantNumber = (parameter: string) => `(SELECT number FROM tenant_numbers WHERE tenant_id = ${parameter})`;
 /** Submission writes in flight on PostgreSQL: below the pool's 10 connections, leaving room for reads and the seal. */
