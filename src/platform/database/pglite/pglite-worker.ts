@@ -34,9 +34,9 @@ async function main(): Promise<void> {
     //   about 50 ms. The zeros only reserve disk space ahead of time (a WAL write into a full disk
     //   then fails the server instead of the segment's creation); they add no durability, and PGlite
     //   runs with fsync off (-F) anyway. Postgres then writes only the segment's last byte.
-    // - the page cache size when one is configured: the default 128 MB holds the (multihash, tenant)
-    //   index of about a million documents; past it, every random insert into that index reads and
-    //   writes pages through the file system.
+    // - the page cache size when one is configured: the default 128 MB holds the two hash indexes of
+    //   submissions (about 72 bytes a document) up to about 1.8 million documents; past it, random
+    //   inserts into them read and write pages through the file system.
     db = new PGlite(dbDir, {
       startParams: [...PGlite.defaultStartParams, '-c', 'wal_init_zero=off', ...(sharedBuffersKiB === undefined ? [] : ['-c', `shared_buffers=${sharedBuffersKiB}kB`])],
     });
